@@ -1,0 +1,110 @@
+package ordo
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors returned by the engine and the HTTP API. Test for them
+// with errors.Is.
+var (
+	// ErrNotFound is returned when a workflow, instance or step does not exist.
+	ErrNotFound = errors.New("ordo: not found")
+	// ErrAlreadyExists is returned when an instance is created with an ID
+	// that is already taken, or a workflow is registered twice.
+	ErrAlreadyExists = errors.New("ordo: already exists")
+	// ErrInvalidTransition is returned when an operation (pause, resume,
+	// terminate, restart) is not allowed in the instance's current status.
+	ErrInvalidTransition = errors.New("ordo: invalid transition")
+	// ErrPayloadTooLarge is returned when params, a step output or an event
+	// payload exceeds the configured limit (1 MiB by default).
+	ErrPayloadTooLarge = errors.New("ordo: payload too large")
+	// ErrInvalidArgument is returned for malformed input: bad JSON, an empty
+	// name, an option out of range.
+	ErrInvalidArgument = errors.New("ordo: invalid argument")
+	// ErrEventTimeout is returned by WaitForEvent when no matching event
+	// arrived before the timeout. The workflow may handle it.
+	ErrEventTimeout = errors.New("ordo: timed out waiting for event")
+	// ErrStepTimeout is the cause of an attempt whose per-attempt timeout
+	// elapsed; its context was cancelled at the deadline.
+	ErrStepTimeout = errors.New("ordo: step attempt timed out")
+)
+
+// nonRetryableError marks an error so that the engine does not retry the step.
+type nonRetryableError struct{ err error }
+
+func (e *nonRetryableError) Error() string { return e.err.Error() }
+func (e *nonRetryableError) Unwrap() error { return e.err }
+
+// NonRetryable marks err so that the step that returned it fails at once,
+// without further retries. The compensations of finished steps then run if
+// the workflow returns the error. NonRetryable(nil) returns nil.
+func NonRetryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &nonRetryableError{err: err}
+}
+
+// IsNonRetryable reports whether err, or any error it wraps, was marked with
+// NonRetryable.
+func IsNonRetryable(err error) bool {
+	var nr *nonRetryableError
+	return errors.As(err, &nr)
+}
+
+// retryAfterError carries the delay a remote service asked for.
+type retryAfterError struct {
+	err   error
+	delay time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
+// RetryAfter marks err as retryable no sooner than d from now (for example an
+// HTTP Retry-After header). The engine waits at least d before the next
+// attempt, still within the step's retry limit. RetryAfter(nil, d) returns nil.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &retryAfterError{err: err, delay: d}
+}
+
+// RetryAfterDelay returns the delay requested with RetryAfter anywhere in
+// err's chain, and whether one was found.
+func RetryAfterDelay(err error) (time.Duration, bool) {
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		return ra.delay, true
+	}
+	return 0, false
+}
+
+// StepError is returned by Do when a step failed for good: its retries ran
+// out, it returned a NonRetryable error, or its last attempt timed out. It is
+// also what a replay returns for a step whose failure was recorded.
+type StepError struct {
+	// Step is the step's name.
+	Step string
+	// Attempts is how many attempts ran.
+	Attempts int
+	// Message is the last attempt's error text (kept across restarts).
+	Message string
+	// NonRetryableFailure is true when the step failed without exhausting
+	// its retries because the error was non-retryable.
+	NonRetryableFailure bool
+	// Timeout is true when the last attempt ended by its timeout.
+	Timeout bool
+	cause   error
+}
+
+func (e *StepError) Error() string {
+	return fmt.Sprintf("step %q failed after %d attempt(s): %s", e.Step, e.Attempts, e.Message)
+}
+
+// Unwrap returns the original error when the failure happened in this
+// process; after a restart only Message is known.
+func (e *StepError) Unwrap() error { return e.cause }

@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Errors a backend translates its driver errors into.
+var (
+	// ErrNotFound: the instance (or step) does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyExists: InstanceCreate with an ID that exists.
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrLeaseLost: an Update whose lease token no longer matches; the
+	// instance was claimed by someone else (or released) meanwhile.
+	ErrLeaseLost = errors.New("store: lease lost")
+	// ErrInvalidTransition: a control action the current status forbids.
+	ErrInvalidTransition = errors.New("store: invalid transition")
+)
+
+// Store is what a backend implements. Every method is safe for concurrent
+// use; every write is durable when the method returns.
+type Store interface {
+	// InstanceCreate inserts a queued instance. An existing ID returns
+	// ErrAlreadyExists together with the existing instance.
+	InstanceCreate(ctx context.Context, p *InstanceCreateParams) (*Instance, error)
+	// InstanceGet returns one instance or ErrNotFound.
+	InstanceGet(ctx context.Context, id string) (*Instance, error)
+	// InstanceList returns instances newest first (by creation time, then ID).
+	InstanceList(ctx context.Context, p *InstanceListParams) (*InstancePage, error)
+	// InstanceClaim leases up to p.Limit runnable instances to p.Owner and
+	// marks them running. Runnable: queued; waiting with WakeAt <= p.Now;
+	// or running with an expired lease. Each claimed instance gets a new
+	// LeaseToken and Claims+1. Two concurrent claims never return the same
+	// instance.
+	InstanceClaim(ctx context.Context, p *ClaimParams) ([]*Instance, error)
+	// InstanceHeartbeat extends the leases that p.Tokens still hold and
+	// reports, for each token, whether the lease is still held and the
+	// instance's status (so a worker notices pause and terminate).
+	InstanceHeartbeat(ctx context.Context, p *HeartbeatParams) ([]HeartbeatResult, error)
+	// InstanceControl applies an operator action atomically, checking the
+	// transition is allowed (ErrInvalidTransition otherwise).
+	InstanceControl(ctx context.Context, p *ControlParams) (*Instance, error)
+	// NextWakeAt returns the earliest WakeAt among waiting instances, or
+	// false when none waits on a timer.
+	NextWakeAt(ctx context.Context) (time.Time, bool, error)
+
+	// JournalLoad returns the steps (with their attempt history) and events
+	// of an instance.
+	JournalLoad(ctx context.Context, instanceID string) (*Journal, error)
+	// Commit applies updates in as few transactions as it can (one, for a
+	// healthy database). Each update is fenced by its lease token: an update
+	// whose token does not match is skipped and reported as ErrLeaseLost in
+	// its result; the others still apply. The returned error is for a
+	// failure of the whole batch (nothing applied).
+	Commit(ctx context.Context, updates []*Update) ([]UpdateResult, error)
+
+	// EventSend stores an event for an instance (ErrNotFound if the
+	// instance does not exist). A waiting instance is made due at once.
+	EventSend(ctx context.Context, p *EventSendParams) (*Event, error)
+
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// InstanceCreateParams are the arguments of Store.InstanceCreate.
+type InstanceCreateParams struct {
+	ID       string
+	Workflow string
+	Params   json.RawMessage
+	Now      time.Time
+}
+
+// InstanceListParams filter and page Store.InstanceList.
+type InstanceListParams struct {
+	Workflow string         // "" for all
+	Status   InstanceStatus // "" for all
+	// WorkflowPrefix, if set, matches workflows whose name starts with it.
+	WorkflowPrefix string
+	// CustomStatus, if set, matches instances with that custom status.
+	CustomStatus string
+	Limit        int    // 1..1000; 0 means 50
+	Cursor       string // opaque, from InstancePage.NextCursor
+}
+
+// InstancePage is one page of Store.InstanceList.
+type InstancePage struct {
+	Instances []*Instance
+	// NextCursor continues the listing; "" when there is no more.
+	NextCursor string
+}
+
+// ClaimParams are the arguments of Store.InstanceClaim.
+type ClaimParams struct {
+	Owner string
+	Limit int
+	Now   time.Time
+	// LeaseUntil is when the new leases expire unless renewed.
+	LeaseUntil time.Time
+	// Workflows restricts claims to these workflow names; nil claims any.
+	Workflows []string
+}
+
+// HeartbeatParams are the arguments of Store.InstanceHeartbeat.
+type HeartbeatParams struct {
+	Tokens     []string // lease tokens to renew
+	LeaseUntil time.Time
+	Now        time.Time
+}
+
+// HeartbeatResult is the outcome for one lease token.
+type HeartbeatResult struct {
+	Token string
+	// InstanceID is empty when the token matches no instance.
+	InstanceID string
+	Held       bool
+	Status     InstanceStatus
+}
+
+// ControlAction is an operator action on an instance.
+type ControlAction string
+
+// Control actions and the statuses they are allowed from:
+//   - pause: queued, running, waiting → paused (a running instance's worker
+//     stops at the next step boundary).
+//   - resume: paused → queued.
+//   - terminate: any non-terminal status → terminated.
+//   - restart: any status. From the beginning (FromStep "") the journal is
+//     cleared; from a step, that step and every step with a greater ordinal
+//     are deleted and earlier results kept. Refused (ErrInvalidTransition)
+//     when a kept step's compensation already completed, or FromStep names
+//     no recorded step (ErrNotFound). Events consumed by deleted steps
+//     become unconsumed again. The instance becomes queued with its output,
+//     error, wake time, custom status and lease cleared.
+const (
+	ActionPause     ControlAction = "pause"
+	ActionResume    ControlAction = "resume"
+	ActionTerminate ControlAction = "terminate"
+	ActionRestart   ControlAction = "restart"
+)
+
+// ControlParams are the arguments of Store.InstanceControl.
+type ControlParams struct {
+	InstanceID string
+	Action     ControlAction
+	// FromStep is the step name to restart from (its first occurrence);
+	// "" restarts from the beginning.
+	FromStep string
+	Now      time.Time
+}
+
+// EventSendParams are the arguments of Store.EventSend.
+type EventSendParams struct {
+	InstanceID string
+	Type       string
+	Payload    json.RawMessage
+	Now        time.Time
+}
+
+// Update is what one worker writes for one instance in one commit.
+type Update struct {
+	InstanceID string
+	// LeaseToken fences the update; it must match the instance's token.
+	LeaseToken string
+	Now        time.Time
+
+	// Steps are upserted by (InstanceID, Key), replacing the stored row
+	// (History is ignored).
+	Steps []*Step
+	// Attempts are appended to the steps' histories.
+	Attempts []AttemptRecord
+	// ConsumeEvents marks events as received by a step.
+	ConsumeEvents []EventConsumption
+	// CustomStatus, if non-nil, sets the instance's custom status.
+	CustomStatus *string
+
+	// State, if non-nil, changes the instance's status. Only waiting,
+	// queued, complete and errored are accepted, and only while the
+	// instance is still running: if an operator changed the status
+	// meanwhile (paused, terminated), the steps are still recorded but the
+	// state change is dropped.
+	State *StateChange
+	// Release clears the lease after applying the update.
+	Release bool
+}
+
+// StateChange is the instance part of an Update.
+type StateChange struct {
+	Status InstanceStatus
+	Output json.RawMessage
+	Error  *ErrorInfo
+	// WakeAt is when a waiting instance is due (nil: only an event wakes it).
+	WakeAt *time.Time
+	// AwaitEvents lists the event types the instance waits for. If an
+	// unconsumed event of one of these types exists when the instance
+	// becomes waiting, WakeAt is set to Now so no event is missed.
+	AwaitEvents []string
+}
+
+// AttemptRecord appends one attempt to a step's history.
+type AttemptRecord struct {
+	StepKey string
+	Attempt Attempt
+}
+
+// EventConsumption marks one event as received by a step.
+type EventConsumption struct {
+	EventID int64
+	StepKey string
+}
+
+// UpdateResult is the outcome of one Update.
+type UpdateResult struct {
+	// Err is nil or ErrLeaseLost.
+	Err error
+	// Status is the instance's status after the update.
+	Status InstanceStatus
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// InstanceStatus is the lifecycle status of a workflow instance.
+type InstanceStatus string
+
+// Instance statuses.
+const (
+	StatusQueued     InstanceStatus = "queued"     // created or resumed, waiting for a worker
+	StatusRunning    InstanceStatus = "running"    // claimed by a worker
+	StatusWaiting    InstanceStatus = "waiting"    // sleeping, waiting for an event or a retry delay
+	StatusPaused     InstanceStatus = "paused"     // stopped by an operator; resume continues it
+	StatusComplete   InstanceStatus = "complete"   // finished successfully
+	StatusErrored    InstanceStatus = "errored"    // failed (after compensations ran)
+	StatusTerminated InstanceStatus = "terminated" // stopped for good by an operator
+)
+
+// Terminal reports whether s is a final status (complete, errored, terminated).
+func (s InstanceStatus) Terminal() bool {
+	return s == StatusComplete || s == StatusErrored || s == StatusTerminated
+}
+
+// Valid reports whether s is one of the known statuses.
+func (s InstanceStatus) Valid() bool {
+	switch s {
+	case StatusQueued, StatusRunning, StatusWaiting, StatusPaused, StatusComplete, StatusErrored, StatusTerminated:
+		return true
+	}
+	return false
+}
+
+// ErrorInfo is an error as persisted: its text and how it was classified.
+type ErrorInfo struct {
+	Message string `json:"message"`
+	// Kind classifies the error: "step", "non_retryable", "timeout",
+	// "workflow", "compensation", "panic", "terminated".
+	Kind string `json:"kind,omitempty"`
+	// Step names the step that caused it, if any.
+	Step string `json:"step,omitempty"`
+	// Compensations lists compensation failures that happened while
+	// rolling back after this error.
+	Compensations []ErrorInfo `json:"compensations,omitempty"`
+}
+
+// Instance is one run of a workflow.
+type Instance struct {
+	ID       string          `json:"id"`
+	Workflow string          `json:"workflow"`
+	Status   InstanceStatus  `json:"status"`
+	Params   json.RawMessage `json:"params,omitempty"`
+	Output   json.RawMessage `json:"output,omitempty"`
+	Error    *ErrorInfo      `json:"error,omitempty"`
+	// CustomStatus is a label the workflow sets (an order's status).
+	CustomStatus string `json:"customStatus,omitempty"`
+
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// WakeAt is when a waiting instance becomes due again; nil waits until
+	// an event arrives.
+	WakeAt *time.Time `json:"wakeAt,omitempty"`
+
+	// LeaseOwner, LeaseToken and LeaseExpiresAt describe the current claim.
+	LeaseOwner     string     `json:"leaseOwner,omitempty"`
+	LeaseToken     string     `json:"-"`
+	LeaseExpiresAt *time.Time `json:"leaseExpiresAt,omitempty"`
+	// Claims counts how many times a worker claimed the instance.
+	Claims int `json:"claims"`
+}
+
+// StepKind says what a journal entry records.
+type StepKind string
+
+// Step kinds.
+const (
+	KindDo    StepKind = "do"    // a unit of work (ordo.Do)
+	KindSleep StepKind = "sleep" // a durable sleep
+	KindEvent StepKind = "event" // a wait for an external event
+)
+
+// StepStatus is the status of one journal entry.
+type StepStatus string
+
+// Step statuses.
+const (
+	StepRetrying  StepStatus = "retrying"  // an attempt failed; NextAttemptAt says when the next runs
+	StepWaiting   StepStatus = "waiting"   // a sleep or event wait in progress; WakeAt is its deadline
+	StepCompleted StepStatus = "completed" // finished; Output holds its result
+	StepFailed    StepStatus = "failed"    // failed for good; Error holds why
+)
+
+// CompensationStatus is the status of a step's compensation.
+type CompensationStatus string
+
+// Compensation statuses.
+const (
+	CompNone      CompensationStatus = ""          // the step has no compensation or it has not been needed
+	CompRetrying  CompensationStatus = "retrying"  // an attempt failed; CompensationNextAt says when the next runs
+	CompCompleted CompensationStatus = "completed" // the step was undone
+	CompFailed    CompensationStatus = "failed"    // the compensation failed for good
+)
+
+// Attempt is one execution of a step or of its compensation.
+type Attempt struct {
+	Number       int        `json:"number"`
+	Compensation bool       `json:"compensation,omitempty"`
+	StartedAt    time.Time  `json:"startedAt"`
+	FinishedAt   time.Time  `json:"finishedAt"`
+	Error        *ErrorInfo `json:"error,omitempty"`
+}
+
+// Step is one entry of an instance's journal. It is identified by Key, the
+// step name plus its occurrence in the run ("charge#2").
+type Step struct {
+	InstanceID string `json:"-"`
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	// Seq is the occurrence of Name in the run, from 1.
+	Seq int `json:"seq"`
+	// Ordinal is the position of the call among all step calls of the run,
+	// from 0; it orders the journal and the compensations.
+	Ordinal int        `json:"ordinal"`
+	Kind    StepKind   `json:"kind"`
+	Status  StepStatus `json:"status"`
+
+	Output json.RawMessage `json:"output,omitempty"`
+	Error  *ErrorInfo      `json:"error,omitempty"`
+	// Attempts counts the attempts of the step itself (not compensations).
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	WakeAt        *time.Time `json:"wakeAt,omitempty"`
+	// CustomStatus is the instance's custom status set when this step
+	// completed, if the step set one.
+	CustomStatus string `json:"customStatus,omitempty"`
+
+	HasCompensation      bool               `json:"hasCompensation,omitempty"`
+	CompensationData     json.RawMessage    `json:"compensationData,omitempty"`
+	CompensationStatus   CompensationStatus `json:"compensationStatus,omitempty"`
+	CompensationError    *ErrorInfo         `json:"compensationError,omitempty"`
+	CompensationAttempts int                `json:"compensationAttempts,omitempty"`
+	CompensationNextAt   *time.Time         `json:"compensationNextAt,omitempty"`
+
+	StartedAt  time.Time  `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// History holds every attempt in order; filled by JournalLoad, ignored
+	// by Commit (which appends Update.Attempts instead).
+	History []Attempt `json:"history,omitempty"`
+}
+
+// Event is an external event sent to an instance.
+type Event struct {
+	ID         int64           `json:"id"`
+	InstanceID string          `json:"instanceId"`
+	Type       string          `json:"type"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	// ConsumedBy is the key of the step that received the event, or "".
+	ConsumedBy string `json:"consumedBy,omitempty"`
+}
+
+// Journal is everything the engine needs to replay an instance.
+type Journal struct {
+	Steps  []*Step  // ordered by Ordinal
+	Events []*Event // ordered by ID; consumed and unconsumed
+}
