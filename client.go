@@ -1,0 +1,178 @@
+package ordo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Create starts an instance of the named workflow with JSON params. The
+// instance is queued durably before Create returns. An ID that exists
+// returns the existing instance together with an error wrapping
+// ErrAlreadyExists.
+func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMessage, opts *CreateOptions) (*Instance, error) {
+	def, ok := e.workflow(workflow)
+	if !ok {
+		return nil, fmt.Errorf("%w: workflow %q is not registered", ErrNotFound, workflow)
+	}
+	if len(params) == 0 {
+		params = json.RawMessage("{}")
+	}
+	if !json.Valid(params) {
+		return nil, fmt.Errorf("%w: params of workflow %q are not valid JSON", ErrInvalidArgument, workflow)
+	}
+	if err := e.checkPayload("params", params); err != nil {
+		return nil, err
+	}
+	if err := def.validateParams(params); err != nil {
+		return nil, err
+	}
+	id := ""
+	if opts != nil {
+		id = opts.ID
+	}
+	if id == "" {
+		id = uuid.Must(uuid.NewV7()).String()
+	} else if len(id) > 200 {
+		return nil, fmt.Errorf("%w: instance id is longer than 200 characters", ErrInvalidArgument)
+	}
+	inst, err := e.store.InstanceCreate(ctx, &store.InstanceCreateParams{
+		ID: id, Workflow: workflow, Params: params, Now: e.clock.Now(),
+	})
+	if err != nil {
+		err = translateStoreErr(err)
+		if inst != nil {
+			return &Instance{Instance: *inst}, fmt.Errorf("instance %q already exists: %w", id, err)
+		}
+		return nil, fmt.Errorf("create instance of %q: %w", workflow, err)
+	}
+	e.worker.notify()
+	return &Instance{Instance: *inst}, nil
+}
+
+// Get returns an instance with its journal.
+func (e *Engine) Get(ctx context.Context, id string) (*Instance, error) {
+	inst, err := e.store.InstanceGet(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get instance %q: %w", id, translateStoreErr(err))
+	}
+	j, err := e.store.JournalLoad(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load journal of instance %q: %w", id, translateStoreErr(err))
+	}
+	return &Instance{Instance: *inst, Steps: j.Steps}, nil
+}
+
+// Events returns the events sent to an instance, consumed or not.
+func (e *Engine) Events(ctx context.Context, id string) ([]*store.Event, error) {
+	j, err := e.store.JournalLoad(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load events of instance %q: %w", id, translateStoreErr(err))
+	}
+	return j.Events, nil
+}
+
+// List returns instances newest first.
+func (e *Engine) List(ctx context.Context, opts *ListOptions) (*InstancePage, error) {
+	if opts == nil {
+		opts = &ListOptions{}
+	}
+	if opts.Status != "" && !opts.Status.Valid() {
+		return nil, fmt.Errorf("%w: unknown status %q", ErrInvalidArgument, opts.Status)
+	}
+	if opts.Limit < 0 || opts.Limit > 1000 {
+		return nil, fmt.Errorf("%w: limit must be between 1 and 1000, got %d", ErrInvalidArgument, opts.Limit)
+	}
+	page, err := e.store.InstanceList(ctx, &store.InstanceListParams{
+		Workflow: opts.Workflow, WorkflowPrefix: opts.WorkflowPrefix, Status: opts.Status,
+		CustomStatus: opts.CustomStatus, Limit: opts.Limit, Cursor: opts.Cursor,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", translateStoreErr(err))
+	}
+	out := &InstancePage{NextCursor: page.NextCursor, Instances: make([]*Instance, len(page.Instances))}
+	for i, in := range page.Instances {
+		out.Instances[i] = &Instance{Instance: *in}
+	}
+	return out, nil
+}
+
+func (e *Engine) control(ctx context.Context, id string, action store.ControlAction, from string) (*Instance, error) {
+	inst, err := e.store.InstanceControl(ctx, &store.ControlParams{
+		InstanceID: id, Action: action, FromStep: from, Now: e.clock.Now(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s instance %q: %w", action, id, translateStoreErr(err))
+	}
+	e.worker.notify()
+	e.worker.signalControl(id)
+	return &Instance{Instance: *inst}, nil
+}
+
+// Pause stops an instance at its next step boundary (a running step
+// finishes and is recorded). Allowed from queued, running and waiting.
+func (e *Engine) Pause(ctx context.Context, id string) (*Instance, error) {
+	return e.control(ctx, id, store.ActionPause, "")
+}
+
+// Resume continues a paused instance.
+func (e *Engine) Resume(ctx context.Context, id string) (*Instance, error) {
+	return e.control(ctx, id, store.ActionResume, "")
+}
+
+// Terminate stops an instance for good; a running step's context is
+// cancelled. No compensation runs.
+func (e *Engine) Terminate(ctx context.Context, id string) (*Instance, error) {
+	return e.control(ctx, id, store.ActionTerminate, "")
+}
+
+// Restart runs an instance again, from the beginning or from a named step
+// (see RestartOptions). Restarting from a step is refused with
+// ErrInvalidTransition when compensations already undid earlier steps.
+func (e *Engine) Restart(ctx context.Context, id string, opts *RestartOptions) (*Instance, error) {
+	from := ""
+	if opts != nil {
+		from = opts.FromStep
+	}
+	return e.control(ctx, id, store.ActionRestart, from)
+}
+
+// SendEvent delivers an event to an instance. An instance waiting for this
+// event type wakes at once; an event sent before the wait starts is kept
+// until a WaitForEvent of that type receives it.
+func (e *Engine) SendEvent(ctx context.Context, id, eventType string, payload any) error {
+	if eventType == "" {
+		return fmt.Errorf("%w: event type must not be empty", ErrInvalidArgument)
+	}
+	var raw json.RawMessage
+	switch p := payload.(type) {
+	case nil:
+	case json.RawMessage:
+		raw = p
+	case []byte:
+		raw = p
+	default:
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("%w: marshal event payload: %w", ErrInvalidArgument, err)
+		}
+		raw = b
+	}
+	if len(raw) > 0 && !json.Valid(raw) {
+		return fmt.Errorf("%w: event payload is not valid JSON", ErrInvalidArgument)
+	}
+	if err := e.checkPayload("event payload", raw); err != nil {
+		return err
+	}
+	if _, err := e.store.EventSend(ctx, &store.EventSendParams{
+		InstanceID: id, Type: eventType, Payload: raw, Now: e.clock.Now(),
+	}); err != nil {
+		return fmt.Errorf("send event %q to instance %q: %w", eventType, id, translateStoreErr(err))
+	}
+	e.worker.notify()
+	return nil
+}

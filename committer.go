@@ -1,0 +1,159 @@
+package ordo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// committer is the group commit: updates from all running instances queue
+// here and a single goroutine writes them in batches, one transaction per
+// batch. A caller waits for its own update to be durable, so a step's result
+// is stored before the workflow moves past it, yet many instances share one
+// fsync.
+type committer struct {
+	st       store.Store
+	maxBatch int
+	log      *slog.Logger
+
+	reqs    chan *commitReq
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	done    chan struct{}
+}
+
+type commitReq struct {
+	upd *store.Update
+	res chan commitRes
+}
+
+type commitRes struct {
+	r   store.UpdateResult
+	err error
+}
+
+func newCommitter(st store.Store, maxBatch int, log *slog.Logger) *committer {
+	return &committer{st: st, maxBatch: maxBatch, log: log, reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{})}
+}
+
+// close stops the batching goroutine after it drained; later commits go
+// straight to the store.
+func (c *committer) close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	started := c.started
+	close(c.reqs)
+	c.mu.Unlock()
+	if started {
+		<-c.done
+	}
+}
+
+// start launches the batching goroutine.
+func (c *committer) start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.started && !c.closed {
+		c.started = true
+		go c.loop()
+	}
+}
+
+// commit writes upd durably (batched with others) and returns its result.
+func (c *committer) commit(ctx context.Context, upd *store.Update) (store.UpdateResult, error) {
+	req := &commitReq{upd: upd, res: make(chan commitRes, 1)}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.direct(ctx, upd)
+	}
+	if !c.started {
+		c.started = true
+		go c.loop()
+	}
+	c.reqs <- req
+	c.mu.Unlock()
+	select {
+	case r := <-req.res:
+		return r.r, r.err
+	case <-ctx.Done():
+		// The write may still land; the lease fence keeps that harmless.
+		return store.UpdateResult{}, fmt.Errorf("commit of instance %q: %w", upd.InstanceID, ctx.Err())
+	}
+}
+
+func (c *committer) direct(ctx context.Context, upd *store.Update) (store.UpdateResult, error) {
+	res, err := c.st.Commit(ctx, []*store.Update{upd})
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
+	return res[0], nil
+}
+
+func (c *committer) loop() {
+	defer close(c.done)
+	batch := make([]*commitReq, 0, c.maxBatch)
+	for first := range c.reqs {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < c.maxBatch {
+			select {
+			case r, ok := <-c.reqs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		c.write(batch)
+	}
+}
+
+// write commits one batch, retrying a failed transaction with backoff and,
+// if it keeps failing, each update alone so one bad update cannot block
+// the others.
+func (c *committer) write(batch []*commitReq) {
+	upds := make([]*store.Update, len(batch))
+	for i, r := range batch {
+		upds[i] = r.upd
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var err error
+	delay := 10 * time.Millisecond
+	for try := 0; try < 6; try++ {
+		var res []store.UpdateResult
+		res, err = c.st.Commit(ctx, upds)
+		if err == nil {
+			for i, r := range batch {
+				r.res <- commitRes{r: res[i]}
+			}
+			return
+		}
+		c.log.Warn("ordo: batch commit failed, retrying", "updates", len(upds), "try", try+1, "err", err)
+		time.Sleep(delay)
+		delay *= 2
+	}
+	if len(batch) == 1 {
+		batch[0].res <- commitRes{err: fmt.Errorf("commit instance %q: %w", batch[0].upd.InstanceID, err)}
+		return
+	}
+	for _, r := range batch {
+		res, e := c.direct(ctx, r.upd)
+		if e != nil {
+			e = fmt.Errorf("commit instance %q: %w", r.upd.InstanceID, e)
+		}
+		r.res <- commitRes{r: res, err: e}
+	}
+}

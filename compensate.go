@@ -1,0 +1,106 @@
+package ordo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// compensate runs the compensations of all completed steps in reverse order
+// after the workflow failed with cause, then ends the instance errored. It
+// returns a signal when it must suspend (a compensation retry is due later)
+// or stop; nil when the instance was finished.
+func (r *run) compensate(cause error) any {
+	var failures []store.ErrorInfo
+	for _, rec := range r.completedCompensable() {
+		switch rec.CompensationStatus {
+		case store.CompCompleted:
+			continue
+		case store.CompFailed:
+			if rec.CompensationError != nil {
+				failures = append(failures, *rec.CompensationError)
+			}
+			continue
+		case store.CompRetrying:
+			if rec.CompensationNextAt != nil && rec.CompensationNextAt.After(r.now()) {
+				return &suspendSignal{wakeAt: rec.CompensationNextAt}
+			}
+		}
+		r.mu.Lock()
+		comp := r.comps[rec.Key]
+		r.mu.Unlock()
+		for {
+			next, sig := r.compensateOnce(rec, comp)
+			if sig != nil {
+				return sig
+			}
+			if next.CompensationStatus == store.CompFailed && next.CompensationError != nil {
+				failures = append(failures, *next.CompensationError)
+			}
+			if next.CompensationStatus != store.CompRetrying {
+				break
+			}
+			if next.CompensationNextAt.After(r.now()) {
+				return &suspendSignal{wakeAt: next.CompensationNextAt}
+			}
+			rec = next
+		}
+	}
+	if cause := r.stopReason(); cause != nil {
+		return &stopSignal{cause: cause}
+	}
+	r.fail(cause, failures)
+	return nil
+}
+
+// compensateOnce runs one attempt of a step's compensation and records it.
+func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, any) {
+	next := *rec
+	attempt := rec.CompensationAttempts + 1
+	next.CompensationAttempts = attempt
+	begin := r.now()
+	var err error
+	var opts *StepOptions
+	if comp == nil {
+		err = NonRetryable(fmt.Errorf("no compensation registered for step %q in this run (did the workflow code change?)", rec.Key))
+	} else {
+		opts = comp.opts
+		state := &stepState{info: StepInfo{InstanceID: r.inst.ID, Workflow: r.inst.Workflow, Step: rec.Name,
+			Key: rec.Key, Attempt: attempt, IdempotencyKey: r.inst.ID + "/" + rec.Key + "/compensate", Compensation: true}}
+		_, _, err = r.attempt(state, opts.timeout(), func(ctx context.Context) (json.RawMessage, json.RawMessage, error) {
+			return nil, nil, comp.fn(ctx, rec.CompensationData)
+		})
+	}
+	end := r.now()
+	if cause := r.stopReason(); cause != nil && r.ctx.Err() != nil {
+		return nil, &stopSignal{cause: cause}
+	}
+	att := store.Attempt{Number: attempt, Compensation: true, StartedAt: begin, FinishedAt: end}
+	if err == nil {
+		next.CompensationStatus = store.CompCompleted
+		next.CompensationError = nil
+		next.CompensationNextAt = nil
+	} else {
+		ei := &store.ErrorInfo{Message: fmt.Sprintf("compensation of step %q: %v", rec.Name, err), Kind: "compensation", Step: rec.Name}
+		att.Error = ei
+		next.CompensationError = ei
+		policy := opts.policy()
+		if IsNonRetryable(err) || attempt > policy.Limit {
+			next.CompensationStatus = store.CompFailed
+			next.CompensationNextAt = nil
+			r.logger().Error("ordo: compensation failed for good", "step", rec.Key, "err", err)
+		} else {
+			at := end.Add(policy.nextDelay(attempt))
+			next.CompensationStatus = store.CompRetrying
+			next.CompensationNextAt = &at
+		}
+	}
+	upd := &store.Update{Steps: []*store.Step{&next}, Attempts: []store.AttemptRecord{{StepKey: rec.Key, Attempt: att}}}
+	if _, cerr := r.commit(upd); cerr != nil {
+		return nil, &stopSignal{cause: cerr}
+	}
+	r.record(&next)
+	return &next, nil
+}

@@ -1,0 +1,227 @@
+package ordo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Config configures an Engine. Zero fields take the documented defaults.
+type Config struct {
+	// Store is where instances and their journals live. Required.
+	Store store.Store
+	// Concurrency is how many instances run at once in this engine.
+	// Default 32. Sleeping and waiting instances do not count.
+	Concurrency int
+	// Logger receives the engine's logs. Default slog.Default().
+	Logger *slog.Logger
+	// Clock is the source of time. Default SystemClock.
+	Clock Clock
+	// LeaseDuration is how long a claim lasts without a heartbeat.
+	// Default 30 s. An instance whose worker died is picked up again by
+	// another worker after at most this long.
+	LeaseDuration time.Duration
+	// HeartbeatInterval is how often leases are renewed. Default
+	// LeaseDuration/3.
+	HeartbeatInterval time.Duration
+	// PollInterval is how often an idle engine looks for work it was not
+	// told about (instances created by other processes). Default 1 s.
+	PollInterval time.Duration
+	// MaxPayloadBytes limits params, step outputs, compensation data and
+	// event payloads. Default 1 MiB.
+	MaxPayloadBytes int
+	// MaxCommitBatch is how many instances' updates one storage transaction
+	// may carry. Default 256.
+	MaxCommitBatch int
+	// WorkerID names this engine in leases. Default host-pid-random.
+	WorkerID string
+	// Interceptor, if set, wraps every step attempt. Package ordotest uses
+	// it to replace chosen steps' results; it also suits tracing.
+	Interceptor StepInterceptor
+	// OnFinish, if set, is called after an instance reaches a terminal
+	// status in this engine (complete or errored). It must not block.
+	OnFinish func(id string, status Status)
+}
+
+// StepInterceptor wraps a step attempt. It calls next to run the step (or
+// does not, to replace it) and returns the step's JSON output.
+type StepInterceptor func(ctx context.Context, info StepInfo, next func(context.Context) (json.RawMessage, error)) (json.RawMessage, error)
+
+const defaultMaxPayload = 1 << 20
+
+func (c *Config) withDefaults() (Config, error) {
+	cfg := *c
+	if cfg.Store == nil {
+		return cfg, fmt.Errorf("%w: Config.Store is required", ErrInvalidArgument)
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 32
+	}
+	if cfg.Concurrency < 0 {
+		return cfg, fmt.Errorf("%w: Config.Concurrency must be positive, got %d", ErrInvalidArgument, cfg.Concurrency)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.LeaseDuration == 0 {
+		cfg.LeaseDuration = 30 * time.Second
+	}
+	if cfg.HeartbeatInterval == 0 {
+		cfg.HeartbeatInterval = cfg.LeaseDuration / 3
+	}
+	if cfg.HeartbeatInterval >= cfg.LeaseDuration {
+		return cfg, fmt.Errorf("%w: Config.HeartbeatInterval (%s) must be shorter than LeaseDuration (%s)", ErrInvalidArgument, cfg.HeartbeatInterval, cfg.LeaseDuration)
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxPayloadBytes == 0 {
+		cfg.MaxPayloadBytes = defaultMaxPayload
+	}
+	if cfg.MaxCommitBatch == 0 {
+		cfg.MaxCommitBatch = 256
+	}
+	if cfg.WorkerID == "" {
+		host, _ := os.Hostname()
+		cfg.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	return cfg, nil
+}
+
+// Engine runs workflows. Create one with NewEngine, Register workflows,
+// then Start it; the instance methods (Create, Get, Pause, ...) work with or
+// without Start, so an API-only process can use them too.
+type Engine struct {
+	cfg       Config
+	log       *slog.Logger
+	store     store.Store
+	clock     Clock
+	committer *committer
+
+	mu        sync.RWMutex
+	workflows map[string]Definition
+
+	worker *worker
+}
+
+// NewEngine validates cfg and returns an engine. It does not touch storage.
+func NewEngine(cfg Config) (*Engine, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:       c,
+		log:       c.Logger,
+		store:     c.Store,
+		clock:     c.Clock,
+		workflows: map[string]Definition{},
+	}
+	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.Logger)
+	e.worker = newWorker(e)
+	return e, nil
+}
+
+// Register adds workflow definitions. A name registered twice is an error
+// wrapping ErrAlreadyExists.
+func (e *Engine) Register(defs ...Definition) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, d := range defs {
+		if d == nil || d.Name() == "" {
+			return fmt.Errorf("%w: workflow name must not be empty", ErrInvalidArgument)
+		}
+		if _, ok := e.workflows[d.Name()]; ok {
+			return fmt.Errorf("%w: workflow %q is already registered", ErrAlreadyExists, d.Name())
+		}
+		e.workflows[d.Name()] = d
+	}
+	return nil
+}
+
+// Workflows lists the registered workflows by name.
+func (e *Engine) Workflows() []WorkflowInfo {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]WorkflowInfo, 0, len(e.workflows))
+	for n := range e.workflows {
+		out = append(out, WorkflowInfo{Name: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (e *Engine) workflow(name string) (Definition, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	d, ok := e.workflows[name]
+	return d, ok
+}
+
+func (e *Engine) workflowNames() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	names := make([]string, 0, len(e.workflows))
+	for n := range e.workflows {
+		names = append(names, n)
+	}
+	return names
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// MaxPayloadBytes returns the configured payload limit.
+func (e *Engine) MaxPayloadBytes() int { return e.cfg.MaxPayloadBytes }
+
+// Start starts the workers: the claim loop, the heartbeat and the batch
+// committer. It returns at once; Stop ends them.
+func (e *Engine) Start(ctx context.Context) error {
+	return e.worker.start(ctx)
+}
+
+// Stop shuts the engine down gracefully: it stops claiming, waits for
+// running steps until ctx is done, then cancels them and releases every
+// lease it holds so other workers (or the next start) continue the
+// instances. Calling Stop twice is safe.
+func (e *Engine) Stop(ctx context.Context) error {
+	return e.worker.stop(ctx)
+}
+
+// checkPayload enforces MaxPayloadBytes.
+func (e *Engine) checkPayload(what string, b []byte) error {
+	if len(b) > e.cfg.MaxPayloadBytes {
+		return fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrPayloadTooLarge, what, len(b), e.cfg.MaxPayloadBytes)
+	}
+	return nil
+}
+
+func translateStoreErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, store.ErrAlreadyExists):
+		return fmt.Errorf("%w: %w", ErrAlreadyExists, err)
+	case errors.Is(err, store.ErrInvalidTransition):
+		return fmt.Errorf("%w: %w", ErrInvalidTransition, err)
+	}
+	return err
+}

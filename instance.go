@@ -1,0 +1,68 @@
+package ordo
+
+import "github.com/ordohq/ordo/store"
+
+// Status is an instance's lifecycle status.
+type Status = store.InstanceStatus
+
+// Instance statuses, re-exported from package store.
+const (
+	StatusQueued     = store.StatusQueued
+	StatusRunning    = store.StatusRunning
+	StatusWaiting    = store.StatusWaiting
+	StatusPaused     = store.StatusPaused
+	StatusComplete   = store.StatusComplete
+	StatusErrored    = store.StatusErrored
+	StatusTerminated = store.StatusTerminated
+)
+
+// ErrorInfo is a persisted error.
+type ErrorInfo = store.ErrorInfo
+
+// StepRecord is one journal entry of an instance: a step, a sleep or an
+// event wait, with its attempts and compensation status.
+type StepRecord = store.Step
+
+// Instance is a workflow instance as the engine reports it. Steps is filled
+// by Engine.Get (and empty in lists).
+type Instance struct {
+	store.Instance
+	Steps []*StepRecord `json:"steps,omitempty"`
+}
+
+// CreateOptions configure Engine.Create. nil means defaults.
+type CreateOptions struct {
+	// ID is the instance ID. Default: a new time-ordered UUID. Creating an
+	// ID that exists fails with ErrAlreadyExists.
+	ID string
+}
+
+// ListOptions filter Engine.List. The zero value lists the newest 50.
+type ListOptions struct {
+	Workflow       string
+	WorkflowPrefix string
+	Status         Status
+	CustomStatus   string
+	// Limit is the page size, 1..1000. Default 50.
+	Limit int
+	// Cursor continues a previous page (InstancePage.NextCursor).
+	Cursor string
+}
+
+// InstancePage is one page of instances, newest first.
+type InstancePage struct {
+	Instances  []*Instance `json:"instances"`
+	NextCursor string      `json:"nextCursor,omitempty"`
+}
+
+// RestartOptions configure Engine.Restart. nil restarts from the beginning.
+type RestartOptions struct {
+	// FromStep names the step to restart from: results of the steps before
+	// it are kept and replayed; it and every later step run again.
+	FromStep string
+}
+
+// WorkflowInfo describes a registered workflow.
+type WorkflowInfo struct {
+	Name string `json:"name"`
+}

@@ -1,0 +1,358 @@
+package ordo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// suspendSignal unwinds the workflow goroutine when the instance must wait
+// (a sleep, an event, a retry delay). The instance is stored as waiting and
+// no goroutine or worker slot is held until it is due.
+type suspendSignal struct {
+	wakeAt *time.Time
+	await  []string
+}
+
+// stopSignal unwinds the workflow goroutine when the run must end without
+// finishing (pause, terminate, shutdown, lost lease).
+type stopSignal struct{ cause error }
+
+// panicError is a panic in workflow code, recorded as the instance's error.
+type panicError struct {
+	value any
+	stack string
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("workflow panicked: %v", p.value) }
+
+// run executes one claimed instance by replaying its workflow function
+// against the journal.
+type run struct {
+	e      *Engine
+	inst   *store.Instance
+	def    Definition
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu            sync.Mutex
+	steps         map[string]*store.Step
+	events        []*store.Event
+	consumed      map[int64]bool
+	counts        map[string]int
+	ordinal       int
+	comps         map[string]*compensation
+	pending       []*store.Step
+	pendingStatus *string
+	stopCause     error
+
+	inflight sync.WaitGroup
+}
+
+func newRun(e *Engine, inst *store.Instance, def Definition) *run {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &run{
+		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel,
+		steps: map[string]*store.Step{}, consumed: map[int64]bool{},
+		counts: map[string]int{}, comps: map[string]*compensation{},
+	}
+}
+
+func (r *run) now() time.Time { return r.e.clock.Now() }
+
+// abort cancels the run's context: running steps see it at once.
+func (r *run) abort(cause error) {
+	r.mu.Lock()
+	if r.stopCause == nil {
+		r.stopCause = cause
+	}
+	r.mu.Unlock()
+	r.cancel(cause)
+}
+
+// observe applies what a heartbeat or control signal learned.
+func (r *run) observe(held bool, status store.InstanceStatus) {
+	switch {
+	case !held:
+		r.abort(errLeaseLost)
+	case status == store.StatusTerminated:
+		r.abort(errTerminated)
+	case status == store.StatusPaused:
+		r.setStop(errPaused)
+	}
+}
+
+func (r *run) setStop(cause error) {
+	r.mu.Lock()
+	if r.stopCause == nil {
+		r.stopCause = cause
+	}
+	r.mu.Unlock()
+}
+
+func (r *run) stopReason() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopCause != nil {
+		return r.stopCause
+	}
+	if r.ctx.Err() != nil {
+		return context.Cause(r.ctx)
+	}
+	return nil
+}
+
+// checkStop is called on the workflow goroutine at every step boundary.
+func (r *run) checkStop() {
+	if cause := r.stopReason(); cause != nil {
+		panic(&stopSignal{cause: cause})
+	}
+}
+
+func (r *run) logger() interface {
+	Info(string, ...any)
+	Warn(string, ...any)
+	Error(string, ...any)
+} {
+	return r.e.log.With("instance", r.inst.ID, "workflow", r.inst.Workflow)
+}
+
+func (r *run) execute() {
+	defer r.cancel(nil)
+	j, err := r.e.store.JournalLoad(context.Background(), r.inst.ID)
+	if err != nil {
+		r.logger().Error("ordo: load journal", "err", err)
+		r.release(&store.StateChange{Status: store.StatusQueued})
+		return
+	}
+	for _, s := range j.Steps {
+		r.steps[s.Key] = s
+	}
+	r.events = j.Events
+	for _, ev := range j.Events {
+		if ev.ConsumedBy != "" {
+			r.consumed[ev.ID] = true
+		}
+	}
+
+	out, wfErr, sig := r.callWorkflow()
+	if sig == nil && wfErr != nil && r.ctx.Err() != nil {
+		// The error is the cancellation of a terminate or shutdown.
+		sig = &stopSignal{cause: context.Cause(r.ctx)}
+	}
+	if sig == nil {
+		if cause := r.stopReason(); cause != nil {
+			sig = &stopSignal{cause: cause}
+		}
+	}
+	r.inflight.Wait()
+	if sig == nil && wfErr != nil {
+		sig = r.compensate(wfErr)
+		if sig == nil {
+			return
+		}
+	}
+	switch s := sig.(type) {
+	case *suspendSignal:
+		r.suspend(s)
+	case *stopSignal:
+		r.stop(s.cause)
+	default:
+		if err := r.e.checkPayload("workflow output", out); err != nil {
+			r.fail(NonRetryable(err), nil)
+			return
+		}
+		r.finish(&store.StateChange{Status: store.StatusComplete, Output: out})
+	}
+}
+
+func (r *run) callWorkflow() (out json.RawMessage, err error, sig any) {
+	defer func() {
+		if p := recover(); p != nil {
+			switch p.(type) {
+			case *suspendSignal, *stopSignal:
+				sig = p
+			default:
+				err = &panicError{value: p, stack: string(debug.Stack())}
+				r.logger().Error("ordo: workflow panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+		}
+	}()
+	out, err = r.def.execute(withRun(r.ctx, r), r.inst.Params)
+	return out, err, nil
+}
+
+// suspend stores the instance as waiting until its earliest due time.
+func (r *run) suspend(s *suspendSignal) {
+	wake := s.wakeAt
+	r.mu.Lock()
+	for _, st := range r.steps {
+		var at *time.Time
+		switch st.Status {
+		case store.StepRetrying:
+			at = st.NextAttemptAt
+		case store.StepWaiting:
+			at = st.WakeAt
+		}
+		if st.CompensationStatus == store.CompRetrying {
+			at = st.CompensationNextAt
+		}
+		if at != nil && (wake == nil || at.Before(*wake)) {
+			wake = at
+		}
+	}
+	r.mu.Unlock()
+	r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: wake, AwaitEvents: s.await})
+}
+
+// stop ends the run without finishing the instance.
+func (r *run) stop(cause error) {
+	switch {
+	case errors.Is(cause, errLeaseLost):
+		r.logger().Warn("ordo: lease lost; another worker owns the instance")
+	case errors.Is(cause, errShutdown):
+		r.release(&store.StateChange{Status: store.StatusQueued})
+	default: // paused, terminated: keep the status the operator set
+		r.release(nil)
+	}
+}
+
+func (r *run) finish(state *store.StateChange) {
+	res, err := r.release(state)
+	if err == nil && res.Status == state.Status && r.e.cfg.OnFinish != nil {
+		r.e.cfg.OnFinish(r.inst.ID, state.Status)
+	}
+}
+
+// fail ends the instance errored (compensations, if any, already ran).
+func (r *run) fail(cause error, compFailures []store.ErrorInfo) {
+	ei := errorInfo(cause)
+	ei.Compensations = compFailures
+	r.finish(&store.StateChange{Status: store.StatusErrored, Error: ei})
+}
+
+// release writes the final update of this run and gives up the lease.
+func (r *run) release(state *store.StateChange) (store.UpdateResult, error) {
+	res, err := r.commit(&store.Update{State: state, Release: true})
+	if err != nil && !errors.Is(err, errLeaseLost) {
+		r.logger().Error("ordo: release instance", "err", err)
+	}
+	return res, err
+}
+
+// releaseUnknown hands back an instance whose workflow is not registered
+// here (claims filter by name, so this only happens on a race with code
+// changes).
+func (r *run) releaseUnknown() {
+	r.release(&store.StateChange{Status: store.StatusQueued})
+}
+
+// commit writes an update for this instance together with pending journal
+// records, and learns whether the instance is still ours and running.
+func (r *run) commit(upd *store.Update) (store.UpdateResult, error) {
+	r.mu.Lock()
+	upd.InstanceID = r.inst.ID
+	upd.LeaseToken = r.inst.LeaseToken
+	upd.Now = r.now()
+	if len(r.pending) > 0 {
+		upd.Steps = append(r.pending, upd.Steps...)
+		r.pending = nil
+	}
+	if r.pendingStatus != nil && upd.CustomStatus == nil {
+		upd.CustomStatus = r.pendingStatus
+		r.pendingStatus = nil
+	}
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := r.e.committer.commit(ctx, upd)
+	if err != nil {
+		r.setStop(err)
+		return res, err
+	}
+	if errors.Is(res.Err, store.ErrLeaseLost) {
+		r.setStop(errLeaseLost)
+		return res, errLeaseLost
+	}
+	switch res.Status {
+	case store.StatusPaused:
+		r.setStop(errPaused)
+	case store.StatusTerminated:
+		r.abort(errTerminated)
+	}
+	return res, nil
+}
+
+// record stores a journal entry in memory after it was committed (or queued
+// as pending).
+func (r *run) record(s *store.Step) {
+	r.mu.Lock()
+	r.steps[s.Key] = s
+	r.mu.Unlock()
+}
+
+func (r *run) addPending(s *store.Step) {
+	r.mu.Lock()
+	r.steps[s.Key] = s
+	r.pending = append(r.pending, s)
+	r.mu.Unlock()
+}
+
+// nextCall assigns the key and ordinal of the next step call.
+func (r *run) nextCall(name string) (key string, seq, ordinal int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts[name]++
+	seq = r.counts[name]
+	ordinal = r.ordinal
+	r.ordinal++
+	return fmt.Sprintf("%s#%d", name, seq), seq, ordinal
+}
+
+func (r *run) lookup(key string) *store.Step {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.steps[key]
+}
+
+// completedCompensable lists completed steps with a compensation, newest
+// (highest ordinal) first.
+func (r *run) completedCompensable() []*store.Step {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*store.Step
+	for _, s := range r.steps {
+		if s.HasCompensation && s.Status == store.StepCompleted {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ordinal > out[j].Ordinal })
+	return out
+}
+
+func errorInfo(err error) *store.ErrorInfo {
+	var se *StepError
+	var pe *panicError
+	switch {
+	case errors.As(err, &se):
+		kind := "step"
+		if se.Timeout {
+			kind = "timeout"
+		} else if se.NonRetryableFailure {
+			kind = "non_retryable"
+		}
+		return &store.ErrorInfo{Message: err.Error(), Kind: kind, Step: se.Step}
+	case errors.As(err, &pe):
+		return &store.ErrorInfo{Message: err.Error(), Kind: "panic"}
+	case errors.Is(err, ErrEventTimeout):
+		return &store.ErrorInfo{Message: err.Error(), Kind: "timeout"}
+	}
+	return &store.ErrorInfo{Message: err.Error(), Kind: "workflow"}
+}

@@ -1,0 +1,273 @@
+package ordo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Reasons a run stops without finishing; they never reach storage as
+// workflow errors.
+var (
+	errShutdown   = errors.New("engine shutting down")
+	errLeaseLost  = errors.New("lease lost to another worker")
+	errPaused     = errors.New("instance paused")
+	errTerminated = errors.New("instance terminated")
+)
+
+// worker claims runnable instances and runs each in its own goroutine, up to
+// Config.Concurrency at once; it renews their leases and releases them on
+// shutdown.
+type worker struct {
+	e    *Engine
+	wake chan struct{}
+
+	mu         sync.Mutex
+	runs       map[string]*run // by lease token
+	started    bool
+	stopped    bool
+	stopClaims context.CancelFunc
+	stopHB     context.CancelFunc
+	loopDone   chan struct{}
+	hbDone     chan struct{}
+	runsWG     sync.WaitGroup
+}
+
+func newWorker(e *Engine) *worker {
+	return &worker{e: e, wake: make(chan struct{}, 1), runs: map[string]*run{}}
+}
+
+// notify makes an idle claim loop look for work at once.
+func (w *worker) notify() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *worker) start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return errors.New("ordo: engine already started")
+	}
+	if w.stopped {
+		return errors.New("ordo: engine was stopped; create a new one")
+	}
+	w.started = true
+	base := context.WithoutCancel(ctx)
+	claimCtx, stopClaims := context.WithCancel(base)
+	hbCtx, stopHB := context.WithCancel(base)
+	w.stopClaims, w.stopHB = stopClaims, stopHB
+	w.loopDone = make(chan struct{})
+	w.hbDone = make(chan struct{})
+	w.e.committer.start()
+	go w.claimLoop(claimCtx)
+	go w.heartbeatLoop(hbCtx)
+	w.e.log.Info("ordo: engine started", "worker", w.e.cfg.WorkerID, "concurrency", w.e.cfg.Concurrency)
+	return nil
+}
+
+func (w *worker) stop(ctx context.Context) error {
+	w.mu.Lock()
+	if !w.started || w.stopped {
+		w.stopped = true
+		w.mu.Unlock()
+		w.e.committer.close()
+		return nil
+	}
+	w.stopped = true
+	w.mu.Unlock()
+
+	// 1. Stop claiming; heartbeats go on while runs drain.
+	w.stopClaims()
+	<-w.loopDone
+	// 2. Wait for running instances until ctx is done.
+	done := make(chan struct{})
+	go func() { w.runsWG.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// 3. Cancel what still runs; each run releases its lease.
+		w.mu.Lock()
+		for _, r := range w.runs {
+			r.abort(errShutdown)
+		}
+		w.mu.Unlock()
+		<-done
+		err = fmt.Errorf("ordo: stop deadline passed, running steps were cancelled: %w", ctx.Err())
+	}
+	w.stopHB()
+	<-w.hbDone
+	w.e.committer.close()
+	w.e.log.Info("ordo: engine stopped", "worker", w.e.cfg.WorkerID)
+	return err
+}
+
+func (w *worker) active() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.runs)
+}
+
+func (w *worker) claimLoop(ctx context.Context) {
+	defer close(w.loopDone)
+	cfg := &w.e.cfg
+	backoff := 50 * time.Millisecond
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		free := cfg.Concurrency - w.active()
+		claimedAll := false
+		if free > 0 {
+			limit := min(free, 64)
+			now := w.e.clock.Now()
+			insts, err := w.e.store.InstanceClaim(ctx, &store.ClaimParams{
+				Owner: cfg.WorkerID, Limit: limit, Now: now,
+				LeaseUntil: now.Add(cfg.LeaseDuration), Workflows: w.e.workflowNames(),
+			})
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				w.e.log.Error("ordo: claim failed", "err", err, "retry_in", backoff)
+				w.sleep(ctx, backoff)
+				backoff = min(backoff*2, 5*time.Second)
+				continue
+			}
+			backoff = 50 * time.Millisecond
+			for _, inst := range insts {
+				w.launch(inst)
+			}
+			claimedAll = len(insts) == limit
+		}
+		if claimedAll {
+			continue
+		}
+		w.idle(ctx, free > 0)
+	}
+}
+
+// idle waits for a notification, the poll interval or the next due timer.
+func (w *worker) idle(ctx context.Context, checkTimers bool) {
+	wait := w.e.cfg.PollInterval
+	if checkTimers {
+		if at, ok, err := w.e.store.NextWakeAt(ctx); err == nil && ok {
+			if d := at.Sub(w.e.clock.Now()); d < wait {
+				wait = max(d, 0)
+			}
+		}
+	}
+	if wait == 0 {
+		return
+	}
+	t := w.e.clock.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-w.wake:
+	case <-t.C():
+	}
+}
+
+func (w *worker) sleep(ctx context.Context, d time.Duration) {
+	t := w.e.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C():
+	}
+}
+
+func (w *worker) launch(inst *store.Instance) {
+	def, ok := w.e.workflow(inst.Workflow)
+	r := newRun(w.e, inst, def)
+	w.mu.Lock()
+	w.runs[inst.LeaseToken] = r
+	w.mu.Unlock()
+	w.runsWG.Add(1)
+	go func() {
+		defer w.runsWG.Done()
+		defer func() {
+			w.mu.Lock()
+			delete(w.runs, inst.LeaseToken)
+			w.mu.Unlock()
+			w.notify()
+		}()
+		if !ok {
+			r.releaseUnknown()
+			return
+		}
+		r.execute()
+	}()
+}
+
+// signalControl tells a local run that an operator acted on its instance, so
+// a terminate cancels a running step at once instead of at the next
+// heartbeat.
+func (w *worker) signalControl(id string) {
+	w.mu.Lock()
+	var target *run
+	for _, r := range w.runs {
+		if r.inst.ID == id {
+			target = r
+		}
+	}
+	w.mu.Unlock()
+	if target == nil {
+		return
+	}
+	inst, err := w.e.store.InstanceGet(context.Background(), id)
+	if err != nil {
+		return
+	}
+	target.observe(inst.LeaseToken == target.inst.LeaseToken, inst.Status)
+}
+
+func (w *worker) heartbeatLoop(ctx context.Context) {
+	defer close(w.hbDone)
+	for {
+		t := w.e.clock.NewTimer(w.e.cfg.HeartbeatInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		w.heartbeat(ctx)
+	}
+}
+
+func (w *worker) heartbeat(ctx context.Context) {
+	w.mu.Lock()
+	tokens := make([]string, 0, len(w.runs))
+	for tok := range w.runs {
+		tokens = append(tokens, tok)
+	}
+	w.mu.Unlock()
+	if len(tokens) == 0 {
+		return
+	}
+	now := w.e.clock.Now()
+	res, err := w.e.store.InstanceHeartbeat(ctx, &store.HeartbeatParams{
+		Tokens: tokens, LeaseUntil: now.Add(w.e.cfg.LeaseDuration), Now: now,
+	})
+	if err != nil {
+		w.e.log.Warn("ordo: heartbeat failed", "err", err)
+		return
+	}
+	for _, hr := range res {
+		w.mu.Lock()
+		r := w.runs[hr.Token]
+		w.mu.Unlock()
+		if r != nil {
+			r.observe(hr.Held, hr.Status)
+		}
+	}
+}
