@@ -1,0 +1,99 @@
+package flow
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Parse reads a flow document (the seed's JSON array of step definitions,
+// or an object {"description": ..., "steps": [...]}) and validates it
+// against the schema and the rules the schema cannot express.
+//
+// A valid flow returns a Result with its Definition and any Warnings, and a
+// nil error. An invalid flow returns a *ValidationError listing every
+// problem, together with a Result holding the same Problems (and the
+// Warnings found so far) but no Definition. Any other error is an internal
+// failure, not a property of data.
+func Parse(data []byte) (*Result, error) {
+	root, dups, syntax := decodeTree(data)
+	if syntax != nil {
+		ps := []Problem{*syntax}
+		return &Result{Problems: ps}, &ValidationError{Problems: ps}
+	}
+	d := newDocument(root)
+	for _, p := range dups {
+		d.add(CodeDuplicateField, p, "field %q appears more than once in the same object", p[len(p)-1])
+	}
+	if err := d.validateSchema(); err != nil {
+		return nil, err
+	}
+	d.checkSemantics()
+	res := &Result{
+		Problems: sortProblems(d.problems),
+		Warnings: sortProblems(d.unreachable()),
+	}
+	if len(res.Problems) > 0 {
+		return res, &ValidationError{Problems: res.Problems}
+	}
+	def, err := d.build()
+	if err != nil {
+		return nil, fmt.Errorf("flow: build a validated definition: %w", err)
+	}
+	res.Definition = def
+	return res, nil
+}
+
+// build converts a validated tree into a Definition.
+func (d *document) build() (*Definition, error) {
+	def := &Definition{}
+	if m, ok := d.root.(map[string]any); ok {
+		def.Description, _ = m["description"].(string)
+	}
+	for i := range d.steps {
+		s := d.step(i)
+		step := &StepDefinition{
+			ID:            s["stepDefinitionId"].(string),
+			Type:          StepType(s["type"].(string)),
+			SuccessStatus: s["successStatus"].(string),
+		}
+		step.OnSuccess, _ = s["onSuccess"].(string)
+		step.OnError, _ = s["onError"].(string)
+		var err error
+		if step.Options, err = compactJSON(s["options"]); err != nil {
+			return nil, err
+		}
+		if step.Timeout, err = readDuration(s["timeout"]); err != nil {
+			return nil, fmt.Errorf("step %q: timeout: %w", step.ID, err)
+		}
+		if r, ok := s["retries"].(map[string]any); ok {
+			p := &RetryPolicy{}
+			if n, ok := r["limit"].(json.Number); ok {
+				dec, _ := parseDecimal(string(n), 0)
+				limit := int(dec.v)
+				p.Limit = &limit
+			}
+			if p.Delay, err = readDuration(r["delay"]); err != nil {
+				return nil, fmt.Errorf("step %q: retries.delay: %w", step.ID, err)
+			}
+			p.Backoff, _ = r["backoff"].(string)
+			if !p.isZero() {
+				step.Retries = p
+			}
+		}
+		def.Steps = append(def.Steps, step)
+	}
+	return def, nil
+}
+
+// compactJSON encodes v compactly with sorted object keys and without
+// escaping <, > and &, so that templates stay readable.
+func compactJSON(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
