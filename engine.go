@@ -225,3 +225,7 @@ func translateStoreErr(err error) error {
 	}
 	return err
 }
+
+// Active returns how many instances are executing in this engine right now
+// (waiting instances do not count).
+func (e *Engine) Active() int { return e.worker.active() }

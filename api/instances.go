@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/ordohq/ordo"
+)
+
+func (s *Server) routes() {
+	s.Handle("GET /healthz", s.healthz)
+	s.Handle("GET /v1/workflows", s.listWorkflows)
+	s.Handle("POST /v1/workflows/{name}/instances", s.createInstance)
+	s.Handle("GET /v1/instances", s.listInstances)
+	s.Handle("GET /v1/instances/{id}", s.getInstance)
+	s.Handle("POST /v1/instances/{id}/pause", s.control((*ordo.Engine).Pause))
+	s.Handle("POST /v1/instances/{id}/resume", s.control((*ordo.Engine).Resume))
+	s.Handle("POST /v1/instances/{id}/terminate", s.control((*ordo.Engine).Terminate))
+	s.Handle("POST /v1/instances/{id}/restart", s.restart)
+	s.Handle("POST /v1/instances/{id}/events", s.sendEvent)
+	s.Handle("GET /v1/instances/{id}/events", s.listEvents)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.cfg.Engine.List(r.Context(), &ordo.ListOptions{Limit: 1}); err != nil {
+		return Errorf(http.StatusServiceUnavailable, "unavailable", "storage is unavailable: %v", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]any{"workflows": s.cfg.Engine.Workflows()})
+	return nil
+}
+
+// CreateInstanceRequest is the body of POST /v1/workflows/{name}/instances.
+type CreateInstanceRequest struct {
+	ID     string          `json:"id,omitempty"`
+	Params json.RawMessage `json:"params,omitempty"`
+}
+
+func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) error {
+	var req CreateInstanceRequest
+	if err := DecodeJSON(r, &req, true); err != nil {
+		return err
+	}
+	inst, err := s.cfg.Engine.Create(r.Context(), r.PathValue("name"), req.Params, &ordo.CreateOptions{ID: req.ID})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, inst)
+	return nil
+}
+
+func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	opts := &ordo.ListOptions{Workflow: q.Get("workflow"), Status: ordo.Status(q.Get("status")), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return badRequest(CodeInvalidArgument, "limit must be an integer between 1 and 1000, got "+strconv.Quote(l))
+		}
+		opts.Limit = n
+	}
+	page, err := s.cfg.Engine.List(r.Context(), opts)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) error {
+	inst, err := s.cfg.Engine.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inst)
+	return nil
+}
+
+func (s *Server) control(op func(*ordo.Engine, context.Context, string) (*ordo.Instance, error)) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := op(s.cfg.Engine, r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, inst)
+		return nil
+	}
+}
+
+// RestartRequest is the optional body of POST /v1/instances/{id}/restart.
+type RestartRequest struct {
+	FromStep string `json:"fromStep,omitempty"`
+}
+
+func (s *Server) restart(w http.ResponseWriter, r *http.Request) error {
+	var req RestartRequest
+	if err := DecodeJSON(r, &req, true); err != nil {
+		return err
+	}
+	inst, err := s.cfg.Engine.Restart(r.Context(), r.PathValue("id"), &ordo.RestartOptions{FromStep: req.FromStep})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inst)
+	return nil
+}
+
+// SendEventRequest is the body of POST /v1/instances/{id}/events.
+type SendEventRequest struct {
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
+	var req SendEventRequest
+	if err := DecodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	if req.Type == "" {
+		return badRequest(CodeInvalidArgument, `field "type" is required`)
+	}
+	if err := s.cfg.Engine.SendEvent(r.Context(), r.PathValue("id"), req.Type, req.Payload); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "accepted"})
+	return nil
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	evs, err := s.cfg.Engine.Events(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	return nil
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ordohq/ordo"
+)
+
+func init() { register(newInstancesCmd) }
+
+func newInstancesCmd() *cobra.Command {
+	cf := &clientFlags{}
+	cmd := &cobra.Command{
+		Use:     "instances",
+		Aliases: []string{"instance", "i"},
+		Short:   "List, describe and control workflow instances on a running server",
+	}
+	cf.add(cmd)
+	cmd.AddCommand(
+		instancesListCmd(cf), instancesDescribeCmd(cf), instancesCreateCmd(cf),
+		instancesActionCmd(cf, "pause", "Pause an instance at its next step boundary"),
+		instancesActionCmd(cf, "resume", "Resume a paused instance"),
+		instancesActionCmd(cf, "terminate", "Terminate an instance for good"),
+		instancesRestartCmd(cf), instancesSendEventCmd(cf),
+	)
+	return cmd
+}
+
+func instancesListCmd(cf *clientFlags) *cobra.Command {
+	var workflow, status, cursor string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List instances, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if workflow != "" {
+				q.Set("workflow", workflow)
+			}
+			if status != "" {
+				q.Set("status", status)
+			}
+			if cursor != "" {
+				q.Set("cursor", cursor)
+			}
+			q.Set("limit", strconv.Itoa(limit))
+			var page ordo.InstancePage
+			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/instances?"+q.Encode(), nil, &page)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tWORKFLOW\tSTATUS\tCUSTOM STATUS\tCREATED\tFINISHED")
+			for _, in := range page.Instances {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Workflow, in.Status, dash(in.CustomStatus),
+					in.CreatedAt.Local().Format(time.DateTime), fmtTimePtr(in.FinishedAt))
+			}
+			if page.NextCursor != "" {
+				fmt.Fprintf(tw, "\nmore: --cursor %s\n", page.NextCursor)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&workflow, "workflow", "", "only this workflow")
+	cmd.Flags().StringVar(&status, "status", "", "only this status")
+	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+	cmd.Flags().IntVar(&limit, "limit", 50, "page size (1-1000)")
+	return cmd
+}
+
+func instancesDescribeCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:     "describe ID",
+		Aliases: []string{"get", "show"},
+		Short:   "Show an instance with its step timeline",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var inst ordo.Instance
+			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/instances/"+url.PathEscape(args[0]), nil, &inst)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			return describeInstance(cmd.OutOrStdout(), &inst)
+		},
+	}
+}
+
+// describeInstance prints a readable step timeline.
+func describeInstance(w io.Writer, in *ordo.Instance) error {
+	fmt.Fprintf(w, "Instance  %s\nWorkflow  %s\nStatus    %s\n", in.ID, in.Workflow, in.Status)
+	if in.CustomStatus != "" {
+		fmt.Fprintf(w, "Custom    %s\n", in.CustomStatus)
+	}
+	fmt.Fprintf(w, "Created   %s\n", in.CreatedAt.Local().Format(time.RFC3339))
+	if in.StartedAt != nil {
+		fmt.Fprintf(w, "Started   %s\n", in.StartedAt.Local().Format(time.RFC3339))
+	}
+	if in.FinishedAt != nil {
+		fmt.Fprintf(w, "Finished  %s (%s)\n", in.FinishedAt.Local().Format(time.RFC3339), in.FinishedAt.Sub(in.CreatedAt).Round(time.Millisecond))
+	}
+	if in.WakeAt != nil && in.Status == ordo.StatusWaiting {
+		fmt.Fprintf(w, "Wakes     %s\n", in.WakeAt.Local().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "Params    %s\n", compact(in.Params))
+	if len(in.Output) > 0 {
+		fmt.Fprintf(w, "Output    %s\n", compact(in.Output))
+	}
+	if in.Error != nil {
+		fmt.Fprintf(w, "Error     %s\n", in.Error.Message)
+		for _, c := range in.Error.Compensations {
+			fmt.Fprintf(w, "          compensation: %s\n", c.Message)
+		}
+	}
+	fmt.Fprintln(w, "\nSteps")
+	if len(in.Steps) == 0 {
+		fmt.Fprintln(w, "  (none yet)")
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  #\tSTEP\tKIND\tSTATUS\tATTEMPTS\tDURATION\tCOMPENSATION\tDETAIL")
+	for _, s := range in.Steps {
+		dur := "-"
+		if s.FinishedAt != nil {
+			dur = s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond).String()
+		}
+		detail := ""
+		switch {
+		case s.Error != nil:
+			detail = s.Error.Message
+		case s.Status == "waiting" && s.WakeAt != nil:
+			detail = "until " + s.WakeAt.Local().Format(time.RFC3339)
+		case s.Status == "retrying" && s.NextAttemptAt != nil:
+			detail = "next attempt " + s.NextAttemptAt.Local().Format(time.RFC3339)
+		case len(s.Output) > 0:
+			detail = compact(s.Output)
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Ordinal+1, s.Key, s.Kind, s.Status, s.Attempts, dur,
+			dash(string(s.CompensationStatus)), truncate(detail, 80))
+		for _, a := range s.History {
+			if a.Error == nil {
+				continue
+			}
+			label := "attempt"
+			if a.Compensation {
+				label = "compensation attempt"
+			}
+			fmt.Fprintf(tw, "\t  %s %d\t\t\t\t\t\t%s\n", label, a.Number, truncate(a.Error.Message, 80))
+		}
+	}
+	return tw.Flush()
+}
+
+func instancesCreateCmd(cf *clientFlags) *cobra.Command {
+	var id, params string
+	cmd := &cobra.Command{
+		Use:   "create WORKFLOW",
+		Short: "Start an instance of a workflow",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := map[string]any{}
+			if id != "" {
+				body["id"] = id
+			}
+			if params != "" {
+				p := []byte(params)
+				if strings.HasPrefix(params, "@") {
+					b, err := readFileArg(cmd, params[1:])
+					if err != nil {
+						return err
+					}
+					p = b
+				}
+				if !json.Valid(p) {
+					return fmt.Errorf("--params is not valid JSON")
+				}
+				body["params"] = json.RawMessage(p)
+			}
+			var inst ordo.Instance
+			raw, _, err := cf.client().do(cmd.Context(), "POST", "/v1/workflows/"+url.PathEscape(args[0])+"/instances", body, &inst)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s)\n", inst.ID, inst.Status)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "instance ID (default: generated)")
+	cmd.Flags().StringVar(&params, "params", "", "params as JSON, or @FILE")
+	return cmd
+}
+
+func instancesActionCmd(cf *clientFlags, action, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   action + " ID",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return postAction(cmd, cf, args[0], action, nil)
+		},
+	}
+}
+
+func postAction(cmd *cobra.Command, cf *clientFlags, id, action string, body any) error {
+	var inst ordo.Instance
+	raw, _, err := cf.client().do(cmd.Context(), "POST", "/v1/instances/"+url.PathEscape(id)+"/"+action, body, &inst)
+	if err != nil {
+		return err
+	}
+	if cf.json {
+		return printJSON(cmd.OutOrStdout(), raw)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", inst.ID, inst.Status)
+	return nil
+}
+
+func instancesRestartCmd(cf *clientFlags) *cobra.Command {
+	var from string
+	cmd := &cobra.Command{
+		Use:   "restart ID",
+		Short: "Run an instance again, from the beginning or from a step",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return postAction(cmd, cf, args[0], "restart", map[string]string{"fromStep": from})
+		},
+	}
+	cmd.Flags().StringVar(&from, "from-step", "", "step name to restart from (earlier results are kept)")
+	return cmd
+}
+
+func instancesSendEventCmd(cf *clientFlags) *cobra.Command {
+	var payload string
+	cmd := &cobra.Command{
+		Use:   "send-event ID TYPE",
+		Short: "Send an event to an instance",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := map[string]any{"type": args[1]}
+			if payload != "" {
+				if !json.Valid([]byte(payload)) {
+					return fmt.Errorf("--payload is not valid JSON")
+				}
+				body["payload"] = json.RawMessage(payload)
+			}
+			raw, _, err := cf.client().do(cmd.Context(), "POST", "/v1/instances/"+url.PathEscape(args[0])+"/events", body, nil)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "event %q sent to %s\n", args[1], args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&payload, "payload", "", "event payload as JSON")
+	return cmd
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Local().Format(time.DateTime)
+}
+
+func compact(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return truncate(b.String(), 200)
+}
+
+func truncate(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
