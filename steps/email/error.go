@@ -7,6 +7,7 @@ import (
 	"net/textproto"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ordohq/ordo"
 	gomail "github.com/wneessen/go-mail"
@@ -72,16 +73,28 @@ func (s *Sender) classify(ctx context.Context, m *Message, err error) error {
 		e.Code = code
 	case isPermanentCause(err):
 		e.Permanent = true
-	case ctx.Err() != nil:
+	case ctxErr(ctx) != nil:
 		// The connection was closed because the context is done.
-		if !errors.Is(err, ctx.Err()) {
-			e.Err = fmt.Errorf("%w: %w", ctx.Err(), err)
+		if cerr := ctxErr(ctx); !errors.Is(err, cerr) {
+			e.Err = fmt.Errorf("%w: %w", cerr, err)
 		}
 	}
 	if e.Permanent {
 		return ordo.NonRetryable(e)
 	}
 	return e
+}
+
+// ctxErr returns ctx's error, or context.DeadlineExceeded once the deadline
+// has passed even if the context's timer has not fired yet.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // decisiveCode returns the first 5xx code, else the first 4xx code, else 0:

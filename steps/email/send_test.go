@@ -11,6 +11,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -140,6 +141,29 @@ func TestSendMultipleRecipients(t *testing.T) {
 	to, err := parse(t, msgs[0]).Header.AddressList("To")
 	if err != nil || len(to) != 3 || to[1].Name != "Bob" {
 		t.Errorf("To header = %v, %v", to, err)
+	}
+}
+
+func TestSendConcurrently(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, serverOptions{})
+	s := newSender(t, email.Config{URL: "smtp://" + srv.addr + "?tls=none"})
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			m := testMessage()
+			m.MessageID = email.MessageID("inst-"+strconv.Itoa(i), "notify", "")
+			errs <- send(t, s, m)
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("Send: %v", err)
+		}
+	}
+	if got := len(srv.messages()); got != n {
+		t.Fatalf("server got %d messages, want %d", got, n)
 	}
 }
 

@@ -102,9 +102,12 @@ func (s *Sender) send(ctx context.Context, msg *gomail.Msg) error {
 
 // options returns go-mail's client options for one Send.
 func (s *Sender) options(ctx context.Context, conns *connSet) []gomail.Option {
+	// With a deadline, go-mail's per-exchange timeout is set a little past
+	// it, so that the context (which closes the connection) ends the
+	// conversation and the error says so.
 	timeout := idleTimeout
 	if deadline, ok := ctx.Deadline(); ok {
-		timeout = max(time.Until(deadline), time.Millisecond)
+		timeout = max(time.Until(deadline), 0) + time.Second
 	}
 	opts := []gomail.Option{
 		gomail.WithPort(s.cfg.port),

@@ -251,12 +251,15 @@ func TestPostConnectionRefusedIsRetryable(t *testing.T) {
 	l.Close()
 
 	c := &rest.Client{}
-	_, err = c.Post(context.Background(), &rest.Request{URL: "http://" + addr + "/x", Body: []byte(`{}`), IdempotencyKey: "k"})
+	_, err = c.Post(context.Background(), &rest.Request{URL: "http://" + addr + "/x?token=secret", Body: []byte(`{}`), IdempotencyKey: "k"})
 	if err == nil || ordo.IsNonRetryable(err) {
 		t.Fatalf("error %v: want a retryable error", err)
 	}
-	if !strings.Contains(err.Error(), addr) {
-		t.Errorf("error %q does not name the URL", err)
+	if !strings.Contains(err.Error(), "http://"+addr+"/x?…") || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("error %q does not name the URL and the cause", err)
+	}
+	if strings.Contains(err.Error(), "secret") {
+		t.Errorf("error %q leaks the query string", err)
 	}
 }
 
