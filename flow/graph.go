@@ -56,9 +56,9 @@ func (d *document) checkCycles(ids map[string]int) {
 				}
 				names := make([]string, 0, len(stack)-start+1)
 				for _, s := range stack[start:] {
-					names = append(names, d.stepID(s))
+					names = append(names, plain(d.stepID(s)))
 				}
-				names = append(names, d.stepID(e.to))
+				names = append(names, plain(d.stepID(e.to)))
 				d.add(CodeCycle, d.stepPath(u, e.field), "%s of step %q closes a cycle: %s",
 					e.field, d.stepID(u), strings.Join(names, " -> "))
 			}

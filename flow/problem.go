@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Problem codes. They are stable: clients may switch on them.
@@ -66,14 +67,23 @@ type Problem struct {
 // String formats p as "path (step id): message", with "/" for the document
 // root and without the parenthesis when there is no step.
 func (p Problem) String() string {
-	path := p.Path
+	path := plain(p.Path)
 	if path == "" {
 		path = "/"
 	}
 	if p.Step == "" {
 		return path + ": " + p.Message
 	}
-	return path + " (" + p.Step + "): " + p.Message
+	return path + " (" + plain(p.Step) + "): " + p.Message
+}
+
+// plain returns s, or s quoted when it holds control characters, so that a
+// problem always prints on one line.
+func plain(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // ValidationError is returned by Parse for an invalid flow. It holds every

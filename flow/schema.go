@@ -168,19 +168,29 @@ var optionNames = map[StepType][]string{
 	TypeGenerateProductionFiles: {"fileFormat"},
 }
 
-// suggest returns the known name closest to name: equal ignoring case, or at
-// most two edits away. "" when none is close.
+// suggest returns the known name that name probably misspells: equal
+// ignoring case, at most two edits away, or (for three letters or more)
+// part of it, as "format" is of "fileFormat". "" when none is close.
 func suggest(name string, known []string) string {
+	lower := strings.ToLower(name)
 	best, bestDist := "", 3
 	for _, k := range known {
 		if strings.EqualFold(k, name) {
 			return k
 		}
-		if dist := editDistance(strings.ToLower(name), strings.ToLower(k)); dist < bestDist {
+		if dist := editDistance(lower, strings.ToLower(k)); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
-	return best
+	if best != "" || len(lower) < 3 {
+		return best
+	}
+	for _, k := range known {
+		if strings.Contains(strings.ToLower(k), lower) {
+			return k
+		}
+	}
+	return ""
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.
@@ -216,10 +226,16 @@ func article(t string) string {
 	return "a " + t
 }
 
+// wantTypes lists the wanted JSON types as a phrase, null last.
 func wantTypes(want []string) string {
-	parts := make([]string, len(want))
-	for i, w := range want {
-		parts[i] = article(w)
+	var parts []string
+	for _, w := range want {
+		if w != "null" {
+			parts = append(parts, article(w))
+		}
+	}
+	if slices.Contains(want, "null") {
+		parts = append(parts, "null")
 	}
 	return orList(parts)
 }

@@ -1,0 +1,82 @@
+// Package flow parses, validates and versions order flows: JSON documents
+// that say which steps process an order and where each step leads.
+//
+// # Format
+//
+// A flow is the JSON array of step definitions of the order-flow seed
+// document, or an object {"description": "...", "steps": [...]} holding that
+// array (the object form leaves room for later fields). Each step has the
+// seed's fields, with the seed's names and meaning:
+//
+//	stepDefinitionId  string, required    unique id of the step in the flow
+//	type              string, required    consume-rest-api | send-email | generate-production-files
+//	successStatus     string, required    the order's status once the step succeeds
+//	options           object, required    options of the type (below)
+//	timeout           number|string|null  longest time one attempt may run
+//	onSuccess         string|null         id of the step to run when this one succeeds
+//	onError           string|null         id of the step to run when this one fails
+//	retries           object|null         extension: {limit, delay, backoff}
+//
+// A timeout (and a retry delay) is a number of milliseconds, fractions
+// allowed, or a string: Go's duration syntax ("30s", "1m30s", "1.5h") or a
+// number and a unit word ("30 seconds", "2 minutes", "1 day"). It must be
+// positive. Absent or null means the engine's default step timeout.
+//
+// Options by type:
+//
+//	consume-rest-api           uri: absolute http(s) URL the order is POSTed to
+//	send-email                 recipients: [string, ...] (at least one), subject, message: strings,
+//	                           attachProductionFiles: optional bool (default false)
+//	generate-production-files  fileFormat: "stl" (default) or "obj"
+//
+// Each recipient is an e-mail address that net/mail parses, or a Go template
+// such as "{{.Order.Customer.Email}}" (text containing "{{"). Subject and
+// message may be templates too. Templates must parse with ParseTemplate,
+// which the runner should also use to execute them.
+//
+// retries sets how a failed attempt is retried: limit (retries after the
+// first attempt, 0 to 1000), delay (base delay, read like timeout) and
+// backoff (constant, linear or exponential). Each absent field takes the
+// engine's default.
+//
+// # Semantics
+//
+// These are the rules the runner implements:
+//
+//   - An instance starts at the first step of the list (Definition.First).
+//   - When a step succeeds, the order's status becomes the step's
+//     successStatus, then the step named by onSuccess runs. A step without
+//     onSuccess ends the flow: the instance is complete.
+//   - When a step fails (after its retries), the step named by onError runs;
+//     the order's status is not changed by the failed step. A failing step
+//     without onError ends the instance as errored.
+//   - The error path is an ordinary path: the steps it runs have their own
+//     successStatus, onSuccess and onError. Reaching the end of an error
+//     path by success completes the instance (the seed's "error" e-mail step
+//     sets the status "Failed" and completes).
+//   - timeout bounds each attempt; an attempt that exceeds it fails and may
+//     be retried.
+//
+// Because links must resolve and form no cycle, every instance ends after at
+// most len(Steps) steps.
+//
+// # Validation
+//
+// Parse validates a document before anything is stored and reports every
+// problem at once, each a Problem with the JSON Pointer of the value
+// ("/0/options/uri", or "/steps/0/options/uri" for the object form), the
+// step's id and a stable code (the Code constants). The shape is checked
+// against the JSON Schema returned by Schema (flow/schema.json), and the
+// rest in Go: unique ids, links that resolve, no cycle (following both
+// onSuccess and onError), durations, URLs, addresses and templates. Fields
+// the format does not define are errors at every level, so a typo such as
+// "onsuccess" is never ignored; so are keys repeated in one object. Steps
+// that cannot be reached from the first step are only warnings.
+//
+// # Versions
+//
+// Applying a changed flow creates a new version; applying identical content
+// is a no-op. Canonical gives the canonical JSON of a definition and Hash its
+// SHA-256, so the storage layer compares content regardless of whitespace,
+// key order, array or object form, or how a duration is written.
+package flow
