@@ -1,0 +1,8 @@
+package mesh
+
+func init() {
+	mustRegister(boxTemplate{})
+	mustRegister(nameplateTemplate{})
+	mustRegister(ringTemplate{})
+	mustRegister(vaseTemplate{})
+}

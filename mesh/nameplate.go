@@ -1,0 +1,169 @@
+package mesh
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// textGap is the closest, in millimetres, that two outlines (letters, the
+// keychain hole, the plate's edge) may come before they count as touching,
+// which would make the mesh non-manifold.
+const textGap = 0.001
+
+// nameplateTemplate is the customer's text standing on a rounded plate,
+// with an optional keychain hole, as one closed solid: the letters' outlines
+// are cut into the plate's top face and their walls rise from there.
+type nameplateTemplate struct{}
+
+func (nameplateTemplate) Name() string { return "nameplate" }
+
+func (nameplateTemplate) Description() string {
+	return "Raised text on a rounded plate sized to fit it, with an optional keychain hole (a name tag, door sign or keyring)."
+}
+
+func (nameplateTemplate) Params() []Param {
+	return []Param{
+		{Name: "text", Type: TypeString, Min: Limit(1), Max: Limit(40), Description: "The text, on one line. Required."},
+		{Name: "font", Type: TypeString, Default: "regular", Choices: fontNames, Description: "Typeface: the Go fonts."},
+		{Name: "text_height", Unit: "mm", Type: TypeNumber, Default: 8.0, Min: Limit(3), Max: Limit(60), Description: "Height of capital letters."},
+		{Name: "letter_height", Unit: "mm", Type: TypeNumber, Default: 1.2, Min: Limit(0.4), Max: Limit(10), Description: "How far the letters stand above the plate."},
+		{Name: "plate_thickness", Unit: "mm", Type: TypeNumber, Default: 2.0, Min: Limit(0.8), Max: Limit(10), Description: "Thickness of the plate."},
+		{Name: "margin", Unit: "mm", Type: TypeNumber, Default: 3.0, Min: Limit(1), Max: Limit(20), Description: "Plate border around the text and the hole."},
+		{Name: "corner_radius", Unit: "mm", Type: TypeNumber, Default: 2.0, Min: Limit(0), Max: Limit(100), Description: "Radius of the plate's corners; limited to half the plate's height and to 3.2 × margin so that the corners stay clear of the text."},
+		{Name: "hole_diameter", Unit: "mm", Type: TypeNumber, Default: 4.0, Min: Limit(0), Max: Limit(12), Description: "Keychain hole left of the text; 0 for none."},
+		{Name: "spacing", Unit: "mm", Type: TypeNumber, Default: 0.0, Min: Limit(-5), Max: Limit(20), Description: "Extra space between letters; negative tightens, but letters must not touch."},
+	}
+}
+
+// plateLayout is the nameplate in plan view, centred on the origin.
+type plateLayout struct {
+	w, h    float64 // plate size
+	outline []vec2  // plate edge, counter-clockwise
+	hole    []vec2  // keychain hole, clockwise, or nil
+	letters *region // glyph outlines
+}
+
+func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
+	bad := func(p, reason string) error {
+		return &ParamError{Template: "nameplate", Param: p, Reason: reason}
+	}
+	shape, err := shapeText(v.String("font"), v.String("text"), v.Float("text_height"), v.Float("spacing"), chordTolerance)
+	if te, ok := errors.AsType[*textError](err); ok {
+		return nil, bad(te.param, te.reason)
+	} else if err != nil {
+		return nil, err
+	}
+	m, hd := v.Float("margin"), v.Float("hole_diameter")
+	y0, y1 := min(shape.ink[0].y, 0), max(shape.ink[1].y, v.Float("text_height"))
+	x0, x1 := shape.ink[0].x-m, shape.ink[1].x+m
+	if hd > 0 {
+		x0 -= hd + m
+	}
+	h := max(y1-y0, hd) + 2*m
+	cx, cy := (x0+x1)/2, (y0+y1)/2
+	l := &plateLayout{w: x1 - x0, h: h}
+	r := min(v.Float("corner_radius"), l.w/2, h/2, 3.2*m)
+	l.outline = roundedRect(-l.w/2, -h/2, l.w/2, h/2, r, chordTolerance)
+	contours := make([][]vec2, len(shape.contours))
+	for i, c := range shape.contours {
+		contours[i] = make([]vec2, len(c.pts))
+		for k, p := range c.pts {
+			contours[i][k] = vec2{p.x - cx, p.y - cy}
+		}
+	}
+	all := append([][]vec2{l.outline}, contours...)
+	if hd > 0 {
+		centre := vec2{-l.w/2 + m + hd/2, 0}
+		l.hole = reversed(circle(centre, hd/2, (arcSegments(hd/2, 2*math.Pi, chordTolerance)+3)/4*4))
+		all = append(all, l.hole)
+	}
+	if c, ok := findCrossing(all, textGap); ok {
+		name := func(i int) string {
+			switch {
+			case i == 0:
+				return "the plate's edge"
+			case i > len(contours):
+				return "the keychain hole"
+			}
+			return fmt.Sprintf("%q", shape.runes[shape.contours[i-1].glyph])
+		}
+		if c.a == c.b || (c.a > 0 && c.b > 0 && c.a <= len(contours) && c.b <= len(contours) &&
+			shape.contours[c.a-1].glyph == shape.contours[c.b-1].glyph) {
+			return nil, bad("text", fmt.Sprintf("the outline of %s in font %q crosses itself; choose another font", name(c.a), v.String("font")))
+		}
+		return nil, bad("spacing", fmt.Sprintf("%s and %s touch or overlap at spacing %s mm (closer than %g mm); increase spacing",
+			name(c.a), name(c.b), num(v.Float("spacing")), textGap))
+	}
+	l.letters = nest(contours)
+	return l, nil
+}
+
+// Build makes the plate's bottom, edge and keychain hole wall, the plate's
+// top with the letters' outlines cut out of it (the counters of letters
+// such as o, A and B are islands of plate top), and each letter's walls and
+// top with its counters as holes. Walls and faces share the outline
+// vertices, so the result is one closed shell.
+func (t nameplateTemplate) Build(v Values) (*Mesh, error) {
+	l, err := t.layout(v)
+	if err != nil {
+		return nil, err
+	}
+	top, lh := v.Float("plate_thickness"), v.Float("letter_height")
+	b := &builder{m: &Mesh{}}
+	o0, o1 := b.ring(l.outline, 0), b.ring(l.outline, top)
+	b.wall(o0, o1)
+	var bottomHoles, topHoles [][]uint32
+	if l.hole != nil {
+		h0, h1 := b.ring(l.hole, 0), b.ring(l.hole, top)
+		b.wall(h0, h1)
+		bottomHoles, topHoles = [][]uint32{h0}, [][]uint32{h1}
+	}
+	if err := b.cap(o0, bottomHoles, false); err != nil {
+		return nil, fmt.Errorf("nameplate bottom: %w", err)
+	}
+	g := l.letters
+	lo, hi := make([][]uint32, len(g.contours)), make([][]uint32, len(g.contours))
+	for i, c := range g.contours {
+		lo[i], hi[i] = b.ring(c, top), b.ring(c, top+lh)
+		b.wall(lo[i], hi[i])
+	}
+	for i := range g.contours {
+		if g.parent[i] < 0 {
+			topHoles = append(topHoles, reversed(lo[i]))
+		}
+	}
+	if err := b.cap(o1, topHoles, true); err != nil {
+		return nil, fmt.Errorf("nameplate top: %w", err)
+	}
+	for i := range g.contours {
+		var holes [][]uint32
+		if g.depth[i]%2 == 1 { // a counter: plate top shows through
+			for _, c := range g.children(i) {
+				holes = append(holes, reversed(lo[c]))
+			}
+			if err := b.cap(reversed(lo[i]), holes, true); err != nil {
+				return nil, fmt.Errorf("nameplate top inside a letter: %w", err)
+			}
+			continue
+		}
+		for _, c := range g.children(i) {
+			holes = append(holes, hi[c])
+		}
+		if err := b.cap(hi[i], holes, true); err != nil {
+			return nil, fmt.Errorf("nameplate letter top: %w", err)
+		}
+	}
+	return b.m, nil
+}
+
+// ExpectedBounds is the plate's rectangle, from z = 0 to the top of the
+// letters.
+func (t nameplateTemplate) ExpectedBounds(v Values) (Box, float64, error) {
+	l, err := t.layout(v)
+	if err != nil {
+		return Box{}, 0, err
+	}
+	z := v.Float("plate_thickness") + v.Float("letter_height")
+	return Box{Min: Vec3{-l.w / 2, -l.h / 2, 0}, Max: Vec3{l.w / 2, l.h / 2, z}}, 1e-6, nil
+}

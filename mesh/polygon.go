@@ -1,0 +1,164 @@
+package mesh
+
+import (
+	"math"
+	"slices"
+)
+
+// vec2 is a point in the plane, in millimetres.
+type vec2 struct{ x, y float64 }
+
+func (a vec2) sub(b vec2) vec2      { return vec2{a.x - b.x, a.y - b.y} }
+func (a vec2) add(b vec2) vec2      { return vec2{a.x + b.x, a.y + b.y} }
+func (a vec2) scale(s float64) vec2 { return vec2{a.x * s, a.y * s} }
+func (a vec2) dot(b vec2) float64   { return a.x*b.x + a.y*b.y }
+func (a vec2) cross(b vec2) float64 { return a.x*b.y - a.y*b.x }
+func (a vec2) len() float64         { return math.Hypot(a.x, a.y) }
+
+// orient returns twice the signed area of the triangle a, b, c: positive
+// when it turns counter-clockwise.
+func orient(a, b, c vec2) float64 { return b.sub(a).cross(c.sub(a)) }
+
+// signedArea returns the area of a closed polygon, positive when it runs
+// counter-clockwise.
+func signedArea(poly []vec2) float64 {
+	var s float64
+	for i, p := range poly {
+		q := poly[(i+1)%len(poly)]
+		s += p.cross(q)
+	}
+	return s / 2
+}
+
+func reversed[T any](s []T) []T {
+	r := make([]T, len(s))
+	for i, x := range s {
+		r[len(s)-1-i] = x
+	}
+	return r
+}
+
+// arcSegments returns how many straight segments approximate an arc of
+// radius r spanning angle radians so that no chord is more than tol away
+// from the arc.
+func arcSegments(r, angle, tol float64) int {
+	if r <= tol {
+		return 1
+	}
+	step := 2 * math.Acos(1-tol/r)
+	return max(1, int(math.Ceil(math.Abs(angle)/step-1e-9)))
+}
+
+// circle returns n points on a circle, counter-clockwise from angle 0.
+func circle(c vec2, r float64, n int) []vec2 {
+	pts := make([]vec2, n)
+	for i := range pts {
+		s, co := math.Sincos(2 * math.Pi * float64(i) / float64(n))
+		pts[i] = vec2{c.x + r*co, c.y + r*s}
+	}
+	return pts
+}
+
+// roundedRect returns the counter-clockwise outline of the rectangle
+// [x0,x1]×[y0,y1] with corners of radius r, each corner arc split so that
+// it deviates at most tol from the true arc. r is at most half the smaller
+// side; r = 0 gives sharp corners. Straight sides of zero length (r equal to
+// half a side) are dropped so that no point repeats.
+func roundedRect(x0, y0, x1, y1, r, tol float64) []vec2 {
+	r = min(r, (x1-x0)/2, (y1-y0)/2)
+	if r <= 0 {
+		return []vec2{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+	}
+	n := arcSegments(r, math.Pi/2, tol)
+	centres := []vec2{{x1 - r, y0 + r}, {x1 - r, y1 - r}, {x0 + r, y1 - r}, {x0 + r, y0 + r}}
+	var pts []vec2
+	for k, c := range centres {
+		for i := 0; i <= n; i++ {
+			a := (float64(k)-1)*math.Pi/2 + math.Pi/2*float64(i)/float64(n)
+			s, co := math.Sincos(a)
+			p := vec2{c.x + r*co, c.y + r*s}
+			if i == 0 && len(pts) > 0 && pts[len(pts)-1].sub(p).len() < tol/100 {
+				continue
+			}
+			pts = append(pts, p)
+		}
+	}
+	if pts[0].sub(pts[len(pts)-1]).len() < tol/100 {
+		pts = pts[:len(pts)-1]
+	}
+	return pts
+}
+
+// roundedRectArea returns the exact area of the rectangle with rounded
+// corners that roundedRect approximates.
+func roundedRectArea(w, h, r float64) float64 {
+	r = min(r, w/2, h/2)
+	return w*h - (4-math.Pi)*r*r
+}
+
+// pointInPolygon reports whether p is inside poly (even-odd rule).
+func pointInPolygon(p vec2, poly []vec2) bool {
+	in := false
+	for i, a := range poly {
+		b := poly[(i+1)%len(poly)]
+		if (a.y > p.y) != (b.y > p.y) {
+			x := a.x + (p.y-a.y)*(b.x-a.x)/(b.y-a.y)
+			if x > p.x {
+				in = !in
+			}
+		}
+	}
+	return in
+}
+
+// simplify removes points of a closed polygon that are closer than minEdge
+// to their predecessor or within minDev of the line through their
+// neighbours (a straight run or a spike), so that no edge is tiny and no
+// three consecutive points are nearly collinear. It returns nil if fewer
+// than three points remain.
+func simplify(poly []vec2, minEdge, minDev float64) []vec2 {
+	pts := slices.Clone(poly)
+	for removed := true; removed; {
+		removed = false
+		for i := 0; i < len(pts) && len(pts) >= 3; {
+			a, p, c := pts[(i+len(pts)-1)%len(pts)], pts[i], pts[(i+1)%len(pts)]
+			ac := c.sub(a)
+			if p.sub(a).len() < minEdge || ac.len() < minEdge || math.Abs(ac.cross(p.sub(a)))/ac.len() < minDev {
+				pts = slices.Delete(pts, i, i+1)
+				removed = true
+				continue
+			}
+			i++
+		}
+	}
+	if len(pts) < 3 {
+		return nil
+	}
+	return pts
+}
+
+// segDist returns the distance between segments ab and cd.
+func segDist(a, b, c, d vec2) float64 {
+	if segmentsCross(a, b, c, d) {
+		return 0
+	}
+	return min(pointSegDist(a, c, d), pointSegDist(b, c, d), pointSegDist(c, a, b), pointSegDist(d, a, b))
+}
+
+// segmentsCross reports whether segments ab and cd properly cross.
+func segmentsCross(a, b, c, d vec2) bool {
+	d1, d2 := orient(a, b, c), orient(a, b, d)
+	d3, d4 := orient(c, d, a), orient(c, d, b)
+	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+}
+
+// pointSegDist returns the distance from p to segment ab.
+func pointSegDist(p, a, b vec2) float64 {
+	ab := b.sub(a)
+	l2 := ab.dot(ab)
+	if l2 == 0 {
+		return p.sub(a).len()
+	}
+	t := math.Max(0, math.Min(1, p.sub(a).dot(ab)/l2))
+	return p.sub(a.add(ab.scale(t))).len()
+}
