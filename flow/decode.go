@@ -6,32 +6,65 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // decodeTree decodes a JSON document into the generic values the schema
 // validator takes (map[string]any, []any, string, json.Number, bool, nil).
 // Unlike encoding/json it reports keys repeated in an object instead of
-// silently keeping the last: dups holds the path of each repeat. A syntax
-// error is returned as an invalid_json problem.
-func decodeTree(data []byte) (v any, dups [][]string, syntax *Problem) {
+// silently keeping the last: t.dups holds the path of each repeat. Numbers
+// too long or with too large an exponent for any use in a flow are replaced
+// by null and their paths listed in t.badNumbers: arbitrary-precision
+// arithmetic on them (in the schema validator) would be slow, or fail. A
+// syntax error is returned as an invalid_json problem.
+func decodeTree(data []byte) (t *tree, syntax *Problem) {
 	// json.Unmarshal checks the whole input first (one value, no trailing
 	// data, nesting depth bounded), so the recursion below is bounded too.
 	if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
-		return nil, nil, &Problem{Code: CodeInvalidJSON, Message: syntaxMessage(data, err)}
+		return nil, &Problem{Code: CodeInvalidJSON, Message: syntaxMessage(data, err)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	td := treeDecoder{dec: dec}
+	td := treeDecoder{dec: dec, tree: &tree{}}
 	v, err := td.value(nil)
 	if err != nil {
-		return nil, nil, &Problem{Code: CodeInvalidJSON, Message: "not valid JSON: " + err.Error()}
+		return nil, &Problem{Code: CodeInvalidJSON, Message: "not valid JSON: " + err.Error()}
 	}
-	return v, td.dups, nil
+	td.tree.root = v
+	return td.tree, nil
+}
+
+// tree is a decoded document.
+type tree struct {
+	root       any
+	dups       [][]string // paths of repeated keys
+	badNumbers [][]string // paths of numbers replaced by null
+	numbers    []string   // their literals, for messages
 }
 
 type treeDecoder struct {
-	dec  *json.Decoder
-	dups [][]string
+	dec *json.Decoder
+	*tree
+}
+
+// Limits on numbers: far beyond any timeout, delay or limit, small enough
+// for exact arithmetic to stay cheap.
+const (
+	maxNumberLen      = 100
+	maxNumberExponent = 400
+)
+
+// saneNumber reports whether n is within the limits above.
+func saneNumber(n string) bool {
+	if len(n) > maxNumberLen {
+		return false
+	}
+	i := strings.IndexAny(n, "eE")
+	if i < 0 {
+		return true
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(n[i+1:], "+"))
+	return err == nil && e >= -maxNumberExponent && e <= maxNumberExponent
 }
 
 func (td *treeDecoder) value(path []string) (any, error) {
@@ -74,6 +107,11 @@ func (td *treeDecoder) value(path []string) (any, error) {
 		}
 		_, err := td.dec.Token() // ']'
 		return arr, err
+	}
+	if n, ok := tok.(json.Number); ok && !saneNumber(string(n)) {
+		td.badNumbers = append(td.badNumbers, path)
+		td.numbers = append(td.numbers, string(n))
+		return nil, nil
 	}
 	return tok, nil
 }

@@ -15,6 +15,7 @@ type document struct {
 	steps    []any    // the steps array; nil when the document has none
 	base     []string // tokens of the steps array: none (array form) or "steps"
 	problems []Problem
+	silenced map[string]bool // paths at which add reports nothing more
 }
 
 func newDocument(root any) *document {
@@ -72,9 +73,30 @@ func (d *document) stepPath(i int, rel ...string) []string {
 	return append(p, rel...)
 }
 
-// add records a problem at tokens, naming the step it is in.
+// add records a problem at tokens, naming the step it is in, unless the
+// path was silenced.
 func (d *document) add(code string, tokens []string, format string, args ...any) {
-	d.problems = append(d.problems, d.problem(code, tokens, format, args...))
+	p := d.problem(code, tokens, format, args...)
+	if d.silenced[p.Path] {
+		return
+	}
+	d.problems = append(d.problems, p)
+}
+
+// silence makes add ignore later problems at exactly tokens.
+func (d *document) silence(tokens []string) {
+	if d.silenced == nil {
+		d.silenced = map[string]bool{}
+	}
+	d.silenced[pointer(tokens)] = true
+}
+
+// abbreviate shortens a long literal for a message.
+func abbreviate(s string) string {
+	if len(s) <= 24 {
+		return s
+	}
+	return s[:12] + "…" + s[len(s)-8:]
 }
 
 func (d *document) problem(code string, tokens []string, format string, args ...any) Problem {

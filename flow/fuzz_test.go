@@ -213,7 +213,7 @@ func checkProblems(t *testing.T, data []byte, verr *ValidationError) {
 	var root any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := dec.Decode(&root); err != nil || dec.More() {
+	if !json.Valid(data) || dec.Decode(&root) != nil {
 		for _, p := range ps {
 			if p.Code != CodeInvalidJSON || p.Path != "" {
 				t.Fatalf("encoding/json rejects the document but the problem is %+v", p)
@@ -222,7 +222,10 @@ func checkProblems(t *testing.T, data []byte, verr *ValidationError) {
 		return
 	}
 	for _, p := range ps {
-		if !knownCodes[p.Code] || p.Message == "" || p.Code == CodeInvalidJSON || p.Code == CodeInvalidValue {
+		// invalid_value is only for numbers out of range: any other means a
+		// schema keyword without a translation.
+		if !knownCodes[p.Code] || p.Message == "" || p.Code == CodeInvalidJSON ||
+			(p.Code == CodeInvalidValue && !strings.Contains(p.Message, "is out of range")) {
 			t.Fatalf("unexpected problem %+v", p)
 		}
 		tokens, ok := splitPointer(p.Path)

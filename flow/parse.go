@@ -16,14 +16,21 @@ import (
 // Warnings found so far) but no Definition. Any other error is an internal
 // failure, not a property of data.
 func Parse(data []byte) (*Result, error) {
-	root, dups, syntax := decodeTree(data)
+	t, syntax := decodeTree(data)
 	if syntax != nil {
 		ps := []Problem{*syntax}
 		return &Result{Problems: ps}, &ValidationError{Problems: ps}
 	}
-	d := newDocument(root)
-	for _, p := range dups {
+	d := newDocument(t.root)
+	for _, p := range t.dups {
 		d.add(CodeDuplicateField, p, "field %q appears more than once in the same object", p[len(p)-1])
+	}
+	for i, p := range t.badNumbers {
+		d.add(CodeInvalidValue, p, "%s: number %s is out of range (at most %d characters, exponent within ±%d)",
+			d.label(p), abbreviate(t.numbers[i]), maxNumberLen, maxNumberExponent)
+		// The null standing in for the number is not the user's: say
+		// nothing more about this path.
+		d.silence(p)
 	}
 	if err := d.validateSchema(); err != nil {
 		return nil, err

@@ -215,6 +215,12 @@ var invalidFlows = []struct {
 		"successStatus": "s", "options": {}, "on/Success~": "b"}]`, []Problem{
 		p("/0/on~1Success~0", "a", CodeUnknownField, `unknown field "on/Success~"`),
 	}},
+	{"numbers out of range", `[{"stepDefinitionId": "a", "type": "generate-production-files", "successStatus": "s", "options": {},
+		"timeout": 1e1000000000, "retries": {"limit": ` + strings.Repeat("1", 101) + `, "delay": 1e-401}}]`, []Problem{
+		p("/0/retries/delay", "a", CodeInvalidValue, "retries.delay: number 1e-401 is out of range"),
+		p("/0/retries/limit", "a", CodeInvalidValue, "retries.limit: number 111111111111…11111111 is out of range"),
+		p("/0/timeout", "a", CodeInvalidValue, "timeout: number 1e1000000000 is out of range"),
+	}},
 	{"many problems, indices sorted as numbers", manySteps, []Problem{
 		p("/2/type", "s2", CodeUnknownType, "unknown step type"),
 		p("/10/type", "s10", CodeUnknownType, "unknown step type"),

@@ -41,7 +41,8 @@ const (
 	CodeUnknownField = "unknown_field"
 	// CodeInvalidType: a value of the wrong JSON type.
 	CodeInvalidType = "invalid_type"
-	// CodeInvalidValue: any other schema violation.
+	// CodeInvalidValue: a number out of range for any use (more than 100
+	// characters, or an exponent beyond ±400), or another schema violation.
 	CodeInvalidValue = "invalid_value"
 	// CodeUnreachable (warning only): a step no path from the first step
 	// reaches.
