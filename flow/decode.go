@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -90,6 +91,11 @@ func (td *treeDecoder) value(path []string) (any, error) {
 				return nil, err
 			}
 			if _, dup := obj[key]; dup {
+				// The earlier value is gone: so are the paths recorded in it.
+				td.dups = slices.DeleteFunc(td.dups, within(p))
+				td.badNumbers, td.numbers = deletePaths(td.badNumbers, td.numbers, func(q []string) bool {
+					return slices.Equal(q, p) || within(p)(q)
+				})
 				td.dups = append(td.dups, p)
 			}
 			obj[key] = v
@@ -114,6 +120,26 @@ func (td *treeDecoder) value(path []string) (any, error) {
 		return nil, nil
 	}
 	return tok, nil
+}
+
+// within returns a test for paths strictly inside prefix.
+func within(prefix []string) func([]string) bool {
+	return func(p []string) bool {
+		return len(p) > len(prefix) && slices.Equal(p[:len(prefix)], prefix)
+	}
+}
+
+// deletePaths deletes the paths matching del, and the literals beside them.
+func deletePaths(paths [][]string, lits []string, del func([]string) bool) ([][]string, []string) {
+	var keptPaths [][]string
+	var keptLits []string
+	for i, p := range paths {
+		if !del(p) {
+			keptPaths = append(keptPaths, p)
+			keptLits = append(keptLits, lits[i])
+		}
+	}
+	return keptPaths, keptLits
 }
 
 // syntaxMessage describes a JSON syntax error with its line and column.

@@ -211,6 +211,12 @@ var invalidFlows = []struct {
 		p("/0/options/fileFormat", "b", CodeDuplicateField, `field "fileFormat" appears more than once`),
 		p("/0/stepDefinitionId", "b", CodeDuplicateField, `field "stepDefinitionId" appears more than once`),
 	}},
+	{"repeated keys: problems in replaced values are not reported", `[{"stepDefinitionId": "a", "type": "generate-production-files",
+		"successStatus": "s", "options": {"x": {"y": 1, "y": 2}}, "options": {}, "timeout": 1e999, "timeout": -1}]`, []Problem{
+		p("/0/options", "a", CodeDuplicateField, `field "options" appears more than once`),
+		p("/0/timeout", "a", CodeDuplicateField, `field "timeout" appears more than once`),
+		p("/0/timeout", "a", CodeInvalidTimeout, "timeout must be positive, got -1"),
+	}},
 	{"key with a slash is escaped in the path", `[{"stepDefinitionId": "a", "type": "generate-production-files",
 		"successStatus": "s", "options": {}, "on/Success~": "b"}]`, []Problem{
 		p("/0/on~1Success~0", "a", CodeUnknownField, `unknown field "on/Success~"`),
