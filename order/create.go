@@ -1,0 +1,63 @@
+package order
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ordohq/ordo"
+)
+
+// CreateOrder validates req, creates the order with status "Created" on the
+// latest version of its flow and starts the flow; the order is durable
+// when CreateOrder returns, with created true.
+//
+// Creating an ID that exists with the same document (customer, items,
+// metadata and flow) returns the existing order with created false, so a
+// client may retry a create safely. The same ID with another document
+// wraps ordo.ErrAlreadyExists. An unknown flow wraps ordo.ErrNotFound; an
+// invalid request is an *InvalidOrderError.
+func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order, created bool, err error) {
+	if req == nil {
+		return nil, false, fmt.Errorf("%w: nil order request", ordo.ErrInvalidArgument)
+	}
+	if err := req.Validate(); err != nil {
+		return nil, false, err
+	}
+	v, err := s.Flow(ctx, req.Flow, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.register(req.Flow); err != nil {
+		return nil, false, err
+	}
+	p := newParams(req, v.Version)
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: encode order: %w", ordo.ErrInvalidArgument, err)
+	}
+	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID})
+	switch {
+	case err == nil:
+		s.log.Info("order: created", "order", inst.ID, "flow", req.Flow, "version", v.Version)
+		o, _, err := summary(inst)
+		if err != nil {
+			return nil, false, err
+		}
+		o.StatusHistory = []StatusChange{{Status: StatusCreated, At: inst.CreatedAt}}
+		return o, true, nil
+	case errors.Is(err, ordo.ErrAlreadyExists) && inst != nil:
+		if !strings.HasPrefix(inst.Workflow, workflowPrefix) {
+			return nil, false, fmt.Errorf("%w: ID %q is taken by an instance of %q", ordo.ErrAlreadyExists, req.ID, inst.Workflow)
+		}
+		existing, derr := decodeParams(inst.Params)
+		if derr != nil || !sameDocument(existing, p) {
+			return nil, false, fmt.Errorf("%w: order %q exists with a different document", ordo.ErrAlreadyExists, req.ID)
+		}
+		o, err := s.GetOrder(ctx, req.ID)
+		return o, false, err
+	}
+	return nil, false, err
+}

@@ -1,0 +1,140 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/flow"
+	"github.com/ordohq/ordo/store"
+)
+
+// ApplyFlow validates a flow document (the seed's array or the object form,
+// see package flow) and stores it as the flow's next version, then
+// registers the flow on the engine so that orders can use it at once.
+// Content equal to the latest version (compared by flow.Hash, so whitespace,
+// key order and the form do not matter) is a no-op: the latest version is
+// returned with created false.
+//
+// An invalid document returns a *flow.ValidationError listing every
+// problem; warnings (unreachable steps) do not stop the apply.
+func (s *Service) ApplyFlow(ctx context.Context, name string, data []byte) (v *store.FlowVersion, created bool, warnings []flow.Problem, err error) {
+	if err := checkFlowName(name); err != nil {
+		return nil, false, nil, err
+	}
+	res, err := flow.Parse(data)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	canonical, err := flow.Canonical(res.Definition)
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("apply flow %q: %w", name, err)
+	}
+	v, created, err = s.cfg.Store.FlowPut(ctx, &store.FlowPutParams{
+		Name: name, Hash: flow.Hash(res.Definition), Definition: canonical, Now: s.eng.Clock().Now(),
+	})
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("apply flow %q: %w", name, err)
+	}
+	s.cacheDefinition(flowKey{name, v.Version}, res.Definition)
+	if err := s.register(name); err != nil {
+		return nil, false, nil, err
+	}
+	if created {
+		s.log.Info("order: flow applied", "flow", name, "version", v.Version, "hash", v.Hash)
+	}
+	return v, created, res.Warnings, nil
+}
+
+// RegisterStoredFlows registers on the engine every flow in the store that
+// is not registered yet. Call it before the engine starts, so that orders
+// in flight continue; Start calls it periodically.
+func (s *Service) RegisterStoredFlows(ctx context.Context) error {
+	vs, err := s.cfg.Store.FlowList(ctx)
+	if err != nil {
+		return fmt.Errorf("register stored flows: %w", err)
+	}
+	for _, v := range vs {
+		if err := s.register(v.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Flow returns one version of a flow, the latest when version is 0. An
+// unknown flow or version wraps ordo.ErrNotFound.
+func (s *Service) Flow(ctx context.Context, name string, version int) (*store.FlowVersion, error) {
+	v, err := s.cfg.Store.FlowGet(ctx, name, version)
+	if err != nil {
+		return nil, flowStoreErr(name, version, err)
+	}
+	return v, nil
+}
+
+// Flows returns the latest version of every flow, sorted by name.
+func (s *Service) Flows(ctx context.Context) ([]*store.FlowVersion, error) {
+	vs, err := s.cfg.Store.FlowList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list flows: %w", err)
+	}
+	return vs, nil
+}
+
+// register registers the workflow of a flow on the engine, once. The
+// workflow reads the version from each order's params, so one registration
+// serves every version.
+func (s *Service) register(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.registered[name] {
+		return nil
+	}
+	wf := ordo.NewWorkflow(WorkflowName(name), s.runFlow)
+	if err := s.eng.Register(wf); err != nil && !errors.Is(err, ordo.ErrAlreadyExists) {
+		return fmt.Errorf("register flow %q: %w", name, err)
+	}
+	s.registered[name] = true
+	return nil
+}
+
+// definition returns a flow version parsed, from the cache or the store.
+// Versions never change, so a cached definition stays right.
+func (s *Service) definition(ctx context.Context, name string, version int) (*flow.Definition, error) {
+	key := flowKey{name, version}
+	s.mu.Lock()
+	def, ok := s.defs[key]
+	s.mu.Unlock()
+	if ok {
+		return def, nil
+	}
+	v, err := s.cfg.Store.FlowGet(ctx, name, version)
+	if err != nil {
+		return nil, flowStoreErr(name, version, err)
+	}
+	res, err := flow.Parse(v.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("flow %q version %d as stored is invalid: %w", name, version, err)
+	}
+	s.cacheDefinition(key, res.Definition)
+	return res.Definition, nil
+}
+
+func (s *Service) cacheDefinition(key flowKey, def *flow.Definition) {
+	s.mu.Lock()
+	s.defs[key] = def
+	s.mu.Unlock()
+}
+
+// flowStoreErr translates the store's ErrNotFound into ordo.ErrNotFound
+// with a message naming the flow.
+func flowStoreErr(name string, version int, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		if version == 0 {
+			return fmt.Errorf("%w: flow %q does not exist", ordo.ErrNotFound, name)
+		}
+		return fmt.Errorf("%w: flow %q has no version %d", ordo.ErrNotFound, name, version)
+	}
+	return fmt.Errorf("get flow %q: %w", name, err)
+}

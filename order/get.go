@@ -1,0 +1,174 @@
+package order
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/flow"
+	"github.com/ordohq/ordo/store"
+)
+
+// GetOrder returns an order with its status history, steps and files. An
+// unknown ID (or the ID of an instance that is not an order) wraps
+// ordo.ErrNotFound.
+func (s *Service) GetOrder(ctx context.Context, id string) (*Order, error) {
+	return s.snapshot(ctx, id, "")
+}
+
+// snapshot builds the order from its instance and journal. The journal
+// entry of skipKey (the step asking, while it runs) is left out, so that
+// every attempt of a step sees, and sends, the same document.
+func (s *Service) snapshot(ctx context.Context, id, skipKey string) (*Order, error) {
+	inst, err := s.eng.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(inst.Workflow, workflowPrefix) {
+		return nil, fmt.Errorf("%w: %q is an instance of %q, not an order", ordo.ErrNotFound, id, inst.Workflow)
+	}
+	o, p, err := summary(inst)
+	if err != nil {
+		return nil, err
+	}
+	def, err := s.definition(ctx, p.Flow, p.Version)
+	if err != nil {
+		return nil, err
+	}
+	steps := make([]*ordo.StepRecord, 0, len(inst.Steps))
+	for _, st := range inst.Steps {
+		if st.Key != skipKey {
+			steps = append(steps, st)
+		}
+	}
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Ordinal < steps[j].Ordinal })
+	o.Steps = steps
+	o.StatusHistory = []StatusChange{{Status: StatusCreated, At: inst.CreatedAt}}
+	for _, st := range steps {
+		if st.Status != store.StepCompleted {
+			continue
+		}
+		if st.CustomStatus != "" && st.FinishedAt != nil {
+			o.StatusHistory = append(o.StatusHistory, StatusChange{Status: st.CustomStatus, Step: st.Name, At: *st.FinishedAt})
+		}
+		if sd := def.Step(st.Name); sd != nil && sd.Type == flow.TypeGenerateProductionFiles {
+			o.Files = mergeFiles(o.Files, st.Output)
+		}
+	}
+	return o, nil
+}
+
+// summary converts an instance (without its journal) into an order with the
+// fields a list shows.
+func summary(inst *ordo.Instance) (*Order, *params, error) {
+	p, err := decodeParams(inst.Params)
+	if err != nil {
+		return nil, nil, fmt.Errorf("order %q: %w", inst.ID, err)
+	}
+	status := inst.CustomStatus
+	if status == "" {
+		status = StatusCreated
+	}
+	return &Order{
+		ID: inst.ID, Flow: p.Flow, FlowVersion: p.Version, Status: status,
+		Customer: p.Customer, Items: p.Items, Metadata: p.Metadata,
+		InstanceID: inst.ID, InstanceStatus: inst.Status, Error: inst.Error,
+		CreatedAt: inst.CreatedAt, FinishedAt: inst.FinishedAt,
+	}, p, nil
+}
+
+// mergeFiles adds the files recorded in a generate-production-files step's
+// output; a file of the same name replaces the earlier one.
+func mergeFiles(files []File, output json.RawMessage) []File {
+	var out filesOutput
+	if len(output) == 0 || json.Unmarshal(output, &out) != nil {
+		return files
+	}
+	for _, f := range out.Files {
+		replaced := false
+		for i := range files {
+			if files[i].Name == f.Name {
+				files[i], replaced = f, true
+			}
+		}
+		if !replaced {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+// ListOptions filter Service.ListOrders. The zero value lists the newest 50
+// orders of every flow.
+type ListOptions struct {
+	// Status keeps the orders with this status ("Created" included).
+	Status string
+	// Flow keeps the orders of this flow.
+	Flow string
+	// Limit is the page size, 1..1000. Default 50.
+	Limit int
+	// Cursor continues a previous page (OrderPage.NextCursor).
+	Cursor string
+}
+
+// OrderPage is one page of orders, newest first. Its orders carry no
+// steps, status history or files: get an order for those.
+type OrderPage struct {
+	Orders     []*Order `json:"orders"`
+	NextCursor string   `json:"nextCursor,omitempty"`
+}
+
+// maxCreatedPages bounds how many pages of instances one listing of
+// "Created" orders reads (that status is not stored, so it is filtered
+// here); a shorter page with a cursor is then returned.
+const maxCreatedPages = 20
+
+// ListOrders returns orders newest first, filtered and paged.
+func (s *Service) ListOrders(ctx context.Context, opts *ListOptions) (*OrderPage, error) {
+	if opts == nil {
+		opts = &ListOptions{}
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > 1000 {
+		return nil, fmt.Errorf("%w: limit must be between 1 and 1000, got %d", ordo.ErrInvalidArgument, opts.Limit)
+	}
+	lo := &ordo.ListOptions{WorkflowPrefix: workflowPrefix, Cursor: opts.Cursor, Limit: limit}
+	if opts.Flow != "" {
+		lo.Workflow = WorkflowName(opts.Flow)
+	}
+	created := opts.Status == StatusCreated
+	if !created {
+		lo.CustomStatus = opts.Status
+	}
+	page := &OrderPage{Orders: []*Order{}}
+	for range maxCreatedPages {
+		ip, err := s.eng.List(ctx, lo)
+		if err != nil {
+			return nil, err
+		}
+		for _, inst := range ip.Instances {
+			if created && inst.CustomStatus != "" {
+				continue
+			}
+			o, _, err := summary(inst)
+			if err != nil {
+				return nil, err
+			}
+			page.Orders = append(page.Orders, o)
+		}
+		page.NextCursor = ip.NextCursor
+		if !created || ip.NextCursor == "" || len(page.Orders) == limit {
+			break
+		}
+		// Ask only for what is missing, so the page never overflows and
+		// the cursor stays exact.
+		lo.Cursor, lo.Limit = ip.NextCursor, limit-len(page.Orders)
+	}
+	return page, nil
+}

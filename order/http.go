@@ -1,0 +1,58 @@
+package order
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/api"
+)
+
+// API error codes of the flow and order routes, next to api's own.
+const (
+	// CodeInvalidFlow: a flow document with problems; error.details lists
+	// them (flow.Problem: path, step, code, message).
+	CodeInvalidFlow = "invalid_flow"
+	// CodeInvalidOrder: an order request with invalid fields; error.details
+	// lists them (FieldProblem: field, message).
+	CodeInvalidOrder = "invalid_order"
+)
+
+// Routes adds the flow and order endpoints to srv:
+//
+//	PUT  /v1/flows/{name}                 apply a flow (201 new version, 200 unchanged)
+//	GET  /v1/flows                        latest version of every flow
+//	GET  /v1/flows/{name}[?version=N]     one version, with its definition
+//	POST /v1/flows/validate               check a flow without storing it
+//	GET  /v1/flows/schema                 the JSON Schema of flow documents
+//	POST /v1/orders                       create an order (201, or 200 for a repeat)
+//	GET  /v1/orders[?status=&flow=&limit=&cursor=]
+//	GET  /v1/orders/{id}
+//	GET  /v1/orders/{id}/files/{name}     download a production file
+func (s *Service) Routes(srv *api.Server) {
+	srv.Handle("PUT /v1/flows/{name}", s.handleApplyFlow)
+	srv.Handle("GET /v1/flows", s.handleListFlows)
+	srv.Handle("GET /v1/flows/{name}", s.handleGetFlow)
+	srv.Handle("POST /v1/flows/validate", s.handleValidateFlow)
+	srv.Handle("GET /v1/flows/schema", s.handleFlowSchema)
+	srv.Handle("POST /v1/orders", s.handleCreateOrder)
+	srv.Handle("GET /v1/orders", s.handleListOrders)
+	srv.Handle("GET /v1/orders/{id}", s.handleGetOrder)
+	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)
+}
+
+// readBody reads a request body whole; the api server has already limited
+// its size.
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, fmt.Errorf("%w: request body is larger than %d bytes", ordo.ErrPayloadTooLarge, mbe.Limit)
+		}
+		return nil, api.BadRequest(api.CodeInvalidJSON, "read body: "+err.Error(), nil)
+	}
+	return b, nil
+}

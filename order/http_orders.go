@@ -1,0 +1,82 @@
+package order
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/ordohq/ordo/api"
+)
+
+func (s *Service) handleCreateOrder(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	req, err := DecodeCreateRequest(body)
+	if err != nil {
+		return api.BadRequest(api.CodeInvalidJSON, err.Error(), nil)
+	}
+	o, created, err := s.CreateOrder(r.Context(), req)
+	var ie *InvalidOrderError
+	if errors.As(err, &ie) {
+		return api.BadRequest(CodeInvalidOrder, ie.Error(), ie.Problems)
+	}
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	api.WriteJSON(w, status, o)
+	return nil
+}
+
+func (s *Service) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.GetOrder(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	api.WriteJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Service) handleListOrders(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	opts := &ListOptions{Status: q.Get("status"), Flow: q.Get("flow"), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return api.BadRequest(api.CodeInvalidArgument, "limit must be an integer between 1 and 1000, got "+strconv.Quote(l), nil)
+		}
+		opts.Limit = n
+	}
+	page, err := s.ListOrders(r.Context(), opts)
+	if err != nil {
+		return err
+	}
+	api.WriteJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Service) handleGetFile(w http.ResponseWriter, r *http.Request) error {
+	rc, f, err := s.OpenFile(r.Context(), r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", contentType(f.Format))
+	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	h.Set("ETag", strconv.Quote(f.SHA256))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, _ = io.Copy(w, rc) // the status is sent; a failed copy shows as a short body
+	return nil
+}

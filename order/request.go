@@ -1,0 +1,139 @@
+package order
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/ordohq/ordo"
+)
+
+// CreateRequest is the body of POST /v1/orders and the argument of
+// Service.CreateOrder.
+type CreateRequest struct {
+	// ID is the order ID: letters, digits and . _ : - (at most 200, starting
+	// with a letter or digit). Default: a new time-ordered UUID. Creating an
+	// ID again with the same request returns the existing order.
+	ID string `json:"id,omitempty"`
+	// Flow names the flow that processes the order; its latest version is
+	// used. Required.
+	Flow     string         `json:"flow"`
+	Customer Customer       `json:"customer"`
+	Items    []Item         `json:"items"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// DecodeCreateRequest reads a JSON CreateRequest strictly: unknown fields
+// and trailing data are errors, and numbers keep their exact text (so a
+// large integer in metadata survives). Its errors wrap ordo.ErrInvalidArgument.
+func DecodeCreateRequest(data []byte) (*CreateRequest, error) {
+	var req CreateRequest
+	if err := decodeStrict(data, &req); err != nil {
+		return nil, fmt.Errorf("%w: order: %w", ordo.ErrInvalidArgument, err)
+	}
+	return &req, nil
+}
+
+// decodeStrict decodes one JSON value with UseNumber and
+// DisallowUnknownFields.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// FieldProblem is one invalid field of an order.
+type FieldProblem struct {
+	// Field is the field's path: "customer.email", "items[0].quantity".
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// InvalidOrderError lists every invalid field of a CreateRequest. It wraps
+// ordo.ErrInvalidArgument, so the API answers it with 400.
+type InvalidOrderError struct {
+	Problems []FieldProblem
+}
+
+func (e *InvalidOrderError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Field + ": " + p.Message
+	}
+	return "invalid order: " + strings.Join(parts, "; ")
+}
+
+// Unwrap returns ordo.ErrInvalidArgument.
+func (e *InvalidOrderError) Unwrap() error { return ordo.ErrInvalidArgument }
+
+var (
+	orderIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$`)
+	flowNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+)
+
+// Validate checks the request and returns nil or an *InvalidOrderError
+// naming each bad field. Product templates and parameters are checked when
+// the production files are generated, not here.
+func (r *CreateRequest) Validate() error {
+	var ps []FieldProblem
+	add := func(field, format string, args ...any) {
+		ps = append(ps, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if r.ID != "" && !orderIDPattern.MatchString(r.ID) {
+		add("id", "%q is not a valid order ID: use at most 200 letters, digits and . _ : -, starting with a letter or digit", r.ID)
+	}
+	if r.Flow == "" {
+		add("flow", "is required")
+	}
+	if strings.TrimSpace(r.Customer.Name) == "" {
+		add("customer.name", "is required")
+	}
+	switch addr, err := mail.ParseAddress(r.Customer.Email); {
+	case r.Customer.Email == "":
+		add("customer.email", "is required")
+	case err != nil || addr.Address != r.Customer.Email:
+		add("customer.email", "%q is not an e-mail address (write name@example.com)", r.Customer.Email)
+	}
+	if len(r.Items) == 0 {
+		add("items", "must hold at least one item")
+	}
+	for i, it := range r.Items {
+		field := fmt.Sprintf("items[%d]", i)
+		if strings.TrimSpace(it.SKU) == "" {
+			add(field+".sku", "is required")
+		}
+		if it.Quantity < 1 {
+			add(field+".quantity", "must be at least 1, got %d", it.Quantity)
+		}
+		if it.Product != nil && it.Product.Template == "" {
+			add(field+".product.template", "is required when product is given")
+		}
+	}
+	if len(ps) > 0 {
+		return &InvalidOrderError{Problems: ps}
+	}
+	return nil
+}
+
+// checkFlowName checks a flow name given to ApplyFlow. "schema" and
+// "validate" are taken by the API's own routes.
+func checkFlowName(name string) error {
+	if !flowNamePattern.MatchString(name) {
+		return fmt.Errorf("%w: flow name %q: use at most 100 letters, digits and . _ -, starting with a letter or digit", ordo.ErrInvalidArgument, name)
+	}
+	if name == "schema" || name == "validate" {
+		return fmt.Errorf("%w: flow name %q is reserved", ordo.ErrInvalidArgument, name)
+	}
+	return nil
+}

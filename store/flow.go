@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// FlowStore is an optional capability of a backend: it keeps the versions
+// of order flows (package flow). Discover it with a type assertion:
+//
+//	fs, ok := st.(store.FlowStore)
+//
+// Versions are immutable once written: an order keeps running on the
+// version it started with while newer versions are applied.
+type FlowStore interface {
+	// FlowPut stores a flow's definition. When the latest version of the
+	// flow has the same Hash, nothing is written: the latest version is
+	// returned with created false. Otherwise a new version numbered one
+	// more than the latest (1 for a new flow) is written and returned with
+	// created true. Concurrent puts of the same name never produce the same
+	// version number twice.
+	FlowPut(ctx context.Context, p *FlowPutParams) (v *FlowVersion, created bool, err error)
+	// FlowGet returns one version of a flow, or its latest when version is
+	// 0. A flow or version that does not exist returns ErrNotFound.
+	FlowGet(ctx context.Context, name string, version int) (*FlowVersion, error)
+	// FlowList returns the latest version of every flow, sorted by name.
+	FlowList(ctx context.Context) ([]*FlowVersion, error)
+}
+
+// FlowPutParams are the arguments of FlowStore.FlowPut.
+type FlowPutParams struct {
+	// Name is the flow's name. Required.
+	Name string
+	// Hash identifies the content (flow.Hash of the definition): equal
+	// hashes mean equal flows. Required.
+	Hash string
+	// Definition is the flow's canonical JSON (flow.Canonical). Required.
+	Definition json.RawMessage
+	// Now is the creation time of a new version. Default: the wall clock.
+	Now time.Time
+}
+
+// FlowVersion is one stored version of a flow.
+type FlowVersion struct {
+	Name string `json:"name"`
+	// Version counts from 1 per name.
+	Version int `json:"version"`
+	// Hash is the content hash given to FlowPut.
+	Hash string `json:"hash"`
+	// Definition is the flow's canonical JSON.
+	Definition json.RawMessage `json:"definition,omitempty"`
+	CreatedAt  time.Time       `json:"createdAt"`
+}
