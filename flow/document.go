@@ -158,6 +158,8 @@ func (d *document) valueAt(tokens []string) any {
 	return v
 }
 
+func itoa(i int) string { return strconv.Itoa(i) }
+
 // show formats a JSON value for a message: strings quoted, numbers as
 // written.
 func show(v any) string {

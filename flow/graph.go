@@ -113,5 +113,3 @@ func (d *document) unreachable() []Problem {
 	}
 	return out
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -198,3 +198,25 @@ func TestDefinitionValidate(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
+
+func TestCanonicalHandBuiltOptions(t *testing.T) {
+	t.Parallel()
+	step := func(opts string) *Definition {
+		return &Definition{Steps: []*StepDefinition{{ID: "m", Type: TypeSendEmail, SuccessStatus: "s", Options: []byte(opts)}}}
+	}
+	a := step(`{"subject": "S", "recipients": ["a@example.com"], "message": "<M>"}`)
+	b := step(`{"message":"<M>","recipients":["a@example.com"],"subject":"S"}`)
+	if Hash(a) != Hash(b) {
+		ca, _ := Canonical(a)
+		cb, _ := Canonical(b)
+		t.Errorf("options differing in key order and spaces hash differently:\n%s\n%s", ca, cb)
+	}
+	c, err := Canonical(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"steps":[{"stepDefinitionId":"m","type":"send-email","successStatus":"s","options":{"message":"<M>","recipients":["a@example.com"],"subject":"S"}}]}`
+	if string(c) != want {
+		t.Errorf("Canonical =\n%s\nwant\n%s", c, want)
+	}
+}
