@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -175,4 +176,28 @@ func (e *Engine) SendEvent(ctx context.Context, id, eventType string, payload an
 	}
 	e.worker.notify()
 	return nil
+}
+
+// Wait polls an instance until it is complete, errored or terminated, or
+// ctx ends. It suits request handlers that run a short workflow to the end
+// (as Medusa's workflow.run does).
+func (e *Engine) Wait(ctx context.Context, id string) (*Instance, error) {
+	delay := 5 * time.Millisecond
+	for {
+		inst, err := e.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if inst.Status.Terminal() {
+			return inst, nil
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return inst, fmt.Errorf("wait for instance %q: %w", id, ctx.Err())
+		case <-t.C:
+		}
+		delay = min(delay*2, 200*time.Millisecond)
+	}
 }
