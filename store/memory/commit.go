@@ -1,0 +1,98 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Commit applies updates atomically under the lock. Each update is fenced
+// by its lease token: one whose token does not match is skipped and
+// reported as store.ErrLeaseLost, the others apply.
+func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.UpdateResult, error) {
+	for i, u := range updates {
+		if u == nil {
+			return nil, fmt.Errorf("memory: commit: update %d is nil", i)
+		}
+		for _, st := range u.Steps {
+			if st == nil {
+				return nil, fmt.Errorf("memory: commit: instance %q: nil step", u.InstanceID)
+			}
+		}
+		if u.State == nil {
+			continue
+		}
+		switch u.State.Status {
+		case store.StatusWaiting, store.StatusQueued, store.StatusComplete, store.StatusErrored:
+		default:
+			return nil, fmt.Errorf("memory: commit: instance %q: state %q not allowed in an update (waiting, queued, complete or errored)",
+				u.InstanceID, u.State.Status)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: commit: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := make([]store.UpdateResult, len(updates))
+	for i, u := range updates {
+		results[i] = s.apply(u)
+	}
+	return results, nil
+}
+
+func (s *Store) apply(u *store.Update) store.UpdateResult {
+	x, ok := s.instances[u.InstanceID]
+	if !ok {
+		return store.UpdateResult{Err: store.ErrLeaseLost}
+	}
+	in := x.in
+	if u.LeaseToken == "" || in.LeaseToken != u.LeaseToken {
+		return store.UpdateResult{Err: store.ErrLeaseLost, Status: in.Status}
+	}
+	t := now(u.Now)
+	for _, st := range u.Steps {
+		c := cloneStep(st)
+		c.InstanceID = u.InstanceID
+		x.steps[c.Key] = c
+	}
+	for _, a := range u.Attempts {
+		x.history[a.StepKey] = append(x.history[a.StepKey], cloneAttempt(a.Attempt))
+	}
+	for _, c := range u.ConsumeEvents {
+		for _, ev := range x.events {
+			if ev.ID == c.EventID {
+				ev.ConsumedBy = c.StepKey
+			}
+		}
+	}
+	if u.CustomStatus != nil {
+		in.CustomStatus = *u.CustomStatus
+	}
+	if sc := u.State; sc != nil && in.Status == store.StatusRunning {
+		in.Status = sc.Status
+		in.Output = cloneRaw(sc.Output)
+		in.Error = cloneError(sc.Error)
+		in.WakeAt = nil
+		in.FinishedAt = nil
+		switch sc.Status {
+		case store.StatusWaiting:
+			in.WakeAt = normPtr(sc.WakeAt)
+			for _, ev := range x.events {
+				if ev.ConsumedBy == "" && slices.Contains(sc.AwaitEvents, ev.Type) {
+					in.WakeAt = &t
+					break
+				}
+			}
+		case store.StatusComplete, store.StatusErrored:
+			in.FinishedAt = &t
+		}
+	}
+	if u.Release {
+		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil
+	}
+	in.UpdatedAt = t
+	return store.UpdateResult{Status: in.Status}
+}

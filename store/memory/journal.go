@@ -1,0 +1,75 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// JournalLoad returns the steps (ordered by Ordinal, each with its attempt
+// history) and events (ordered by ID) of an instance.
+func (s *Store) JournalLoad(ctx context.Context, instanceID string) (*store.Journal, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: journal load %q: %w", instanceID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.instances[instanceID]
+	if !ok {
+		return nil, fmt.Errorf("memory: journal load %q: %w", instanceID, store.ErrNotFound)
+	}
+	j := &store.Journal{}
+	for _, st := range x.steps {
+		c := cloneStep(st)
+		for _, a := range x.history[st.Key] {
+			c.History = append(c.History, cloneAttempt(a))
+		}
+		j.Steps = append(j.Steps, c)
+	}
+	sort.Slice(j.Steps, func(a, b int) bool {
+		if j.Steps[a].Ordinal != j.Steps[b].Ordinal {
+			return j.Steps[a].Ordinal < j.Steps[b].Ordinal
+		}
+		return j.Steps[a].Key < j.Steps[b].Key
+	})
+	for _, ev := range x.events {
+		j.Events = append(j.Events, cloneEvent(ev))
+	}
+	return j, nil
+}
+
+// EventSend stores an event for an instance (store.ErrNotFound if it does
+// not exist). A waiting instance is made due at p.Now, unless its WakeAt is
+// already earlier.
+func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store.Event, error) {
+	if p == nil || p.Type == "" {
+		return nil, errors.New("memory: event send: Type is required")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.instances[p.InstanceID]
+	if !ok {
+		return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, store.ErrNotFound)
+	}
+	t := now(p.Now)
+	s.nextEventID++
+	ev := &store.Event{
+		ID:         s.nextEventID,
+		InstanceID: p.InstanceID,
+		Type:       p.Type,
+		Payload:    cloneRaw(p.Payload),
+		CreatedAt:  t,
+	}
+	x.events = append(x.events, ev)
+	if in := x.in; in.Status == store.StatusWaiting && (in.WakeAt == nil || in.WakeAt.After(t)) {
+		in.WakeAt = &t
+		in.UpdatedAt = t
+	}
+	return cloneEvent(ev), nil
+}

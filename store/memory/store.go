@@ -1,0 +1,179 @@
+package memory
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Store is the in-memory implementation of store.Store. The zero value is
+// not usable: create one with New.
+type Store struct {
+	mu          sync.Mutex
+	instances   map[string]*instance
+	nextEventID int64
+}
+
+// instance is what the Store keeps for one instance.
+type instance struct {
+	in    *store.Instance
+	steps map[string]*store.Step // by key, History always nil
+	// history holds the attempts appended per step key, in order.
+	history map[string][]store.Attempt
+	events  []*store.Event // by ID
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{instances: make(map[string]*instance)}
+}
+
+// Close does nothing: the data lives as long as the Store. It is safe to
+// call more than once.
+func (s *Store) Close() error { return nil }
+
+// InstanceCreate inserts a queued instance. An existing ID returns
+// store.ErrAlreadyExists together with the existing instance.
+func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
+	if p == nil || p.ID == "" || p.Workflow == "" {
+		return nil, errors.New("memory: instance create: ID and Workflow are required")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: instance create %q: %w", p.ID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if existing, ok := s.instances[p.ID]; ok {
+		return cloneInstance(existing.in), fmt.Errorf("memory: instance create %q: %w", p.ID, store.ErrAlreadyExists)
+	}
+	t := now(p.Now)
+	in := &store.Instance{
+		ID:        p.ID,
+		Workflow:  p.Workflow,
+		Status:    store.StatusQueued,
+		Params:    cloneRaw(p.Params),
+		CreatedAt: t,
+		UpdatedAt: t,
+	}
+	s.instances[p.ID] = &instance{
+		in:      in,
+		steps:   make(map[string]*store.Step),
+		history: make(map[string][]store.Attempt),
+	}
+	return cloneInstance(in), nil
+}
+
+// InstanceGet returns one instance or store.ErrNotFound.
+func (s *Store) InstanceGet(ctx context.Context, id string) (*store.Instance, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: instance get %q: %w", id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.instances[id]
+	if !ok {
+		return nil, fmt.Errorf("memory: instance get %q: %w", id, store.ErrNotFound)
+	}
+	return cloneInstance(x.in), nil
+}
+
+// InstanceList returns instances newest first (by creation time, then ID),
+// filtered and paged by p.
+func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (*store.InstancePage, error) {
+	if p == nil {
+		p = &store.InstanceListParams{}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: instance list: %w", err)
+	}
+	limit := p.Limit
+	switch {
+	case limit == 0:
+		limit = 50
+	case limit < 0:
+		return nil, fmt.Errorf("memory: instance list: limit %d is negative", limit)
+	case limit > 1000:
+		limit = 1000
+	}
+	var (
+		after    bool
+		cAt      int64
+		cID      string
+		err      error
+		selected []*store.Instance
+	)
+	if p.Cursor != "" {
+		if cAt, cID, err = decodeCursor(p.Cursor); err != nil {
+			return nil, fmt.Errorf("memory: instance list: %w", err)
+		}
+		after = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.instances {
+		in := x.in
+		switch {
+		case p.Workflow != "" && in.Workflow != p.Workflow,
+			p.Status != "" && in.Status != p.Status,
+			p.WorkflowPrefix != "" && !strings.HasPrefix(in.Workflow, p.WorkflowPrefix),
+			p.CustomStatus != "" && in.CustomStatus != p.CustomStatus:
+			continue
+		}
+		if after {
+			at := in.CreatedAt.UnixMicro()
+			if at > cAt || at == cAt && in.ID >= cID {
+				continue
+			}
+		}
+		selected = append(selected, in)
+	}
+	sort.Slice(selected, func(i, j int) bool { return newer(selected[i], selected[j]) })
+	page := &store.InstancePage{Instances: make([]*store.Instance, 0, min(limit, len(selected)))}
+	for i, in := range selected {
+		if i == limit {
+			last := selected[i-1]
+			page.NextCursor = encodeCursor(last.CreatedAt.UnixMicro(), last.ID)
+			break
+		}
+		page.Instances = append(page.Instances, cloneInstance(in))
+	}
+	return page, nil
+}
+
+// newer orders instances newest first: by creation time, then ID, both
+// descending.
+func newer(a, b *store.Instance) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
+}
+
+func encodeCursor(createdAt int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "/" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", fmt.Errorf("invalid cursor %q: %w", c, err)
+	}
+	ts, id, ok := strings.Cut(string(b), "/")
+	if !ok {
+		return 0, "", fmt.Errorf("invalid cursor %q", c)
+	}
+	at, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return 0, "", fmt.Errorf("invalid cursor %q: %w", c, err)
+	}
+	return at, id, nil
+}

@@ -1,0 +1,155 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// The runnable instances, in the order a claim takes them: expired leases
+// first (work already started), then due timers, then the queue (oldest
+// first). ?2 is NULL or a JSON array of workflow names.
+const (
+	sqlClaimExpired = `SELECT id FROM instances
+		WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)
+		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
+		ORDER BY lease_expires_at LIMIT ?3`
+	sqlClaimDue = `SELECT id FROM instances
+		WHERE status = 'waiting' AND wake_at <= ?1
+		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
+		ORDER BY wake_at LIMIT ?3`
+	sqlClaimQueued = `SELECT id FROM instances
+		WHERE status = 'queued' AND ?1 IS NOT NULL
+		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
+		ORDER BY created_at, id LIMIT ?3`
+	sqlClaimTake = `UPDATE instances SET status = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?,
+		claims = claims + 1, started_at = COALESCE(started_at, ?), updated_at = ?, wake_at = NULL
+		WHERE id = ?
+		RETURNING ` + instanceCols
+	sqlHeartbeat = `UPDATE instances SET lease_expires_at = ? WHERE lease_token = ? RETURNING id, status`
+	sqlNextWake  = `SELECT MIN(wake_at) FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL`
+)
+
+// InstanceClaim leases up to p.Limit runnable instances to p.Owner and
+// marks them running: queued instances, waiting ones whose WakeAt <= p.Now,
+// and running ones whose lease expired (or was released). Each gets a new
+// LeaseToken and Claims+1. Claims are serialised by the single write
+// connection, so two never return the same instance.
+func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
+	if p == nil || p.Limit < 1 {
+		return nil, errors.New("sqlite: instance claim: Limit must be at least 1")
+	}
+	t := micros(now(p.Now))
+	var workflows any
+	if len(p.Workflows) > 0 {
+		b, err := json.Marshal(p.Workflows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance claim: %w", err)
+		}
+		workflows = string(b)
+	}
+
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance claim: %w", err)
+	}
+	defer w.rollback()
+	ids := make([]string, 0, p.Limit)
+	for _, q := range []string{sqlClaimExpired, sqlClaimDue, sqlClaimQueued} {
+		if len(ids) == p.Limit {
+			break
+		}
+		ids, err = w.appendIDs(ids, q, t, workflows, p.Limit-len(ids))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance claim: %w", err)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	until := micros(p.LeaseUntil)
+	out := make([]*store.Instance, 0, len(ids))
+	for _, id := range ids {
+		in, err := scanInstance(w.queryRow(sqlClaimTake, p.Owner, uuid.NewString(), until, t, t, id))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance claim %q: %w", id, err)
+		}
+		out = append(out, in)
+	}
+	if err := w.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: instance claim: %w", err)
+	}
+	return out, nil
+}
+
+// appendIDs runs a query returning one id column and appends the ids.
+func (w *writeTx) appendIDs(ids []string, q string, args ...any) ([]string, error) {
+	rows, err := w.query(q, args...)
+	if err != nil {
+		return ids, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// InstanceHeartbeat extends the leases p.Tokens still hold to p.LeaseUntil
+// and reports, per token, whether it is held and the instance's status.
+func (s *Store) InstanceHeartbeat(ctx context.Context, p *store.HeartbeatParams) ([]store.HeartbeatResult, error) {
+	if p == nil || len(p.Tokens) == 0 {
+		return nil, nil
+	}
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance heartbeat: %w", err)
+	}
+	defer w.rollback()
+	until := micros(p.LeaseUntil)
+	out := make([]store.HeartbeatResult, len(p.Tokens))
+	for i, tok := range p.Tokens {
+		out[i].Token = tok
+		if tok == "" {
+			continue
+		}
+		var status string
+		err := w.queryRow(sqlHeartbeat, until, tok).Scan(&out[i].InstanceID, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance heartbeat: %w", err)
+		}
+		out[i].Held = true
+		out[i].Status = store.InstanceStatus(status)
+	}
+	if err := w.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: instance heartbeat: %w", err)
+	}
+	return out, nil
+}
+
+// NextWakeAt returns the earliest WakeAt among waiting instances, or false
+// when none waits on a timer.
+func (s *Store) NextWakeAt(ctx context.Context) (time.Time, bool, error) {
+	var v sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, sqlNextWake).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlite: next wake: %w", err)
+	}
+	if !v.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(v.Int64), true, nil
+}

@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ordohq/ordo/store"
+)
+
+const (
+	sqlFence      = `SELECT status FROM instances WHERE id = ? AND lease_token = ?`
+	sqlStatus     = `SELECT status FROM instances WHERE id = ?`
+	sqlStepUpsert = `INSERT INTO steps (instance_id, key, name, seq, ordinal, kind, status, output, error,
+			attempts, next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
+			compensation_status, compensation_error, compensation_attempts, compensation_next_at,
+			started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance_id, key) DO UPDATE SET
+			name = excluded.name, seq = excluded.seq, ordinal = excluded.ordinal, kind = excluded.kind,
+			status = excluded.status, output = excluded.output, error = excluded.error,
+			attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+			wake_at = excluded.wake_at, custom_status = excluded.custom_status,
+			has_compensation = excluded.has_compensation, compensation_data = excluded.compensation_data,
+			compensation_status = excluded.compensation_status, compensation_error = excluded.compensation_error,
+			compensation_attempts = excluded.compensation_attempts,
+			compensation_next_at = excluded.compensation_next_at,
+			started_at = excluded.started_at, finished_at = excluded.finished_at`
+	sqlAttemptInsert = `INSERT INTO attempts (instance_id, step_key, number, compensation, started_at, finished_at, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlEventConsume = `UPDATE events SET consumed_by = ? WHERE id = ? AND instance_id = ?`
+	sqlAwaitedEvent = `SELECT EXISTS (SELECT 1 FROM events WHERE instance_id = ? AND consumed_by IS NULL
+		AND type IN (SELECT value FROM json_each(?)))`
+)
+
+// instanceUpdate flags select which columns an Update's instance write sets.
+const (
+	setCustomStatus = 1 << iota
+	setState
+	setRelease
+)
+
+// sqlInstanceUpdate holds the instance UPDATE for each combination of
+// flags, so a commit only touches (and re-indexes) the columns it changes.
+var sqlInstanceUpdate = func() (qs [8]string) {
+	for mask := range qs {
+		cols := []string{"updated_at = :now"}
+		if mask&setCustomStatus != 0 {
+			cols = append(cols, "custom_status = :custom")
+		}
+		if mask&setState != 0 {
+			cols = append(cols, "status = :status", "output = :output", "error = :error",
+				"wake_at = :wake", "finished_at = :finished")
+		}
+		if mask&setRelease != 0 {
+			cols = append(cols, "lease_owner = NULL", "lease_token = NULL", "lease_expires_at = NULL")
+		}
+		qs[mask] = "UPDATE instances SET " + strings.Join(cols, ", ") + " WHERE id = :id"
+	}
+	return qs
+}()
+
+// Commit applies updates in one transaction. Each update is fenced by its
+// lease token: one whose token does not match is skipped and reported as
+// store.ErrLeaseLost, the others apply. The returned error means nothing
+// was applied.
+func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.UpdateResult, error) {
+	if err := validateUpdates(updates); err != nil {
+		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	if len(updates) == 0 {
+		return []store.UpdateResult{}, nil
+	}
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	defer w.rollback()
+	results := make([]store.UpdateResult, len(updates))
+	for i, u := range updates {
+		if results[i], err = w.apply(u); err != nil {
+			return nil, fmt.Errorf("sqlite: commit: instance %q: %w", u.InstanceID, err)
+		}
+	}
+	if err := w.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return results, nil
+}
+
+// validateUpdates rejects a batch the store cannot apply as asked.
+func validateUpdates(updates []*store.Update) error {
+	for i, u := range updates {
+		if u == nil {
+			return fmt.Errorf("update %d is nil", i)
+		}
+		if u.State == nil {
+			continue
+		}
+		switch u.State.Status {
+		case store.StatusWaiting, store.StatusQueued, store.StatusComplete, store.StatusErrored:
+		default:
+			return fmt.Errorf("instance %q: state %q not allowed in an update (waiting, queued, complete or errored)",
+				u.InstanceID, u.State.Status)
+		}
+	}
+	return nil
+}
+
+// apply writes one update inside the commit's transaction.
+func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
+	var status string
+	err := w.queryRow(sqlFence, u.InstanceID, u.LeaseToken).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Lease lost: report the status the instance has now, if any.
+		err = w.queryRow(sqlStatus, u.InstanceID).Scan(&status)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return store.UpdateResult{}, err
+		}
+		return store.UpdateResult{Err: store.ErrLeaseLost, Status: store.InstanceStatus(status)}, nil
+	}
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
+	t := micros(now(u.Now))
+
+	for _, st := range u.Steps {
+		if err := w.upsertStep(u.InstanceID, st); err != nil {
+			return store.UpdateResult{}, fmt.Errorf("step %q: %w", st.Key, err)
+		}
+	}
+	for _, a := range u.Attempts {
+		errJSON, err := errorArg(a.Attempt.Error)
+		if err != nil {
+			return store.UpdateResult{}, err
+		}
+		if _, err := w.exec(sqlAttemptInsert, u.InstanceID, a.StepKey, a.Attempt.Number,
+			boolArg(a.Attempt.Compensation), micros(a.Attempt.StartedAt), micros(a.Attempt.FinishedAt),
+			errJSON); err != nil {
+			return store.UpdateResult{}, fmt.Errorf("attempt of step %q: %w", a.StepKey, err)
+		}
+	}
+	for _, c := range u.ConsumeEvents {
+		if _, err := w.exec(sqlEventConsume, c.StepKey, c.EventID, u.InstanceID); err != nil {
+			return store.UpdateResult{}, fmt.Errorf("consume event %d: %w", c.EventID, err)
+		}
+	}
+
+	var mask int
+	args := []any{sql.Named("now", t), sql.Named("id", u.InstanceID)}
+	if u.CustomStatus != nil {
+		mask |= setCustomStatus
+		args = append(args, sql.Named("custom", *u.CustomStatus))
+	}
+	// An operator may have paused or terminated the instance since the
+	// claim: its steps are kept above, its state change dropped.
+	if u.State != nil && status == string(store.StatusRunning) {
+		stateArgs, err := w.stateArgs(u, t)
+		if err != nil {
+			return store.UpdateResult{}, err
+		}
+		mask |= setState
+		args = append(args, stateArgs...)
+		status = string(u.State.Status)
+	}
+	if u.Release {
+		mask |= setRelease
+	}
+	if _, err := w.exec(sqlInstanceUpdate[mask], args...); err != nil {
+		return store.UpdateResult{}, err
+	}
+	return store.UpdateResult{Status: store.InstanceStatus(status)}, nil
+}
+
+// stateArgs returns the named arguments of the state columns for u.State,
+// applying the AwaitEvents rule.
+func (w *writeTx) stateArgs(u *store.Update, t int64) ([]any, error) {
+	sc := u.State
+	errJSON, err := errorArg(sc.Error)
+	if err != nil {
+		return nil, err
+	}
+	var wake, finished any
+	switch sc.Status {
+	case store.StatusWaiting:
+		wake = nullMicros(sc.WakeAt)
+		if len(sc.AwaitEvents) > 0 {
+			types, err := json.Marshal(sc.AwaitEvents)
+			if err != nil {
+				return nil, err
+			}
+			var pending bool
+			if err := w.queryRow(sqlAwaitedEvent, u.InstanceID, string(types)).Scan(&pending); err != nil {
+				return nil, fmt.Errorf("check awaited events: %w", err)
+			}
+			if pending {
+				wake = t
+			}
+		}
+	case store.StatusComplete, store.StatusErrored:
+		finished = t
+	}
+	return []any{
+		sql.Named("status", string(sc.Status)),
+		sql.Named("output", rawArg(sc.Output)),
+		sql.Named("error", errJSON),
+		sql.Named("wake", wake),
+		sql.Named("finished", finished),
+	}, nil
+}
+
+// upsertStep inserts or replaces one journal row.
+func (w *writeTx) upsertStep(instanceID string, st *store.Step) error {
+	if st == nil {
+		return errors.New("nil step")
+	}
+	errJSON, err := errorArg(st.Error)
+	if err != nil {
+		return err
+	}
+	compErrJSON, err := errorArg(st.CompensationError)
+	if err != nil {
+		return err
+	}
+	_, err = w.exec(sqlStepUpsert, instanceID, st.Key, st.Name, st.Seq, st.Ordinal, string(st.Kind),
+		string(st.Status), rawArg(st.Output), errJSON, st.Attempts, nullMicros(st.NextAttemptAt),
+		nullMicros(st.WakeAt), st.CustomStatus, boolArg(st.HasCompensation), rawArg(st.CompensationData),
+		string(st.CompensationStatus), compErrJSON, st.CompensationAttempts,
+		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt))
+	return err
+}

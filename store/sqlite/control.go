@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/ordohq/ordo/store"
+)
+
+const (
+	sqlControlStatus = `SELECT status FROM instances WHERE id = ?`
+	sqlPause         = `UPDATE instances SET status = 'paused', updated_at = ? WHERE id = ? RETURNING ` + instanceCols
+	sqlResume        = `UPDATE instances SET status = 'queued', updated_at = ?, wake_at = NULL,
+		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+		WHERE id = ? RETURNING ` + instanceCols
+	sqlTerminate = `UPDATE instances SET status = 'terminated', updated_at = ?, finished_at = ?, wake_at = NULL
+		WHERE id = ? RETURNING ` + instanceCols
+	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = ?, output = NULL, error = NULL,
+		wake_at = NULL, custom_status = '', finished_at = NULL,
+		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+		WHERE id = ? RETURNING ` + instanceCols
+
+	// Restart from the beginning.
+	sqlUnconsumeAll   = `UPDATE events SET consumed_by = NULL WHERE instance_id = ? AND consumed_by IS NOT NULL`
+	sqlDeleteAttempts = `DELETE FROM attempts WHERE instance_id = ?`
+	sqlDeleteSteps    = `DELETE FROM steps WHERE instance_id = ?`
+
+	// Restart from a step: ?1 instance, ?2 the first ordinal deleted.
+	sqlFirstOrdinal     = `SELECT MIN(ordinal) FROM steps WHERE instance_id = ? AND name = ?`
+	sqlKeptCompensated  = `SELECT EXISTS (SELECT 1 FROM steps WHERE instance_id = ? AND ordinal < ? AND compensation_status = 'completed')`
+	sqlUnconsumeFrom    = `UPDATE events SET consumed_by = NULL WHERE instance_id = ?1 AND consumed_by IN (SELECT key FROM steps WHERE instance_id = ?1 AND ordinal >= ?2)`
+	sqlDeleteAttemptsFr = `DELETE FROM attempts WHERE instance_id = ?1 AND step_key IN (SELECT key FROM steps WHERE instance_id = ?1 AND ordinal >= ?2)`
+	sqlDeleteStepsFrom  = `DELETE FROM steps WHERE instance_id = ?1 AND ordinal >= ?2`
+)
+
+// InstanceControl applies an operator action atomically: pause (queued,
+// running, waiting → paused; a running instance keeps its lease so its
+// worker stops at the next step boundary), resume (paused → queued, lease
+// cleared), terminate (any non-terminal status → terminated, lease kept so
+// the worker learns it from its heartbeat) and restart (any status →
+// queued; see store.ActionRestart). A forbidden action returns
+// store.ErrInvalidTransition; an unknown instance, store.ErrNotFound.
+func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*store.Instance, error) {
+	if p == nil {
+		return nil, errors.New("sqlite: instance control: nil params")
+	}
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance control %q: %w", p.InstanceID, err)
+	}
+	defer w.rollback()
+	in, err := w.control(p)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance control %q %s: %w", p.InstanceID, p.Action, err)
+	}
+	if err := w.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: instance control %q %s: %w", p.InstanceID, p.Action, err)
+	}
+	return in, nil
+}
+
+func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
+	var s string
+	err := w.queryRow(sqlControlStatus, p.InstanceID).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	status := store.InstanceStatus(s)
+	t := micros(now(p.Now))
+	invalid := fmt.Errorf("%w: %s from %s", store.ErrInvalidTransition, p.Action, status)
+	switch p.Action {
+	case store.ActionPause:
+		if status != store.StatusQueued && status != store.StatusRunning && status != store.StatusWaiting {
+			return nil, invalid
+		}
+		return scanInstance(w.queryRow(sqlPause, t, p.InstanceID))
+	case store.ActionResume:
+		if status != store.StatusPaused {
+			return nil, invalid
+		}
+		return scanInstance(w.queryRow(sqlResume, t, p.InstanceID))
+	case store.ActionTerminate:
+		if status.Terminal() {
+			return nil, invalid
+		}
+		return scanInstance(w.queryRow(sqlTerminate, t, t, p.InstanceID))
+	case store.ActionRestart:
+		if err := w.truncateJournal(p); err != nil {
+			return nil, err
+		}
+		return scanInstance(w.queryRow(sqlRestart, t, p.InstanceID))
+	}
+	return nil, fmt.Errorf("%w: unknown action %q", store.ErrInvalidTransition, p.Action)
+}
+
+// truncateJournal deletes the steps a restart re-runs, with their attempts,
+// and un-consumes the events those steps had received.
+func (w *writeTx) truncateJournal(p *store.ControlParams) error {
+	if p.FromStep == "" {
+		for _, q := range []string{sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps} {
+			if _, err := w.exec(q, p.InstanceID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var from sql.NullInt64
+	if err := w.queryRow(sqlFirstOrdinal, p.InstanceID, p.FromStep).Scan(&from); err != nil {
+		return err
+	}
+	if !from.Valid {
+		return fmt.Errorf("restart from step %q: %w", p.FromStep, store.ErrNotFound)
+	}
+	var compensated bool
+	if err := w.queryRow(sqlKeptCompensated, p.InstanceID, from.Int64).Scan(&compensated); err != nil {
+		return err
+	}
+	if compensated {
+		return fmt.Errorf("%w: restart from step %q: an earlier step was already compensated",
+			store.ErrInvalidTransition, p.FromStep)
+	}
+	for _, q := range []string{sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom} {
+		if _, err := w.exec(q, p.InstanceID, from.Int64); err != nil {
+			return err
+		}
+	}
+	return nil
+}

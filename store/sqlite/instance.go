@@ -1,0 +1,181 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// instanceCols lists the instances columns in the order scanInstance reads.
+const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims`
+
+// scanInstance reads one row of instanceCols.
+func scanInstance(sc scanner) (*store.Instance, error) {
+	var (
+		in                                    store.Instance
+		status                                string
+		params, output, errJSON               []byte
+		createdAt, updatedAt                  int64
+		startedAt, finishedAt, wakeAt, leaseX sql.NullInt64
+		leaseOwner, leaseToken                sql.NullString
+	)
+	err := sc.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
+		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims)
+	if err != nil {
+		return nil, err
+	}
+	in.Status = store.InstanceStatus(status)
+	in.Params = rawValue(params)
+	in.Output = rawValue(output)
+	if in.Error, err = errorValue(errJSON); err != nil {
+		return nil, fmt.Errorf("instance %q: %w", in.ID, err)
+	}
+	in.CreatedAt = fromMicros(createdAt)
+	in.UpdatedAt = fromMicros(updatedAt)
+	in.StartedAt = timePtr(startedAt)
+	in.FinishedAt = timePtr(finishedAt)
+	in.WakeAt = timePtr(wakeAt)
+	in.LeaseOwner = leaseOwner.String
+	in.LeaseToken = leaseToken.String
+	in.LeaseExpiresAt = timePtr(leaseX)
+	return &in, nil
+}
+
+const (
+	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at)
+		VALUES (?, ?, 'queued', ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING
+		RETURNING ` + instanceCols
+	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
+)
+
+// InstanceCreate inserts a queued instance. An existing ID returns
+// store.ErrAlreadyExists together with the existing instance.
+func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
+	if p == nil || p.ID == "" || p.Workflow == "" {
+		return nil, errors.New("sqlite: instance create: ID and Workflow are required")
+	}
+	t := micros(now(p.Now))
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
+	}
+	defer w.rollback()
+	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, rawArg(p.Params), t, t))
+	if errors.Is(err, sql.ErrNoRows) {
+		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
+		}
+		return existing, fmt.Errorf("sqlite: instance create %q: %w", p.ID, store.ErrAlreadyExists)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
+	}
+	if err := w.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
+	}
+	return in, nil
+}
+
+// InstanceGet returns one instance or store.ErrNotFound.
+func (s *Store) InstanceGet(ctx context.Context, id string) (*store.Instance, error) {
+	in, err := scanInstance(s.read.QueryRowContext(ctx, sqlInstanceGet, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: instance get %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance get %q: %w", id, err)
+	}
+	return in, nil
+}
+
+// InstanceList returns instances newest first (by creation time, then ID),
+// filtered and paged by p.
+func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (*store.InstancePage, error) {
+	if p == nil {
+		p = &store.InstanceListParams{}
+	}
+	limit, err := listLimit(p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance list: %w", err)
+	}
+	var (
+		where []string
+		args  []any
+	)
+	if p.Workflow != "" {
+		where = append(where, "workflow = ?")
+		args = append(args, p.Workflow)
+	}
+	if p.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, string(p.Status))
+	}
+	if p.WorkflowPrefix != "" {
+		// The range lets the workflow index narrow the scan; substr makes
+		// the match exact.
+		where = append(where, "workflow >= ? AND substr(workflow, 1, length(?)) = ?")
+		args = append(args, p.WorkflowPrefix, p.WorkflowPrefix, p.WorkflowPrefix)
+	}
+	if p.CustomStatus != "" {
+		where = append(where, "custom_status = ?")
+		args = append(args, p.CustomStatus)
+	}
+	if p.Cursor != "" {
+		createdAt, id, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance list: %w", err)
+		}
+		where = append(where, "(created_at, id) < (?, ?)")
+		args = append(args, createdAt, id)
+	}
+	q := "SELECT " + instanceCols + " FROM instances"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	args = append(args, limit+1)
+
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance list: %w", err)
+	}
+	defer rows.Close()
+	page := &store.InstancePage{Instances: make([]*store.Instance, 0, limit)}
+	for rows.Next() {
+		in, err := scanInstance(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance list: %w", err)
+		}
+		page.Instances = append(page.Instances, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: instance list: %w", err)
+	}
+	if len(page.Instances) > limit {
+		page.Instances = page.Instances[:limit]
+		last := page.Instances[limit-1]
+		page.NextCursor = encodeCursor(micros(last.CreatedAt), last.ID)
+	}
+	return page, nil
+}
+
+// listLimit applies InstanceListParams.Limit's default (0 means 50) and
+// bounds (at most 1000).
+func listLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return 50, nil
+	case n < 0:
+		return 0, fmt.Errorf("limit %d is negative", n)
+	case n > 1000:
+		return 1000, nil
+	}
+	return n, nil
+}

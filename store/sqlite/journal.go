@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/ordohq/ordo/store"
+)
+
+const (
+	sqlInstanceExists = `SELECT status, wake_at FROM instances WHERE id = ?`
+	sqlSteps          = `SELECT key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
+		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
+		compensation_attempts, compensation_next_at, started_at, finished_at
+		FROM steps WHERE instance_id = ? ORDER BY ordinal, key`
+	sqlAttempts = `SELECT step_key, number, compensation, started_at, finished_at, error
+		FROM attempts WHERE instance_id = ? ORDER BY id`
+	sqlEvents = `SELECT id, type, payload, created_at, consumed_by
+		FROM events WHERE instance_id = ? ORDER BY id`
+	sqlEventInsert = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
+	sqlEventWake   = `UPDATE instances SET wake_at = ?1, updated_at = ?1
+		WHERE id = ?2 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1)`
+)
+
+// JournalLoad returns the steps (ordered by Ordinal, each with its attempt
+// history) and events (ordered by ID) of an instance, read in one snapshot.
+func (s *Store) JournalLoad(ctx context.Context, instanceID string) (*store.Journal, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: journal load %q: %w", instanceID, err)
+	}
+	defer tx.Rollback()
+	j, err := loadJournal(ctx, tx, instanceID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: journal load %q: %w", instanceID, err)
+	}
+	return j, nil
+}
+
+func loadJournal(ctx context.Context, tx *sql.Tx, instanceID string) (*store.Journal, error) {
+	var (
+		status string
+		wake   sql.NullInt64
+	)
+	err := tx.QueryRowContext(ctx, sqlInstanceExists, instanceID).Scan(&status, &wake)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	j := &store.Journal{}
+	byKey := make(map[string]*store.Step)
+	rows, err := tx.QueryContext(ctx, sqlSteps, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		st, err := scanStep(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		st.InstanceID = instanceID
+		j.Steps = append(j.Steps, st)
+		byKey[st.Key] = st
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+
+	rows, err = tx.QueryContext(ctx, sqlAttempts, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var (
+			key               string
+			a                 store.Attempt
+			comp              bool
+			started, finished int64
+			errJSON           []byte
+		)
+		if err := rows.Scan(&key, &a.Number, &comp, &started, &finished, &errJSON); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.Compensation = comp
+		a.StartedAt = fromMicros(started)
+		a.FinishedAt = fromMicros(finished)
+		if a.Error, err = errorValue(errJSON); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if st := byKey[key]; st != nil {
+			st.History = append(st.History, a)
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+
+	rows, err = tx.QueryContext(ctx, sqlEvents, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		ev := &store.Event{InstanceID: instanceID}
+		var (
+			payload  []byte
+			created  int64
+			consumed sql.NullString
+		)
+		if err := rows.Scan(&ev.ID, &ev.Type, &payload, &created, &consumed); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ev.Payload = rawValue(payload)
+		ev.CreatedAt = fromMicros(created)
+		ev.ConsumedBy = consumed.String
+		j.Events = append(j.Events, ev)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	return errors.Join(err, rows.Close())
+}
+
+// scanStep reads one row of sqlSteps.
+func scanStep(sc scanner) (*store.Step, error) {
+	var (
+		st                                    store.Step
+		kind, status, compStatus              string
+		output, errJSON, compData, compErr    []byte
+		nextAttempt, wake, compNext, finished sql.NullInt64
+		started                               int64
+	)
+	err := sc.Scan(&st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
+		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
+		&st.CompensationAttempts, &compNext, &started, &finished)
+	if err != nil {
+		return nil, err
+	}
+	st.Kind = store.StepKind(kind)
+	st.Status = store.StepStatus(status)
+	st.Output = rawValue(output)
+	if st.Error, err = errorValue(errJSON); err != nil {
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
+	}
+	st.NextAttemptAt = timePtr(nextAttempt)
+	st.WakeAt = timePtr(wake)
+	st.CompensationData = rawValue(compData)
+	st.CompensationStatus = store.CompensationStatus(compStatus)
+	if st.CompensationError, err = errorValue(compErr); err != nil {
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
+	}
+	st.CompensationNextAt = timePtr(compNext)
+	st.StartedAt = fromMicros(started)
+	st.FinishedAt = timePtr(finished)
+	return &st, nil
+}
+
+// EventSend stores an event for an instance (store.ErrNotFound if it does
+// not exist). A waiting instance is made due at p.Now, unless its WakeAt is
+// already earlier.
+func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store.Event, error) {
+	if p == nil || p.Type == "" {
+		return nil, errors.New("sqlite: event send: Type is required")
+	}
+	created := now(p.Now)
+	t := micros(created)
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	defer w.rollback()
+	var (
+		status string
+		wake   sql.NullInt64
+	)
+	err = w.queryRow(sqlInstanceExists, p.InstanceID).Scan(&status, &wake)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	ev := &store.Event{InstanceID: p.InstanceID, Type: p.Type, Payload: cloneRaw(p.Payload), CreatedAt: fromMicros(t)}
+	if err := w.queryRow(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t).Scan(&ev.ID); err != nil {
+		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	if status == string(store.StatusWaiting) {
+		if _, err := w.exec(sqlEventWake, t, p.InstanceID); err != nil {
+			return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+		}
+	}
+	if err := w.commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	return ev, nil
+}
+
+func cloneRaw(r json.RawMessage) json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	return append(json.RawMessage(nil), r...)
+}
