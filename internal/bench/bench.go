@@ -1,0 +1,315 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/sqlite"
+)
+
+// Options configure Run.
+type Options struct {
+	Workload    string        // default WF3
+	N           int           // instances; default 1000
+	Submitters  int           // concurrent creators; default 1
+	Concurrency int           // engine concurrency; default 64
+	Start       string        // "inprocess" (default) or "http"
+	Dir         string        // scratch directory; default a new temp dir, removed after
+	Baseline    time.Duration // baseline measurement length; default 3 s
+	Logger      *slog.Logger  // default: discard
+}
+
+// Latency is a set of percentiles in milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95,omitempty"`
+	P99 float64 `json:"p99"`
+}
+
+// Result is one run, in the shared output format.
+type Result struct {
+	Engine                string  `json:"engine"`
+	Commit                string  `json:"commit"`
+	Backend               string  `json:"backend"`
+	Durability            string  `json:"durability"`
+	Workload              string  `json:"workload"`
+	Start                 string  `json:"start"`
+	N                     int     `json:"n"`
+	Submitters            int     `json:"submitters"`
+	Workers               int     `json:"workers"`
+	WallS                 float64 `json:"wall_s"`
+	WorkflowsPerS         float64 `json:"workflows_per_s"`
+	StepsPerS             float64 `json:"steps_per_s"`
+	LatencyMS             Latency `json:"latency_ms"`
+	StepGapMS             Latency `json:"step_gap_ms"`
+	BaselineCommitsPerS   float64 `json:"baseline_commits_per_s"`
+	NormalizedCost        float64 `json:"normalized_cost"`
+	CPUMSPerWorkflow      float64 `json:"cpu_ms_per_workflow"`
+	StepsPerSOverBaseline float64 `json:"steps_per_s_over_baseline"`
+}
+
+func (o *Options) defaults() error {
+	if o.Workload == "" {
+		o.Workload = "WF3"
+	}
+	if o.N <= 0 {
+		o.N = 1000
+	}
+	if o.Submitters <= 0 {
+		o.Submitters = 1
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 64
+	}
+	if o.Start == "" {
+		o.Start = "inprocess"
+	}
+	if o.Start != "inprocess" && o.Start != "http" {
+		return fmt.Errorf("--start must be inprocess or http, got %q", o.Start)
+	}
+	if o.Baseline <= 0 {
+		o.Baseline = 3 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return nil
+}
+
+// Run measures the baseline, then runs the workload on a fresh database.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	wf, err := workflow(o.Workload)
+	if err != nil {
+		return nil, err
+	}
+	dir := o.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "ordo-bench-*")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	baseline, err := sqlite.MeasureInsertBaseline(ctx, filepath.Join(dir, "baseline"), o.Baseline)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	var finished atomic.Int64
+	allDone := make(chan struct{})
+	engine, err := ordo.NewEngine(ordo.Config{
+		Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond,
+		OnFinish: func(string, ordo.Status) {
+			if finished.Add(1) == int64(o.N) {
+				close(allDone)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.Register(wf); err != nil {
+		return nil, err
+	}
+	create, stopHTTP, err := creator(engine, wf, o.Start)
+	if err != nil {
+		return nil, err
+	}
+	defer stopHTTP()
+	if err := engine.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = engine.Stop(sctx)
+	}()
+
+	cpu0 := cpuTime()
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	errc := make(chan error, o.Submitters)
+	next := atomic.Int64{}
+	for range o.Submitters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= o.N {
+					return
+				}
+				if err := create(ctx, i); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	select {
+	case <-allDone:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	wall := time.Since(t0)
+	cpu := cpuTime() - cpu0
+
+	lat, gaps, err := latencies(ctx, st, o.N)
+	if err != nil {
+		return nil, err
+	}
+	steps := o.N * stepsPer(o.Workload)
+	r := &Result{
+		Engine: "ordo", Commit: commit(), Backend: "sqlite", Durability: "FULL", Workload: o.Workload,
+		Start: o.Start, N: o.N, Submitters: o.Submitters, Workers: 1,
+		WallS:               wall.Seconds(),
+		WorkflowsPerS:       float64(o.N) / wall.Seconds(),
+		StepsPerS:           float64(steps) / wall.Seconds(),
+		LatencyMS:           percentiles(lat),
+		StepGapMS:           percentiles(gaps),
+		BaselineCommitsPerS: baseline,
+		CPUMSPerWorkflow:    float64(cpu.Milliseconds()) / float64(o.N),
+	}
+	r.StepGapMS.P95 = 0
+	r.NormalizedCost = baseline / r.WorkflowsPerS
+	r.StepsPerSOverBaseline = r.StepsPerS / baseline
+	return r, nil
+}
+
+// creator returns the function that creates instance i by the chosen path.
+func creator(e *ordo.Engine, wf *ordo.Workflow[input, output], start string) (func(context.Context, int) error, func(), error) {
+	if start == "inprocess" {
+		return func(ctx context.Context, i int) error {
+			_, err := wf.Create(ctx, e, input{N: i, Payload: filler}, nil)
+			return err
+		}, func() {}, nil
+	}
+	srv, err := api.New(api.Config{Engine: e, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	hs := &http.Server{Handler: srv}
+	go func() { _ = hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/v1/workflows/" + wf.Name() + "/instances"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	create := func(ctx context.Context, i int) error {
+		body, _ := json.Marshal(map[string]any{"params": input{N: i, Payload: filler}})
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("POST %s: %s", url, resp.Status)
+		}
+		return nil
+	}
+	return create, func() { _ = hs.Close() }, nil
+}
+
+// latencies reads created→finished per instance and the gaps between
+// consecutive steps from storage, after the run.
+func latencies(ctx context.Context, st store.Store, n int) (lat, gaps []time.Duration, err error) {
+	cursor := ""
+	for {
+		page, err := st.InstanceList(ctx, &store.InstanceListParams{Limit: 1000, Cursor: cursor})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, in := range page.Instances {
+			if in.FinishedAt != nil {
+				lat = append(lat, in.FinishedAt.Sub(in.CreatedAt))
+			}
+			if len(gaps) < 20000 {
+				j, err := st.JournalLoad(ctx, in.ID)
+				if err != nil {
+					return nil, nil, err
+				}
+				for i := 1; i < len(j.Steps); i++ {
+					prev, cur := j.Steps[i-1], j.Steps[i]
+					if prev.FinishedAt != nil && prev.Kind == store.KindDo && cur.Kind == store.KindDo {
+						gaps = append(gaps, cur.StartedAt.Sub(*prev.FinishedAt))
+					}
+				}
+			}
+		}
+		if page.NextCursor == "" {
+			return lat, gaps, nil
+		}
+		cursor = page.NextCursor
+	}
+}
+
+func percentiles(ds []time.Duration) Latency {
+	if len(ds) == 0 {
+		return Latency{}
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	at := func(p float64) float64 {
+		i := int(p * float64(len(ds)-1))
+		return float64(ds[i].Microseconds()) / 1000
+	}
+	return Latency{P50: at(0.50), P95: at(0.95), P99: at(0.99)}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func commit() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}
