@@ -71,6 +71,19 @@ type InstanceCreateParams struct {
 	Workflow string
 	Params   json.RawMessage
 	Now      time.Time
+	// Claim, if set, creates the instance already claimed (status running,
+	// StartedAt = Now, Claims = 1) by Claim.Owner with Claim.Token until
+	// Claim.LeaseUntil, so the engine that creates it can run it at once
+	// without a separate claim transaction.
+	Claim *CreateClaim
+}
+
+// CreateClaim is the lease an instance is created with; see
+// InstanceCreateParams.Claim.
+type CreateClaim struct {
+	Owner      string
+	Token      string
+	LeaseUntil time.Time
 }
 
 // InstanceListParams filter and page Store.InstanceList.
@@ -161,6 +174,13 @@ type EventSendParams struct {
 
 // Update is what one worker writes for one instance in one commit.
 type Update struct {
+	// Create, if set, inserts the instance first, in the same transaction
+	// as the rest of the batch (so creates from many callers share one
+	// commit). An ID that exists makes this update's result ErrAlreadyExists
+	// and nothing else of it applies. Create.ID must equal InstanceID; when
+	// Create.Claim is set, LeaseToken must equal Create.Claim.Token.
+	Create *InstanceCreateParams
+
 	InstanceID string
 	// LeaseToken fences the update; it must match the instance's token.
 	LeaseToken string
@@ -213,7 +233,7 @@ type EventConsumption struct {
 
 // UpdateResult is the outcome of one Update.
 type UpdateResult struct {
-	// Err is nil or ErrLeaseLost.
+	// Err is nil, ErrLeaseLost, or ErrAlreadyExists (Update.Create).
 	Err error
 	// Status is the instance's status after the update.
 	Status InstanceStatus
