@@ -68,6 +68,18 @@ func (w *worker) start(ctx context.Context) error {
 	w.e.committer.start()
 	go w.claimLoop(claimCtx)
 	go w.heartbeatLoop(hbCtx)
+	if wk, ok := w.e.store.(store.Waker); ok {
+		ch, err := wk.Wakeups(claimCtx)
+		if err != nil {
+			w.e.log.Warn("ordo: store wake-ups unavailable; polling only", "err", err)
+		} else {
+			go func() {
+				for range ch {
+					w.notify()
+				}
+			}()
+		}
+	}
 	w.e.log.Info("ordo: engine started", "worker", w.e.cfg.WorkerID, "concurrency", w.e.cfg.Concurrency)
 	return nil
 }

@@ -238,3 +238,13 @@ type UpdateResult struct {
 	// Status is the instance's status after the update.
 	Status InstanceStatus
 }
+
+// Waker is an optional capability of a backend shared by several processes
+// (PostgreSQL's LISTEN/NOTIFY): it tells an idle engine that work may be
+// due because another process created an instance, sent an event, resumed
+// or restarted one. Engines poll as a safety net either way.
+type Waker interface {
+	// Wakeups delivers a value whenever work may have become runnable. The
+	// channel is closed when ctx ends. Deliveries may be coalesced.
+	Wakeups(ctx context.Context) (<-chan struct{}, error)
+}
