@@ -8,6 +8,10 @@ import (
 // vaseTolerance is the chord tolerance of vases, in millimetres.
 const vaseTolerance = 0.01
 
+// maxAutoTriangles is the size above which automatic resolution settles for
+// the minimum number of layers rather than twice it.
+const maxAutoTriangles = 1 << 20
+
 // vaseTemplate is a vase or lamp shade: a conical wall between a base and a
 // top radius, with optional wave ridges that twist along the height, and
 // an optional solid base. It stands on z = 0 around the Z axis.
@@ -29,8 +33,8 @@ func (vaseTemplate) Params() []Param {
 		{Name: "twist", Unit: "deg", Type: TypeNumber, Default: 90.0, Min: Limit(-720), Max: Limit(720), Description: "How far the wave ridges turn from bottom to top."},
 		{Name: "wave_amplitude", Unit: "mm", Type: TypeNumber, Default: 3.0, Min: Limit(0), Max: Limit(20), Description: "Depth of the wave ridges (radius varies by ± this)."},
 		{Name: "waves", Type: TypeInteger, Default: 8, Min: Limit(0), Max: Limit(64), Description: "Number of wave ridges around; 0 for a smooth wall."},
-		{Name: "segments", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Vertices around each ring; 0 chooses from the size and waves (at least 16 per wave)."},
-		{Name: "layers", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(4096), Description: "Rings from bottom to top; 0 chooses from the twist (16 per wave of turn)."},
+		{Name: "segments", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Vertices around each ring; 0 chooses from the size and waves (16 per wave); at least 8 per wave."},
+		{Name: "layers", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Rings from bottom to top; 0 chooses from the twist (16 per wave of turn, fewer past a million triangles); at least 8 per wave of turn."},
 	}
 }
 
@@ -74,11 +78,16 @@ func vaseParams(v Values) (vaseDims, error) {
 		return bad("segments", "%d is too few; want 0 (automatic) or at least %d", d.n, minN)
 	}
 	d.n = (d.n + 3) / 4 * 4
+	// Rings must follow the twisted ridges: at most an eighth of a wave of
+	// turn from one ring to the next, or the wall cuts across the ridges.
+	minLayers := 1
+	if d.amp > 0 {
+		minLayers = max(1, int(math.Ceil(math.Abs(d.twist)*float64(d.waves)*8/(2*math.Pi)-1e-9)))
+	}
 	if d.layers == 0 {
-		d.layers = 1
-		if d.amp > 0 {
-			d.layers = max(1, int(math.Ceil(math.Abs(d.twist)*float64(d.waves)*16/(2*math.Pi))))
-		}
+		d.layers = max(minLayers, min(2*minLayers, maxAutoTriangles/(4*d.n)))
+	} else if d.layers < minLayers {
+		return bad("layers", "%d is too few for %s° of twist with %d waves; want 0 (automatic) or at least %d", d.layers, num(v.Float("twist")), d.waves, minLayers)
 	}
 	return d, nil
 }
