@@ -3,6 +3,7 @@ package ordo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,15 +42,42 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 	} else if len(id) > 200 {
 		return nil, fmt.Errorf("%w: instance id is longer than 200 characters", ErrInvalidArgument)
 	}
-	inst, err := e.store.InstanceCreate(ctx, &store.InstanceCreateParams{
-		ID: id, Workflow: workflow, Params: params, Now: e.clock.Now(),
-	})
+	now := e.clock.Now()
+	cp := &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: now}
+	upd := &store.Update{Create: cp, InstanceID: id, Now: now}
+	// A running engine with a free slot creates the instance already
+	// claimed and runs it at once: no separate claim transaction, and the
+	// create shares its commit with the other instances' step results.
+	slot, reserved := e.worker.reserve()
+	if reserved {
+		cp.Claim = &store.CreateClaim{Owner: e.cfg.WorkerID, Token: slot, LeaseUntil: now.Add(e.cfg.LeaseDuration)}
+		upd.LeaseToken = slot
+	}
+	res, err := e.committer.commit(ctx, upd)
+	if err == nil {
+		err = res.Err
+	}
 	if err != nil {
-		err = translateStoreErr(err)
-		if inst != nil {
-			return &Instance{Instance: *inst}, fmt.Errorf("instance %q already exists: %w", id, err)
+		if reserved {
+			e.worker.unreserve()
 		}
-		return nil, fmt.Errorf("create instance of %q: %w", workflow, err)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			existing, gerr := e.store.InstanceGet(ctx, id)
+			if gerr != nil {
+				return nil, fmt.Errorf("instance %q already exists: %w", id, ErrAlreadyExists)
+			}
+			return &Instance{Instance: *existing}, fmt.Errorf("instance %q already exists: %w", id, ErrAlreadyExists)
+		}
+		return nil, fmt.Errorf("create instance of %q: %w", workflow, translateStoreErr(err))
+	}
+	inst := &store.Instance{ID: id, Workflow: workflow, Status: store.StatusQueued, Params: params, CreatedAt: now, UpdatedAt: now}
+	if reserved {
+		lease := cp.Claim.LeaseUntil
+		inst.Status, inst.StartedAt, inst.Claims = store.StatusRunning, &now, 1
+		inst.LeaseOwner, inst.LeaseToken, inst.LeaseExpiresAt = e.cfg.WorkerID, slot, &lease
+		out := *inst
+		e.worker.launchFresh(inst)
+		return &Instance{Instance: out}, nil
 	}
 	e.worker.notify()
 	return &Instance{Instance: *inst}, nil

@@ -41,6 +41,9 @@ type run struct {
 	def    Definition
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// fresh marks an instance created claimed by this engine: its journal
+	// is empty and is not loaded.
+	fresh bool
 
 	mu            sync.Mutex
 	steps         map[string]*store.Step
@@ -126,7 +129,11 @@ func (r *run) logger() interface {
 
 func (r *run) execute() {
 	defer r.cancel(nil)
-	j, err := r.e.store.JournalLoad(context.Background(), r.inst.ID)
+	j := &store.Journal{}
+	var err error
+	if !r.fresh {
+		j, err = r.e.store.JournalLoad(context.Background(), r.inst.ID)
+	}
 	if err != nil {
 		r.logger().Error("ordo: load journal", "err", err)
 		r.release(&store.StateChange{Status: store.StatusQueued})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ type worker struct {
 
 	mu         sync.Mutex
 	runs       map[string]*run // by lease token
+	reserved   int             // slots Create reserved for instances it claims itself
 	started    bool
 	stopped    bool
 	stopClaims context.CancelFunc
@@ -124,7 +126,27 @@ func (w *worker) stop(ctx context.Context) error {
 func (w *worker) active() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.runs)
+	return len(w.runs) + w.reserved
+}
+
+// reserve takes a free slot for an instance that Create will claim itself;
+// it returns the lease token to use. It fails when the engine is not
+// running or all slots are busy.
+func (w *worker) reserve() (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started || w.stopped || len(w.runs)+w.reserved >= w.e.cfg.Concurrency {
+		return "", false
+	}
+	w.reserved++
+	return uuid.NewString(), true
+}
+
+func (w *worker) unreserve() {
+	w.mu.Lock()
+	w.reserved--
+	w.mu.Unlock()
+	w.notify()
 }
 
 func (w *worker) claimLoop(ctx context.Context) {
@@ -197,13 +219,31 @@ func (w *worker) sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (w *worker) launch(inst *store.Instance) {
+// launchFresh runs an instance that Create just inserted already claimed:
+// its journal is empty, so it is not loaded.
+func (w *worker) launchFresh(inst *store.Instance) {
+	w.mu.Lock()
+	w.reserved--
+	w.mu.Unlock()
+	w.start1(inst, true)
+}
+
+func (w *worker) launch(inst *store.Instance) { w.start1(inst, false) }
+
+func (w *worker) start1(inst *store.Instance, fresh bool) {
 	def, ok := w.e.workflow(inst.Workflow)
 	r := newRun(w.e, inst, def)
+	r.fresh = fresh
 	w.mu.Lock()
+	if w.stopped && fresh {
+		// Stop began between Create's commit and here: hand it back.
+		w.mu.Unlock()
+		r.release(&store.StateChange{Status: store.StatusQueued})
+		return
+	}
 	w.runs[inst.LeaseToken] = r
-	w.mu.Unlock()
 	w.runsWG.Add(1)
+	w.mu.Unlock()
 	go func() {
 		defer w.runsWG.Done()
 		defer func() {
