@@ -16,6 +16,9 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 		if u == nil {
 			return nil, fmt.Errorf("memory: commit: update %d is nil", i)
 		}
+		if err := validateUpdateCreate(u); err != nil {
+			return nil, fmt.Errorf("memory: commit: %w", err)
+		}
 		for _, st := range u.Steps {
 			if st == nil {
 				return nil, fmt.Errorf("memory: commit: instance %q: nil step", u.InstanceID)
@@ -43,7 +46,41 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	return results, nil
 }
 
+// validateUpdateCreate checks an update's Create against the rest of it.
+func validateUpdateCreate(u *store.Update) error {
+	c := u.Create
+	if c == nil {
+		return nil
+	}
+	if err := validateCreate(c); err != nil {
+		return err
+	}
+	if c.ID != u.InstanceID {
+		return fmt.Errorf("instance %q: Create.ID is %q", u.InstanceID, c.ID)
+	}
+	if c.Claim != nil {
+		if u.LeaseToken != c.Claim.Token {
+			return fmt.Errorf("instance %q: LeaseToken differs from Create.Claim.Token", u.InstanceID)
+		}
+		return nil
+	}
+	if u.LeaseToken != "" || len(u.Steps) > 0 || len(u.Attempts) > 0 || len(u.ConsumeEvents) > 0 ||
+		u.CustomStatus != nil || u.State != nil || u.Release {
+		return fmt.Errorf("instance %q: an update that creates an unclaimed instance can carry nothing else", u.InstanceID)
+	}
+	return nil
+}
+
 func (s *Store) apply(u *store.Update) store.UpdateResult {
+	if u.Create != nil {
+		in, err := s.create(u.Create, u.Now)
+		if err != nil {
+			return store.UpdateResult{Err: err, Status: in.Status}
+		}
+		if u.Create.Claim == nil {
+			return store.UpdateResult{Status: in.Status}
+		}
+	}
 	x, ok := s.instances[u.InstanceID]
 	if !ok {
 		return store.UpdateResult{Err: store.ErrLeaseLost}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -41,21 +42,48 @@ func New() *Store {
 // call more than once.
 func (s *Store) Close() error { return nil }
 
-// InstanceCreate inserts a queued instance. An existing ID returns
-// store.ErrAlreadyExists together with the existing instance.
+// InstanceCreate inserts a queued instance, or a running one leased to
+// p.Claim. An existing ID returns store.ErrAlreadyExists together with the
+// existing instance.
 func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
-	if p == nil || p.ID == "" || p.Workflow == "" {
-		return nil, errors.New("memory: instance create: ID and Workflow are required")
+	if err := validateCreate(p); err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: instance create %q: %w", p.ID, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if existing, ok := s.instances[p.ID]; ok {
-		return cloneInstance(existing.in), fmt.Errorf("memory: instance create %q: %w", p.ID, store.ErrAlreadyExists)
+	in, err := s.create(p, time.Time{})
+	if err != nil {
+		return in, fmt.Errorf("memory: instance create %q: %w", p.ID, err)
 	}
-	t := now(p.Now)
+	return in, nil
+}
+
+// validateCreate checks the arguments of a create.
+func validateCreate(p *store.InstanceCreateParams) error {
+	if p == nil || p.ID == "" || p.Workflow == "" {
+		return errors.New("instance create: ID and Workflow are required")
+	}
+	if p.Claim != nil && p.Claim.Token == "" {
+		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
+	}
+	return nil
+}
+
+// create inserts the instance p describes at p.Now (or fallback, or the
+// wall clock) and returns a copy. An existing ID returns
+// store.ErrAlreadyExists and a copy of the existing instance.
+func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*store.Instance, error) {
+	if existing, ok := s.instances[p.ID]; ok {
+		return cloneInstance(existing.in), store.ErrAlreadyExists
+	}
+	at := p.Now
+	if at.IsZero() {
+		at = fallback
+	}
+	t := now(at)
 	in := &store.Instance{
 		ID:        p.ID,
 		Workflow:  p.Workflow,
@@ -63,6 +91,14 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 		Params:    cloneRaw(p.Params),
 		CreatedAt: t,
 		UpdatedAt: t,
+	}
+	if c := p.Claim; c != nil {
+		in.Status = store.StatusRunning
+		in.StartedAt = &t
+		in.LeaseOwner = c.Owner
+		in.LeaseToken = c.Token
+		in.LeaseExpiresAt = normPtr(&c.LeaseUntil)
+		in.Claims = 1
 	}
 	s.instances[p.ID] = &instance{
 		in:      in,

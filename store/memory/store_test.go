@@ -12,4 +12,6 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return memory.New() })
 }
 
-func TestFlows(t *testing.T) { storetest.RunFlows(t, func(t *testing.T) store.Store { return memory.New() }) }
+func TestFlows(t *testing.T) {
+	storetest.RunFlows(t, func(t *testing.T) store.Store { return memory.New() })
+}

@@ -15,18 +15,20 @@ import (
 
 // The runnable instances, in the order a claim takes them: expired leases
 // first (work already started), then due timers, then the queue (oldest
-// first). ?2 is NULL or a JSON array of workflow names.
+// first). ?2 is NULL or a JSON array of workflow names. INDEXED BY pins
+// the plans: without statistics SQLite may otherwise walk every waiting
+// instance through instances_status on each poll.
 const (
-	sqlClaimExpired = `SELECT id FROM instances
-		WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)
+	sqlClaimExpired = `SELECT id FROM instances INDEXED BY instances_lease
+		WHERE status = 'running' AND coalesce(lease_expires_at, 0) <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
-		ORDER BY lease_expires_at LIMIT ?3`
-	sqlClaimDue = `SELECT id FROM instances
+		ORDER BY coalesce(lease_expires_at, 0) LIMIT ?3`
+	sqlClaimDue = `SELECT id FROM instances INDEXED BY instances_wake
 		WHERE status = 'waiting' AND wake_at <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		ORDER BY wake_at LIMIT ?3`
-	sqlClaimQueued = `SELECT id FROM instances
-		WHERE status = 'queued' AND ?1 IS NOT NULL
+	sqlClaimQueued = `SELECT id FROM instances INDEXED BY instances_status
+		WHERE status = 'queued'
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		ORDER BY created_at, id LIMIT ?3`
 	sqlClaimTake = `UPDATE instances SET status = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?,
@@ -34,7 +36,7 @@ const (
 		WHERE id = ?
 		RETURNING ` + instanceCols
 	sqlHeartbeat = `UPDATE instances SET lease_expires_at = ? WHERE lease_token = ? RETURNING id, status`
-	sqlNextWake  = `SELECT MIN(wake_at) FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL`
+	sqlNextWake  = `SELECT wake_at FROM instances INDEXED BY instances_wake WHERE status = 'waiting' AND wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`
 )
 
 // InstanceClaim leases up to p.Limit runnable instances to p.Owner and
@@ -144,12 +146,13 @@ func (s *Store) InstanceHeartbeat(ctx context.Context, p *store.HeartbeatParams)
 // NextWakeAt returns the earliest WakeAt among waiting instances, or false
 // when none waits on a timer.
 func (s *Store) NextWakeAt(ctx context.Context) (time.Time, bool, error) {
-	var v sql.NullInt64
-	if err := s.read.QueryRowContext(ctx, sqlNextWake).Scan(&v); err != nil {
-		return time.Time{}, false, fmt.Errorf("sqlite: next wake: %w", err)
-	}
-	if !v.Valid {
+	var v int64
+	err := s.read.QueryRowContext(ctx, sqlNextWake).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
-	return fromMicros(v.Int64), true, nil
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("sqlite: next wake: %w", err)
+	}
+	return fromMicros(v), true, nil
 }

@@ -97,6 +97,9 @@ func validateUpdates(updates []*store.Update) error {
 		if u == nil {
 			return fmt.Errorf("update %d is nil", i)
 		}
+		if err := validateUpdateCreate(u); err != nil {
+			return err
+		}
 		if u.State == nil {
 			continue
 		}
@@ -110,8 +113,45 @@ func validateUpdates(updates []*store.Update) error {
 	return nil
 }
 
+// validateUpdateCreate checks an update's Create against the rest of it.
+func validateUpdateCreate(u *store.Update) error {
+	c := u.Create
+	if c == nil {
+		return nil
+	}
+	if err := validateCreate(c); err != nil {
+		return err
+	}
+	if c.ID != u.InstanceID {
+		return fmt.Errorf("instance %q: Create.ID is %q", u.InstanceID, c.ID)
+	}
+	if c.Claim != nil {
+		if u.LeaseToken != c.Claim.Token {
+			return fmt.Errorf("instance %q: LeaseToken differs from Create.Claim.Token", u.InstanceID)
+		}
+		return nil
+	}
+	if u.LeaseToken != "" || len(u.Steps) > 0 || len(u.Attempts) > 0 || len(u.ConsumeEvents) > 0 ||
+		u.CustomStatus != nil || u.State != nil || u.Release {
+		return fmt.Errorf("instance %q: an update that creates an unclaimed instance can carry nothing else", u.InstanceID)
+	}
+	return nil
+}
+
 // apply writes one update inside the commit's transaction.
 func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
+	if u.Create != nil {
+		in, err := w.create(u.Create, u.Now)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return store.UpdateResult{Err: store.ErrAlreadyExists, Status: in.Status}, nil
+		}
+		if err != nil {
+			return store.UpdateResult{}, fmt.Errorf("create: %w", err)
+		}
+		if u.Create.Claim == nil {
+			return store.UpdateResult{Status: in.Status}, nil
+		}
+	}
 	var status string
 	err := w.queryRow(sqlFence, u.InstanceID, u.LeaseToken).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -47,40 +48,74 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 }
 
 const (
-	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at)
-		VALUES (?, ?, 'queued', ?, ?, ?)
+	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
+			started_at, lease_owner, lease_token, lease_expires_at, claims)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
 )
 
-// InstanceCreate inserts a queued instance. An existing ID returns
-// store.ErrAlreadyExists together with the existing instance.
-func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
+// validateCreate checks the arguments of a create.
+func validateCreate(p *store.InstanceCreateParams) error {
 	if p == nil || p.ID == "" || p.Workflow == "" {
-		return nil, errors.New("sqlite: instance create: ID and Workflow are required")
+		return errors.New("instance create: ID and Workflow are required")
 	}
-	t := micros(now(p.Now))
+	if p.Claim != nil && p.Claim.Token == "" {
+		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
+	}
+	return nil
+}
+
+// InstanceCreate inserts a queued instance, or a running one leased to
+// p.Claim. An existing ID returns store.ErrAlreadyExists together with the
+// existing instance.
+func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
+	if err := validateCreate(p); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	w, err := s.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
 	}
 	defer w.rollback()
-	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, rawArg(p.Params), t, t))
-	if errors.Is(err, sql.ErrNoRows) {
-		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
-		}
-		return existing, fmt.Errorf("sqlite: instance create %q: %w", p.ID, store.ErrAlreadyExists)
-	}
+	in, err := w.create(p, time.Time{})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
+		return in, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
 	}
 	if err := w.commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: instance create %q: %w", p.ID, err)
 	}
 	return in, nil
+}
+
+// create inserts the instance p describes at p.Now (or fallback, or the
+// wall clock). An existing ID returns store.ErrAlreadyExists and the
+// existing instance.
+func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*store.Instance, error) {
+	at := p.Now
+	if at.IsZero() {
+		at = fallback
+	}
+	t := micros(now(at))
+	var (
+		status                       = store.StatusQueued
+		started, owner, token, until any
+		claims                       int
+	)
+	if c := p.Claim; c != nil {
+		status, started, owner, token, until, claims = store.StatusRunning, t, c.Owner, c.Token, micros(c.LeaseUntil), 1
+	}
+	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
+		started, owner, token, until, claims))
+	if errors.Is(err, sql.ErrNoRows) {
+		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
+		if err != nil {
+			return nil, err
+		}
+		return existing, store.ErrAlreadyExists
+	}
+	return in, err
 }
 
 // InstanceGet returns one instance or store.ErrNotFound.
@@ -124,7 +159,8 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 		args = append(args, p.WorkflowPrefix, p.WorkflowPrefix, p.WorkflowPrefix)
 	}
 	if p.CustomStatus != "" {
-		where = append(where, "custom_status = ?")
+		// "<> ''" (always true here) lets the partial index serve it.
+		where = append(where, "custom_status = ? AND custom_status <> ''")
 		args = append(args, p.CustomStatus)
 	}
 	if p.Cursor != "" {

@@ -214,3 +214,43 @@ func testInstanceListDefaultLimit(t *testing.T, s suite) {
 		t.Fatalf("second page: %v cursor %q; want [i00] and no cursor", ids(page.Instances), page.NextCursor)
 	}
 }
+
+// testInstanceCreateClaimed: an instance created with a Claim is running,
+// leased to the creator, and only the creator can commit to it.
+func testInstanceCreateClaimed(t *testing.T, s suite) {
+	f := s.setup(t)
+	now := at(time.Second)
+	got, err := f.s.InstanceCreate(f.ctx, &store.InstanceCreateParams{
+		ID: "a", Workflow: "wf", Params: json.RawMessage(`{}`), Now: now,
+		Claim: &store.CreateClaim{Owner: "engine-1", Token: "tok-a", LeaseUntil: at(time.Minute)},
+	})
+	if err != nil {
+		t.Fatalf("InstanceCreate: %v", err)
+	}
+	want := &store.Instance{
+		ID: "a", Workflow: "wf", Status: store.StatusRunning, Params: json.RawMessage(`{}`),
+		CreatedAt: now, UpdatedAt: now, StartedAt: &now,
+		LeaseOwner: "engine-1", LeaseToken: "tok-a", LeaseExpiresAt: ptr(at(time.Minute)), Claims: 1,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("InstanceCreate (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, f.get("a")); diff != "" {
+		t.Errorf("InstanceGet (-want +got):\n%s", diff)
+	}
+	if got := f.claim(&store.ClaimParams{Owner: "w", Limit: 1, Now: at(30 * time.Second), LeaseUntil: at(time.Hour)}); len(got) != 0 {
+		t.Errorf("claimed an instance created leased")
+	}
+	if hb := f.heartbeat(at(2*time.Minute), at(30*time.Second), "tok-a"); !hb[0].Held || hb[0].InstanceID != "a" {
+		t.Errorf("heartbeat = %+v, want held", hb[0])
+	}
+	f.mustApply(&store.Update{InstanceID: "a", LeaseToken: "tok-a", Now: at(40 * time.Second),
+		State: &store.StateChange{Status: store.StatusComplete}, Release: true})
+	// A duplicate claimed create leaves the existing instance alone.
+	dup, err := f.s.InstanceCreate(f.ctx, &store.InstanceCreateParams{ID: "a", Workflow: "wf", Now: at(time.Hour),
+		Claim: &store.CreateClaim{Owner: "engine-2", Token: "tok-b", LeaseUntil: at(2 * time.Hour)}})
+	wantErr(t, "duplicate InstanceCreate", err, store.ErrAlreadyExists)
+	if dup == nil || dup.Status != store.StatusComplete || dup.LeaseToken != "" {
+		t.Errorf("duplicate claimed create returned %+v, want the complete instance", dup)
+	}
+}

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"InstanceCreate", testInstanceCreate},
 		{"InstanceCreateDuplicate", testInstanceCreateDuplicate},
+		{"InstanceCreateClaimed", testInstanceCreateClaimed},
 		{"NotFound", testNotFound},
 		{"InstanceListOrder", testInstanceListOrder},
 		{"InstanceListFilters", testInstanceListFilters},
@@ -54,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitRelease", testCommitRelease},
 		{"CommitAwaitEvents", testCommitAwaitEvents},
 		{"CommitEmpty", testCommitEmpty},
+		{"CommitCreate", testCommitCreate},
+		{"CommitCreateInvalid", testCommitCreateInvalid},
 		{"EventSend", testEventSend},
 		{"EventJournal", testEventJournal},
 		{"ControlTransitions", testControlTransitions},

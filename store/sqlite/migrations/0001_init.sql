@@ -31,7 +31,9 @@ CREATE INDEX instances_custom   ON instances (custom_status, created_at, id) WHE
 -- InstanceClaim and NextWakeAt: due waiting instances, expired leases.
 -- Partial indexes stay small: only the rows a claim can pick are in them.
 CREATE INDEX instances_wake  ON instances (wake_at) WHERE status = 'waiting';
-CREATE INDEX instances_lease ON instances (lease_expires_at) WHERE status = 'running';
+-- A running instance without a lease (released by a stopping worker) is
+-- claimable like an expired one: it sorts as expired at time 0.
+CREATE INDEX instances_lease ON instances (coalesce(lease_expires_at, 0)) WHERE status = 'running';
 
 -- InstanceHeartbeat looks leases up by token.
 CREATE UNIQUE INDEX instances_lease_token ON instances (lease_token) WHERE lease_token IS NOT NULL;
