@@ -32,7 +32,8 @@ type Store interface {
 	InstanceList(ctx context.Context, p *InstanceListParams) (*InstancePage, error)
 	// InstanceClaim leases up to p.Limit runnable instances to p.Owner and
 	// marks them running. Runnable: queued; waiting with WakeAt <= p.Now;
-	// or running with an expired lease. Each claimed instance gets a new
+	// or running with an expired lease (or none: released by an Update
+	// without a state change). Each claimed instance gets a new
 	// LeaseToken and Claims+1. Two concurrent claims never return the same
 	// instance.
 	InstanceClaim(ctx context.Context, p *ClaimParams) ([]*Instance, error)
@@ -58,7 +59,8 @@ type Store interface {
 	Commit(ctx context.Context, updates []*Update) ([]UpdateResult, error)
 
 	// EventSend stores an event for an instance (ErrNotFound if the
-	// instance does not exist). A waiting instance is made due at once.
+	// instance does not exist). A waiting instance is made due at once
+	// (WakeAt = Now, unless it is already earlier).
 	EventSend(ctx context.Context, p *EventSendParams) (*Event, error)
 
 	// Close releases the backend's resources.
@@ -136,17 +138,20 @@ type HeartbeatResult struct {
 type ControlAction string
 
 // Control actions and the statuses they are allowed from:
-//   - pause: queued, running, waiting → paused (a running instance's worker
-//     stops at the next step boundary).
-//   - resume: paused → queued.
-//   - terminate: any non-terminal status → terminated.
+//   - pause: queued, running, waiting → paused (a running instance keeps
+//     its lease; its worker stops at the next step boundary).
+//   - resume: paused → queued. A lease left from before the pause is
+//     cleared, so the old worker's late commits get ErrLeaseLost.
+//   - terminate: any non-terminal status → terminated, FinishedAt = Now.
+//     Like pause, it keeps a running instance's lease: the worker learns
+//     of it from InstanceHeartbeat and its state change is dropped.
 //   - restart: any status. From the beginning (FromStep "") the journal is
 //     cleared; from a step, that step and every step with a greater ordinal
 //     are deleted and earlier results kept. Refused (ErrInvalidTransition)
 //     when a kept step's compensation already completed, or FromStep names
 //     no recorded step (ErrNotFound). Events consumed by deleted steps
 //     become unconsumed again. The instance becomes queued with its output,
-//     error, wake time, custom status and lease cleared.
+//     error, wake time, custom status, finish time and lease cleared.
 const (
 	ActionPause     ControlAction = "pause"
 	ActionResume    ControlAction = "resume"
@@ -178,7 +183,9 @@ type Update struct {
 	// as the rest of the batch (so creates from many callers share one
 	// commit). An ID that exists makes this update's result ErrAlreadyExists
 	// and nothing else of it applies. Create.ID must equal InstanceID; when
-	// Create.Claim is set, LeaseToken must equal Create.Claim.Token.
+	// Create.Claim is set, LeaseToken must equal Create.Claim.Token;
+	// without it the update may carry nothing else (a queued instance has
+	// no lease to fence the rest with). Violations fail the whole batch.
 	Create *InstanceCreateParams
 
 	InstanceID string
@@ -200,7 +207,7 @@ type Update struct {
 	// queued, complete and errored are accepted, and only while the
 	// instance is still running: if an operator changed the status
 	// meanwhile (paused, terminated), the steps are still recorded but the
-	// state change is dropped.
+	// state change is dropped. Complete and errored set FinishedAt = Now.
 	State *StateChange
 	// Release clears the lease after applying the update.
 	Release bool
@@ -235,7 +242,8 @@ type EventConsumption struct {
 type UpdateResult struct {
 	// Err is nil, ErrLeaseLost, or ErrAlreadyExists (Update.Create).
 	Err error
-	// Status is the instance's status after the update.
+	// Status is the instance's status after the update (after a skipped
+	// update, its current status; "" if the instance does not exist).
 	Status InstanceStatus
 }
 
