@@ -172,11 +172,7 @@ func Check(m *Mesh) error {
 	}
 	checkTriangles(m, e)
 	checkVertices(m, e)
-	if !checkEdges(m, e) {
-		return e.orNil()
-	}
-	checkFans(m, e)
-	if len(e.Counts) == 0 {
+	if checkTopology(m, e) && len(e.Counts) == 0 {
 		checkShellVolumes(m, e)
 	}
 	return e.orNil()
@@ -184,7 +180,7 @@ func Check(m *Mesh) error {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// checkTriangles looks for degenerate and duplicate triangles.
+// checkTriangles looks for degenerate triangles.
 func checkTriangles(m *Mesh, e *CheckError) {
 	for i, t := range m.Triangles {
 		if t[0] == t[1] || t[1] == t[2] || t[2] == t[0] {
@@ -194,34 +190,6 @@ func checkTriangles(m *Mesh, e *CheckError) {
 		a, b, c := m.Vertices[t[0]].float32(), m.Vertices[t[1]].float32(), m.Vertices[t[2]].float32()
 		if h := altitude(a, b, c); !(h >= MinAltitude) {
 			e.add(ProblemDegenerate, "triangle %d is %.2g mm thin", i, h)
-		}
-	}
-	keys := make([][3]uint32, len(m.Triangles))
-	for i, t := range m.Triangles {
-		s := t
-		if s[0] > s[1] {
-			s[0], s[1] = s[1], s[0]
-		}
-		if s[1] > s[2] {
-			s[1], s[2] = s[2], s[1]
-		}
-		if s[0] > s[1] {
-			s[0], s[1] = s[1], s[0]
-		}
-		keys[i] = s
-	}
-	slices.SortFunc(keys, func(a, b [3]uint32) int {
-		if c := cmp.Compare(a[0], b[0]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a[1], b[1]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a[2], b[2])
-	})
-	for i := 1; i < len(keys); i++ {
-		if keys[i] == keys[i-1] {
-			e.add(ProblemDuplicateTriangle, "vertices %d %d %d", keys[i][0], keys[i][1], keys[i][2])
 		}
 	}
 }
@@ -243,76 +211,111 @@ func checkVertices(m *Mesh, e *CheckError) {
 	for _, t := range m.Triangles {
 		used[t[0]], used[t[1]], used[t[2]] = true, true, true
 	}
-	order := make([]uint32, 0, len(m.Vertices))
+	bits := func(x float64) uint64 { return uint64(math.Float32bits(float32(x) + 0)) } // +0 folds -0
+	pos := func(i int) [3]uint64 {
+		v := m.Vertices[i]
+		return [3]uint64{bits(v.X), bits(v.Y), bits(v.Z)}
+	}
+	hash := func(p [3]uint64) uint64 { return mix64(p[0] | p[1]<<32 ^ mix64(p[2])) }
+	dup := func(i, j int) {
+		e.add(ProblemDuplicateVertex, "vertices %d and %d at %v", min(i, j), max(i, j), m.Vertices[i].float32())
+	}
+	if len(m.Vertices) >= 1<<idxBits {
+		// Huge meshes: a map, slower but without the index limit.
+		seen := make(map[[3]uint64]int, len(m.Vertices))
+		for i, u := range used {
+			if !u {
+				e.add(ProblemUnusedVertex, "vertex %d", i)
+			} else if j, ok := seen[pos(i)]; ok {
+				dup(j, i)
+			} else {
+				seen[pos(i)] = i
+			}
+		}
+		return
+	}
+	// Sort the used vertices by a hash of their position (the hash's top
+	// bits above the index); equal positions end up side by side, and
+	// equal hashes are compared exactly.
+	const idx = 1<<idxBits - 1
+	keys := make([]uint64, 0, len(m.Vertices))
 	for i, u := range used {
 		if !u {
 			e.add(ProblemUnusedVertex, "vertex %d", i)
 			continue
 		}
-		order = append(order, uint32(i))
+		keys = append(keys, hash(pos(i))&^idx|uint64(i))
 	}
-	pos := func(i uint32) [3]float32 {
-		v := m.Vertices[i]
-		return [3]float32{float32(v.X), float32(v.Y), float32(v.Z)}
-	}
-	slices.SortFunc(order, func(a, b uint32) int {
-		p, q := pos(a), pos(b)
-		if c := cmp.Compare(p[0], q[0]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p[1], q[1]); c != 0 {
-			return c
-		}
-		return cmp.Compare(p[2], q[2])
-	})
-	for i := 1; i < len(order); i++ {
-		if pos(order[i]) == pos(order[i-1]) {
-			e.add(ProblemDuplicateVertex, "vertices %d and %d at %v", order[i-1], order[i], pos(order[i]))
-		}
-	}
-}
-
-// checkEdges verifies that every edge is shared by exactly two triangles
-// running it in opposite directions. It reports whether the edges are sound
-// enough for the vertex and volume checks to mean anything.
-func checkEdges(m *Mesh, e *CheckError) bool {
-	// One key per directed edge: the smaller vertex in the high bits, the
-	// larger above the lowest bit, and the direction in the lowest bit.
-	keys := make([]uint64, 0, 3*len(m.Triangles))
-	for _, t := range m.Triangles {
-		for j := range 3 {
-			a, b := t[j], t[(j+1)%3]
-			var dir uint64
-			if a > b {
-				a, b, dir = b, a, 1
-			}
-			keys = append(keys, uint64(a)<<32|uint64(b)<<1|dir)
-		}
-	}
-	slices.Sort(keys)
-	before := len(e.Counts)
+	radixSort(keys)
 	for i := 0; i < len(keys); {
 		j := i + 1
-		for j < len(keys) && keys[j]>>1 == keys[i]>>1 {
+		for j < len(keys) && keys[j]&^idx == keys[i]&^idx {
 			j++
 		}
-		a, b := keys[i]>>32, keys[i]>>1&(1<<31-1)
-		switch n := j - i; {
-		case n == 1:
-			e.add(ProblemOpenEdge, "edge %d-%d", a, b)
-		case n > 2:
-			e.add(ProblemNonManifoldEdge, "edge %d-%d in %d triangles", a, b, n)
-		case keys[i]&1 == keys[i+1]&1:
-			e.add(ProblemFlippedEdge, "edge %d-%d", a, b)
+		for a := i; a < j; a++ { // almost always a run of one
+			for b := a + 1; b < j; b++ {
+				if ia, ib := int(keys[a]&idx), int(keys[b]&idx); pos(ia) == pos(ib) {
+					dup(ia, ib)
+				}
+			}
 		}
 		i = j
 	}
-	return len(e.Counts) == before
 }
 
-// checkFans verifies that the triangles around each vertex form one fan.
-// It assumes checkEdges passed, so the links are unions of cycles.
-func checkFans(m *Mesh, e *CheckError) {
+// idxBits is how many low bits of a sort key hold a vertex index.
+const idxBits = 24
+
+// mix64 is the splitmix64 finaliser, a fast 64-bit hash.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// radixSort sorts keys in place, 16 bits per pass, skipping passes where
+// every key has the same digit.
+func radixSort(keys []uint64) {
+	if len(keys) < 2 {
+		return
+	}
+	tmp := make([]uint64, len(keys))
+	src, dst := keys, tmp
+	var count [1 << 16]int
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count[:])
+		for _, k := range src {
+			count[k>>shift&0xffff]++
+		}
+		if count[src[0]>>shift&0xffff] == len(src) {
+			continue
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, k := range src {
+			d := k >> shift & 0xffff
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+}
+
+// checkTopology verifies, vertex by vertex, that every edge is shared by
+// exactly two triangles running it in opposite directions, that no two
+// triangles use the same three vertices, and that the triangles around each
+// vertex form a single fan. It reports whether the edges are sound, which
+// the volume check needs. Working on each vertex's few triangles avoids
+// sorting all 3n edges of the mesh.
+func checkTopology(m *Mesh, e *CheckError) bool {
 	// Triangles by vertex, in compressed rows.
 	start := make([]uint32, len(m.Vertices)+1)
 	for _, t := range m.Triangles {
@@ -323,35 +326,100 @@ func checkFans(m *Mesh, e *CheckError) {
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
 	}
-	fill := slices.Clone(start[:len(start)-1])
 	tris := make([]uint32, 3*len(m.Triangles))
+	fill := start[: len(start)-1 : len(start)-1]
 	for i, t := range m.Triangles {
 		for _, v := range t {
 			tris[fill[v]] = uint32(i)
 			fill[v]++
 		}
 	}
-	var link [][2]uint32
+	// fill[v] is now start[v+1]: shift back.
+	copy(start[1:], start[:len(start)-1])
+	start[0] = 0
+
+	edgesOK := true
+	var ends []uint64      // neighbour<<1 | 1 if the edge leaves v
+	var link [][2]uint32   // (next, previous) corner of each triangle around v
+	var others [][2]uint32 // the other two corners, for duplicates
 	for v := range m.Vertices {
 		around := tris[start[v]:start[v+1]]
-		link = link[:0]
-		for _, ti := range around {
-			t := m.Triangles[ti]
-			for j := range 3 {
-				if t[j] == uint32(v) {
-					link = append(link, [2]uint32{t[(j+1)%3], t[(j+2)%3]})
-				}
-			}
-		}
-		if len(link) == 0 {
+		if len(around) == 0 {
 			continue
 		}
-		slices.SortFunc(link, func(a, b [2]uint32) int { return cmp.Compare(a[0], b[0]) })
-		// Walk the cycle through the first neighbour; a single fan visits all.
+		ends, link, others = ends[:0], link[:0], others[:0]
+		for _, ti := range around {
+			t := m.Triangles[ti]
+			j := 0
+			for t[j] != uint32(v) {
+				j++
+			}
+			next, prev := t[(j+1)%3], t[(j+2)%3]
+			ends = append(ends, uint64(next)<<1|1, uint64(prev)<<1)
+			link = append(link, [2]uint32{next, prev})
+			if uint32(v) < next && uint32(v) < prev {
+				others = append(others, [2]uint32{min(next, prev), max(next, prev)})
+			}
+		}
+		slices.Sort(ends)
+		vertexOK := true
+		for i := 0; i < len(ends); {
+			w := ends[i] >> 1
+			j, out := i, 0
+			for ; j < len(ends) && ends[j]>>1 == w; j++ {
+				out += int(ends[j] & 1)
+			}
+			n := j - i
+			if n != 2 || out != 1 {
+				vertexOK = false
+				if uint64(v) < w {
+					switch {
+					case n == 1:
+						e.add(ProblemOpenEdge, "edge %d-%d", v, w)
+					case n > 2:
+						e.add(ProblemNonManifoldEdge, "edge %d-%d in %d triangles", v, w, n)
+					default:
+						e.add(ProblemFlippedEdge, "edge %d-%d", v, w)
+					}
+				}
+			}
+			i = j
+		}
+		slices.SortFunc(others, func(a, b [2]uint32) int {
+			if c := cmp.Compare(a[0], b[0]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a[1], b[1])
+		})
+		for i := 1; i < len(others); i++ {
+			if others[i] == others[i-1] {
+				e.add(ProblemDuplicateTriangle, "vertices %d %d %d", v, others[i][0], others[i][1])
+			}
+		}
+		if !vertexOK {
+			edgesOK = false
+			continue
+		}
+		// The edges around v are sound, so following next → previous
+		// corners walks cycles; one fan is one cycle through them all.
+		if len(link) > 16 {
+			slices.SortFunc(link, func(a, b [2]uint32) int { return cmp.Compare(a[0], b[0]) })
+		}
+		find := func(x uint32) (int, bool) {
+			if len(link) > 16 {
+				return slices.BinarySearchFunc(link, x, func(p [2]uint32, x uint32) int { return cmp.Compare(p[0], x) })
+			}
+			for k, p := range link {
+				if p[0] == x {
+					return k, true
+				}
+			}
+			return 0, false
+		}
 		first := link[0][0]
 		cur, steps := first, 0
 		for {
-			k, ok := slices.BinarySearchFunc(link, cur, func(p [2]uint32, x uint32) int { return cmp.Compare(p[0], x) })
+			k, ok := find(cur)
 			if !ok {
 				break
 			}
@@ -365,6 +433,7 @@ func checkFans(m *Mesh, e *CheckError) {
 			e.add(ProblemNonManifoldVertex, "vertex %d", v)
 		}
 	}
+	return edgesOK
 }
 
 // checkShellVolumes verifies that every closed shell encloses a positive
@@ -372,8 +441,7 @@ func checkFans(m *Mesh, e *CheckError) {
 func checkShellVolumes(m *Mesh, e *CheckError) {
 	label, n := m.shells()
 	vol := make([]float64, n)
-	b := m.Bounds()
-	o := b.Min.Add(b.Max).Scale(0.5)
+	o := m.Vertices[m.Triangles[0][0]] // any point near the mesh keeps the terms small
 	for _, t := range m.Triangles {
 		p, q, r := m.Vertices[t[0]].Sub(o), m.Vertices[t[1]].Sub(o), m.Vertices[t[2]].Sub(o)
 		vol[label[t[0]]] += p.Dot(q.Cross(r)) / 6

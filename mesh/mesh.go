@@ -36,13 +36,12 @@ func (m *Mesh) Triangle(i int) (a, b, c Vec3) {
 // millimetres: positive for a closed mesh whose normals point outwards. It is
 // meaningful only for a closed mesh (see Check).
 func (m *Mesh) Volume() float64 {
-	// Sum of signed tetrahedra against a point near the mesh, which keeps
+	// Sum of signed tetrahedra against a point on the mesh, which keeps
 	// the terms small and the sum accurate far from the origin.
 	if len(m.Triangles) == 0 {
 		return 0
 	}
-	b := m.Bounds()
-	o := b.Min.Add(b.Max).Scale(0.5)
+	o := m.Vertices[m.Triangles[0][0]]
 	var sum, comp float64 // Kahan summation: a vase has millions of terms
 	for i := range m.Triangles {
 		p, q, r := m.Triangle(i)

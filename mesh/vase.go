@@ -130,16 +130,16 @@ func (vaseTemplate) Build(v Values) (*Mesh, error) {
 	return b.m, nil
 }
 
-// ExpectedBounds samples the outer surface four times more finely than the
-// mesh does. The tolerance is how much lower the mesh's sampled crests can
-// lie than the true ones.
+// ExpectedBounds samples the outer surface twice as finely as the mesh
+// does. The tolerance is how much lower the mesh's sampled crests can lie
+// than the true ones.
 func (vaseTemplate) ExpectedBounds(v Values) (Box, float64, error) {
 	d, err := vaseParams(v)
 	if err != nil {
 		return Box{}, 0, err
 	}
 	var box Box
-	n, layers := 4*d.n, 4*d.layers
+	n, layers := 2*d.n, 2*d.layers
 	for j := 0; j <= layers; j++ {
 		z := d.h * float64(j) / float64(layers)
 		for i := range n {
