@@ -158,13 +158,14 @@ func (w *worker) claimLoop(ctx context.Context) {
 			return
 		}
 		free := cfg.Concurrency - w.active()
+		names := w.e.workflowNames()
 		claimedAll := false
-		if free > 0 {
+		if free > 0 && len(names) > 0 {
 			limit := min(free, 64)
 			now := w.e.clock.Now()
 			insts, err := w.e.store.InstanceClaim(ctx, &store.ClaimParams{
 				Owner: cfg.WorkerID, Limit: limit, Now: now,
-				LeaseUntil: now.Add(cfg.LeaseDuration), Workflows: w.e.workflowNames(),
+				LeaseUntil: now.Add(cfg.LeaseDuration), Workflows: names,
 			})
 			if err != nil {
 				if ctx.Err() != nil {
