@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InstanceListFilters", testInstanceListFilters},
 		{"InstanceListPagination", testInstanceListPagination},
 		{"InstanceListDefaultLimit", testInstanceListDefaultLimit},
+		{"InstanceListBadCursor", testInstanceListBadCursor},
 		{"PayloadRoundTrip", testPayloadRoundTrip},
 		{"TimePrecision", testTimePrecision},
 		{"NoAliasing", testNoAliasing},
