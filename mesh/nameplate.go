@@ -31,7 +31,7 @@ func (nameplateTemplate) Params() []Param {
 		{Name: "plate_thickness", Unit: "mm", Type: TypeNumber, Default: 2.0, Min: Limit(0.8), Max: Limit(10), Description: "Thickness of the plate."},
 		{Name: "margin", Unit: "mm", Type: TypeNumber, Default: 3.0, Min: Limit(1), Max: Limit(20), Description: "Plate border around the text and the hole."},
 		{Name: "corner_radius", Unit: "mm", Type: TypeNumber, Default: 2.0, Min: Limit(0), Max: Limit(100), Description: "Radius of the plate's corners; limited to half the plate's height and to 3.2 × margin so that the corners stay clear of the text."},
-		{Name: "hole_diameter", Unit: "mm", Type: TypeNumber, Default: 4.0, Min: Limit(0), Max: Limit(12), Description: "Keychain hole left of the text; 0 for none."},
+		{Name: "hole_diameter", Unit: "mm", Type: TypeNumber, Default: 4.0, Min: Limit(0), Max: Limit(12), Description: "Keychain hole left of the text, at least 1 mm; 0 for none."},
 		{Name: "spacing", Unit: "mm", Type: TypeNumber, Default: 0.0, Min: Limit(-5), Max: Limit(20), Description: "Extra space between letters; negative tightens, but letters must not touch."},
 	}
 }
@@ -55,6 +55,9 @@ func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
 		return nil, err
 	}
 	m, hd := v.Float("margin"), v.Float("hole_diameter")
+	if hd > 0 && hd < 1 {
+		return nil, bad("hole_diameter", fmt.Sprintf("%s mm is too small to print; want 0 (no hole) or [1, 12] mm", num(hd)))
+	}
 	y0, y1 := min(shape.ink[0].y, 0), max(shape.ink[1].y, v.Float("text_height"))
 	x0, x1 := shape.ink[0].x-m, shape.ink[1].x+m
 	if hd > 0 {
@@ -88,8 +91,11 @@ func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
 			}
 			return fmt.Sprintf("%q", shape.runes[shape.contours[i-1].glyph])
 		}
-		if c.a == c.b || (c.a > 0 && c.b > 0 && c.a <= len(contours) && c.b <= len(contours) &&
-			shape.contours[c.a-1].glyph == shape.contours[c.b-1].glyph) {
+		isGlyph := func(i int) bool { return i > 0 && i <= len(contours) }
+		if !isGlyph(c.a) && !isGlyph(c.b) {
+			return nil, fmt.Errorf("%s and %s touch (plate %.3f × %.3f mm)", name(c.a), name(c.b), l.w, l.h)
+		}
+		if c.a == c.b || (isGlyph(c.a) && isGlyph(c.b) && shape.contours[c.a-1].glyph == shape.contours[c.b-1].glyph) {
 			return nil, bad("text", fmt.Sprintf("the outline of %s in font %q crosses itself; choose another font", name(c.a), v.String("font")))
 		}
 		return nil, bad("spacing", fmt.Sprintf("%s and %s touch or overlap at spacing %s mm (closer than %g mm); increase spacing",

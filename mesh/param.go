@@ -100,6 +100,7 @@ type ParamError struct {
 	Reason string
 }
 
+// Error names the template, the parameter and the reason.
 func (e *ParamError) Error() string {
 	return fmt.Sprintf("mesh: template %q: parameter %q: %s", e.Template, e.Param, e.Reason)
 }

@@ -59,14 +59,19 @@ func circle(c vec2, r float64, n int) []vec2 {
 	return pts
 }
 
+// minRadius is the smallest corner radius, in millimetres, that
+// roundedRect rounds; smaller ones (which no machine resolves) are made
+// sharp, as arcs that small would make triangles too thin for Check.
+const minRadius = 0.01
+
 // roundedRect returns the counter-clockwise outline of the rectangle
 // [x0,x1]×[y0,y1] with corners of radius r, each corner arc split so that
 // it deviates at most tol from the true arc. r is at most half the smaller
-// side; r = 0 gives sharp corners. Straight sides of zero length (r equal to
-// half a side) are dropped so that no point repeats.
+// side; below minRadius the corners are sharp. Straight sides of zero
+// length (r equal to half a side) are dropped so that no point repeats.
 func roundedRect(x0, y0, x1, y1, r, tol float64) []vec2 {
 	r = min(r, (x1-x0)/2, (y1-y0)/2)
-	if r <= 0 {
+	if r < minRadius {
 		return []vec2{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
 	}
 	n := arcSegments(r, math.Pi/2, tol)
@@ -87,13 +92,6 @@ func roundedRect(x0, y0, x1, y1, r, tol float64) []vec2 {
 		pts = pts[:len(pts)-1]
 	}
 	return pts
-}
-
-// roundedRectArea returns the exact area of the rectangle with rounded
-// corners that roundedRect approximates.
-func roundedRectArea(w, h, r float64) float64 {
-	r = min(r, w/2, h/2)
-	return w*h - (4-math.Pi)*r*r
 }
 
 // pointInPolygon reports whether p is inside poly (even-odd rule).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -280,6 +281,59 @@ func TestGridHelpers(t *testing.T) {
 	for _, p := range g {
 		if p["floor"] != 3.0 {
 			t.Errorf("fixed parameter not kept: %v", p)
+		}
+	}
+}
+
+// Features smaller than any machine resolves either build a valid mesh
+// (sharp instead of tiny round corners) or are refused by name; they never
+// make Generate fail its own checks.
+func TestTinyFeatures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		template string
+		params   map[string]any
+		badParam string
+	}{
+		{"box", map[string]any{"wall": 2.0, "corner_radius": 2.00001}, ""},
+		{"box", map[string]any{"corner_radius": 0.000001}, ""},
+		{"ring", map[string]any{"rounding": 1e-7}, ""},
+		{"nameplate", map[string]any{"text": "x", "corner_radius": 1e-6}, ""},
+		{"nameplate", map[string]any{"text": "x", "hole_diameter": 0.5}, "hole_diameter"},
+		{"vase", map[string]any{"base_thickness": 0.1}, "base_thickness"},
+		{"vase", map[string]any{"waves": 64, "segments": 256}, "segments"},
+		{"vase", map[string]any{"twist": 720.0, "layers": 10}, "layers"},
+	} {
+		_, err := Generate(tc.template, tc.params)
+		var pe *ParamError
+		switch {
+		case tc.badParam == "" && err != nil:
+			t.Errorf("%s %v: %v", tc.template, tc.params, err)
+		case tc.badParam != "" && (!errors.As(err, &pe) || pe.Param != tc.badParam):
+			t.Errorf("%s %v: got %v, want a parameter error about %s", tc.template, tc.params, err, tc.badParam)
+		}
+	}
+}
+
+// Generate is called from many workflow steps at once.
+func TestGenerateConcurrently(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	counts := make([]int, 8)
+	for i := range counts {
+		wg.Go(func() {
+			m, err := Generate("nameplate", map[string]any{"text": "Ørsted ß", "font": fontNames[i%len(fontNames)]})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			counts[i] = len(m.Triangles)
+		})
+	}
+	wg.Wait()
+	for i := range counts {
+		if j := i + len(fontNames); j < len(counts) && counts[i] != counts[j] {
+			t.Errorf("same input, different meshes: %d and %d triangles", counts[i], counts[j])
 		}
 	}
 }

@@ -29,7 +29,7 @@ func (vaseTemplate) Params() []Param {
 		{Name: "base_radius", Unit: "mm", Type: TypeNumber, Default: 40.0, Min: Limit(10), Max: Limit(200), Description: "Mean outer radius at the bottom."},
 		{Name: "top_radius", Unit: "mm", Type: TypeNumber, Default: 60.0, Min: Limit(10), Max: Limit(200), Description: "Mean outer radius at the top."},
 		{Name: "wall", Unit: "mm", Type: TypeNumber, Default: 1.6, Min: Limit(0.4), Max: Limit(10), Description: "Wall thickness, measured radially."},
-		{Name: "base_thickness", Unit: "mm", Type: TypeNumber, Default: 2.0, Min: Limit(0), Max: Limit(20), Description: "Thickness of the solid base; 0 leaves the bottom open (a lamp shade)."},
+		{Name: "base_thickness", Unit: "mm", Type: TypeNumber, Default: 2.0, Min: Limit(0), Max: Limit(20), Description: "Thickness of the solid base, at least 0.4 mm; 0 leaves the bottom open (a lamp shade)."},
 		{Name: "twist", Unit: "deg", Type: TypeNumber, Default: 90.0, Min: Limit(-720), Max: Limit(720), Description: "How far the wave ridges turn from bottom to top."},
 		{Name: "wave_amplitude", Unit: "mm", Type: TypeNumber, Default: 3.0, Min: Limit(0), Max: Limit(20), Description: "Depth of the wave ridges (radius varies by ± this)."},
 		{Name: "waves", Type: TypeInteger, Default: 8, Min: Limit(0), Max: Limit(64), Description: "Number of wave ridges around; 0 for a smooth wall."},
@@ -64,6 +64,9 @@ func vaseParams(v Values) (vaseDims, error) {
 		}
 		return bad(p, "leaves an opening narrower than 4 mm (radius %s - amplitude %s - wall %s); reduce wall or wave_amplitude",
 			num(min(d.r0, d.r1)), num(d.amp), num(d.wall))
+	}
+	if d.base > 0 && d.base < 0.4 {
+		return bad("base_thickness", "%s mm is too thin to print; want 0 (open) or at least 0.4 mm", num(d.base))
 	}
 	if d.base > d.h-1 {
 		return bad("base_thickness", "%s mm leaves less than 1 mm of wall in a %s mm high vase; want at most %s mm", num(d.base), num(d.h), num(d.h-1))
