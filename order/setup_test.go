@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -74,7 +75,8 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 	}
 	f.svc, err = order.New(order.Config{
 		Engine: env.Engine, Store: st, Artifacts: files, Mailer: mailer, MailDomain: "shop.example.com",
-		REST: &rest.Client{SigningSecret: []byte(signingSecret)},
+		REST:   &rest.Client{SigningSecret: []byte(signingSecret)},
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
