@@ -230,6 +230,15 @@ func testRestartFromStep(t *testing.T, s suite) {
 	f := s.setup(t)
 	in, evs := journalFixture(f, "a")
 	before := f.journal("a")
+
+	// From the last step: everything before it stays, with its history.
+	f.mustControl("a", store.ActionRestart, "ship", at(30*time.Minute))
+	if diff := cmp.Diff(before.Steps[:4], f.journal("a").Steps); diff != "" {
+		t.Errorf("steps kept by a restart from ship (-want +got):\n%s", diff)
+	}
+
+	// From charge: its first occurrence (ordinal 1) and everything after,
+	// whatever the keys' order, goes; reserve#1 stays.
 	got := f.mustControl("a", store.ActionRestart, "charge", at(time.Hour))
 	if got.Status != store.StatusQueued || got.LeaseToken != "" || got.CustomStatus != "" {
 		t.Errorf("after restart: status %s token %q custom %q; want queued, no lease, no custom status", got.Status, got.LeaseToken, got.CustomStatus)
