@@ -156,54 +156,60 @@ func (s *Store) Close() error {
 // connection and bound to each transaction with Tx.StmtContext, which
 // reuses the connection's prepared statement. They are prepared together,
 // outside any transaction (the pool's one connection is busy during a
-// transaction), on the first write after the schema exists.
+// transaction), on the first write after the schema exists, then
+// published at once: get never blocks, so a transaction can never wait on
+// a goroutine that is itself waiting for the connection.
 type stmtCache struct {
-	db    *sql.DB
-	ready atomic.Bool
-	mu    sync.Mutex
-	m     map[string]*sql.Stmt
+	db       *sql.DB
+	mu       sync.Mutex // serialises prepare and close
+	prepared atomic.Pointer[map[string]*sql.Stmt]
 }
 
-// prepare prepares every query in writeQueries not prepared yet.
+// prepare prepares every query in writeQueries, once.
 func (c *stmtCache) prepare(ctx context.Context) error {
-	if c.ready.Load() {
+	if c.prepared.Load() != nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[string]*sql.Stmt, len(writeQueries))
+	if c.prepared.Load() != nil {
+		return nil
 	}
+	m := make(map[string]*sql.Stmt, len(writeQueries))
 	for _, q := range writeQueries {
-		if _, ok := c.m[q]; ok {
+		if _, ok := m[q]; ok {
 			continue
 		}
 		st, err := c.db.PrepareContext(ctx, q)
 		if err != nil {
+			for _, st := range m {
+				st.Close()
+			}
 			return fmt.Errorf("prepare (is the schema migrated?): %w", err)
 		}
-		c.m[q] = st
+		m[q] = st
 	}
-	c.ready.Store(true)
+	c.prepared.Store(&m)
 	return nil
 }
 
 // get returns the prepared statement for query, or nil when query is not
-// one of writeQueries.
+// one of writeQueries (or nothing is prepared yet).
 func (c *stmtCache) get(query string) *sql.Stmt {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[query]
+	if m := c.prepared.Load(); m != nil {
+		return (*m)[query]
+	}
+	return nil
 }
 
 func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, st := range c.m {
-		st.Close()
+	if m := c.prepared.Swap(nil); m != nil {
+		for _, st := range *m {
+			st.Close()
+		}
 	}
-	c.m = nil
-	c.ready.Store(false)
 }
 
 // writeQueries lists every statement a write transaction runs.
@@ -298,4 +304,5 @@ type scanner interface {
 // errRow is a scanner that fails with err.
 type errRow struct{ err error }
 
+// Scan returns the error.
 func (r errRow) Scan(...any) error { return r.err }
