@@ -81,9 +81,14 @@ func pf(p map[string]any, name string, def float64) float64 {
 	return def
 }
 
+// maxIntersectionTest is the largest mesh the grid tests look for
+// self-intersections in, to keep them quick; -short skips the search.
+const maxIntersectionTest = 150_000
+
 // runGrid generates each case and checks it: a *ParamError naming the
 // expected parameter for conflicting values, otherwise a mesh that passes
-// Check, is one shell, and passes the case's own check.
+// Check, is one shell, has no self-intersections (if not too large to
+// test quickly), and passes the case's own check.
 func runGrid(t *testing.T, template string, grid []map[string]any, expect func(p map[string]any) (badParam string, check func(*Mesh) error)) {
 	t.Helper()
 	built := 0
@@ -107,6 +112,11 @@ func runGrid(t *testing.T, template string, grid []map[string]any, expect func(p
 		}
 		if n := m.Shells(); n != 1 {
 			t.Errorf("%s %v: %d shells, want 1", template, p, n)
+		}
+		if len(m.Triangles) <= maxIntersectionTest && !testing.Short() {
+			if err := CheckSelfIntersections(m); err != nil {
+				t.Errorf("%s %v: %v", template, p, err)
+			}
 		}
 		if err := check(m); err != nil {
 			t.Errorf("%s %v: %v", template, p, err)
@@ -180,7 +190,7 @@ func TestVaseGrid(t *testing.T) {
 	tm, _ := Lookup("vase")
 	// Resolution fixed for most sets to keep the test fast; automatic
 	// resolution gets its own sets below.
-	grid := paramGrid(tm, 16, 3, map[string]any{"segments": 512, "layers": 64})
+	grid := paramGrid(tm, 10, 3, map[string]any{"segments": 512, "layers": 32})
 	grid = append(grid,
 		map[string]any{},
 		map[string]any{"twist": -720.0, "waves": 3},
