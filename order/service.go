@@ -96,7 +96,8 @@ func New(cfg Config) (*Service, error) {
 
 // Start registers the stored flows on the engine, then keeps doing so every
 // SyncInterval so that flows applied by other processes sharing the store
-// start running here too. It returns once the first registration is done.
+// start running here too, until Stop or until ctx is done. It returns once
+// the first registration is done.
 func (s *Service) Start(ctx context.Context) error {
 	s.lifeMu.Lock()
 	defer s.lifeMu.Unlock()
@@ -106,7 +107,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.RegisterStoredFlows(ctx); err != nil {
 		return err
 	}
-	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	loopCtx, cancel := context.WithCancel(ctx)
 	s.stopLoop, s.loopDone = cancel, make(chan struct{})
 	go s.syncLoop(loopCtx, s.loopDone)
 	return nil

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ordohq/ordo/artifact"
+	"github.com/ordohq/ordo/flow"
+	"github.com/ordohq/ordo/order"
+	"github.com/ordohq/ordo/steps/email"
+	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/store"
+)
+
+func init() {
+	serveExtensions = append(serveExtensions, func() serveExtension { return &ordersExtension{} })
+}
+
+// ordersExtension adds order flows and orders to `ordo serve`: the
+// /v1/flows and /v1/orders routes, the step types' settings, and flows
+// loaded from a directory at start.
+type ordersExtension struct {
+	flowsDir      string
+	smtpURL       string
+	mailFrom      string
+	signingSecret string
+}
+
+func (x *ordersExtension) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&x.flowsDir, "flows", "", "directory of order flows to apply at start: each DIR/NAME.json becomes flow NAME")
+	f.StringVar(&x.smtpURL, "smtp-url", "", "SMTP server of send-email steps, e.g. smtp://user:pass@mail.example.com or smtp://127.0.0.1:2525?tls=none")
+	f.StringVar(&x.mailFrom, "mail-from", "", "sender address of send-email steps, e.g. \"Shop <shop@example.com>\"")
+	f.StringVar(&x.signingSecret, "signing-secret", "", "secret that signs the POSTs of consume-rest-api steps (Ordo-Signature header)")
+}
+
+func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
+	fs, ok := s.store.(store.FlowStore)
+	if !ok {
+		return fmt.Errorf("the %T store cannot keep flow versions", s.store)
+	}
+	files, err := artifact.NewFS(filepath.Join(s.dataDir, "files"))
+	if err != nil {
+		return err
+	}
+	mailer, domain, err := x.mailer()
+	if err != nil {
+		return err
+	}
+	if mailer == nil {
+		s.log.Warn("ordo: no --smtp-url: send-email steps will fail")
+	}
+	svc, err := order.New(order.Config{
+		Engine: s.engine, Store: fs, Artifacts: files, Mailer: mailer, MailDomain: domain,
+		REST: &rest.Client{SigningSecret: []byte(x.signingSecret)}, Logger: s.log,
+	})
+	if err != nil {
+		return err
+	}
+	svc.Routes(s.api)
+	if x.flowsDir != "" {
+		if err := applyFlowDir(ctx, svc, x.flowsDir, s); err != nil {
+			return err
+		}
+	}
+	return svc.Start(ctx)
+}
+
+// mailer returns the SMTP sender configured by the flags (nil without
+// --smtp-url) and the domain of --mail-from for Message-IDs.
+func (x *ordersExtension) mailer() (*email.Sender, string, error) {
+	if x.smtpURL == "" {
+		return nil, "", nil
+	}
+	if x.mailFrom == "" {
+		return nil, "", errors.New("--smtp-url needs --mail-from (ORDO_MAIL_FROM), the sender address")
+	}
+	m, err := email.New(email.Config{URL: x.smtpURL, From: x.mailFrom})
+	if err != nil {
+		return nil, "", fmt.Errorf("--smtp-url/--mail-from: %w", err)
+	}
+	domain := ""
+	if a, err := mail.ParseAddress(x.mailFrom); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok {
+			domain = d
+		}
+	}
+	return m, domain, nil
+}
+
+// applyFlowDir applies every DIR/NAME.json as flow NAME, in name order. An
+// invalid file stops the server with its problems listed.
+func applyFlowDir(ctx context.Context, svc *order.Service, dir string, s *serverParts) error {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return fmt.Errorf("--flows %s: %w", dir, err)
+	}
+	if len(paths) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("--flows: %w", err)
+		}
+		s.log.Warn("ordo: --flows directory holds no *.json files", "dir", dir)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("--flows: %w", err)
+		}
+		v, created, warnings, err := svc.ApplyFlow(ctx, name, data)
+		var ve *flow.ValidationError
+		if errors.As(err, &ve) {
+			lines := make([]string, len(ve.Problems))
+			for i, pr := range ve.Problems {
+				lines[i] = fmt.Sprintf("  %s: %s [%s]", p, pr, pr.Code)
+			}
+			return fmt.Errorf("--flows: %s is not a valid flow:\n%s", p, strings.Join(lines, "\n"))
+		}
+		if err != nil {
+			return fmt.Errorf("--flows: apply %s: %w", p, err)
+		}
+		for _, w := range warnings {
+			s.log.Warn("ordo: flow warning", "file", p, "warning", w.String())
+		}
+		s.log.Info("ordo: flow loaded", "flow", name, "version", v.Version, "new", created, "file", p)
+	}
+	return nil
+}
