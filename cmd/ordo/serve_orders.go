@@ -131,7 +131,9 @@ func applyFlowDir(ctx context.Context, svc *order.Service, dir string, s *server
 		for _, w := range warnings {
 			s.log.Warn("ordo: flow warning", "file", p, "warning", w.String())
 		}
-		s.log.Info("ordo: flow loaded", "flow", name, "version", v.Version, "new", created, "file", p)
+		if !created { // a new version is logged by the service
+			s.log.Info("ordo: flow unchanged", "flow", name, "version", v.Version, "file", p)
+		}
 	}
 	return nil
 }
