@@ -1,0 +1,142 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// sqlClaim leases the runnable instances in one statement, in the order a
+// claim takes them: expired (or released) leases first (work already
+// started), then due timers, then the queue (oldest first). Each branch
+// locks its rows with FOR UPDATE SKIP LOCKED, so concurrent claimers in any
+// process pass over each other's rows instead of waiting or taking them
+// twice; a row changed since the statement's snapshot is re-checked
+// against its branch's condition before it is locked. The branches are
+// CTEs, which PostgreSQL reads lazily: the LIMIT of picked stops before a
+// later branch is scanned (and its rows locked) when an earlier one filled
+// it.
+//
+// $1 now, $2 workflow names (NULL: any), $3 limit, $4 owner, $5 lease end.
+const sqlClaim = `WITH expired AS (
+		SELECT id FROM instances
+		WHERE status = 'running' AND coalesce(lease_expires_at, '-infinity'::timestamptz) <= $1
+		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
+		ORDER BY coalesce(lease_expires_at, '-infinity'::timestamptz) LIMIT $3
+		FOR UPDATE SKIP LOCKED
+	), due AS (
+		SELECT id FROM instances
+		WHERE status = 'waiting' AND wake_at <= $1
+		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
+		ORDER BY wake_at LIMIT $3
+		FOR UPDATE SKIP LOCKED
+	), queued AS (
+		SELECT id FROM instances
+		WHERE status = 'queued'
+		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
+		ORDER BY created_at, id LIMIT $3
+		FOR UPDATE SKIP LOCKED
+	), picked AS (
+		(SELECT id FROM expired UNION ALL SELECT id FROM due UNION ALL SELECT id FROM queued) LIMIT $3
+	)
+UPDATE instances i SET status = 'running', lease_owner = $4, lease_token = gen_random_uuid()::text,
+	lease_expires_at = $5, claims = i.claims + 1, started_at = coalesce(i.started_at, $1),
+	updated_at = $1, wake_at = NULL
+FROM picked WHERE i.id = picked.id
+RETURNING ` + "%s"
+
+// sqlHeartbeat extends the leases the tokens hold. Rows are locked in ID
+// order, the order Commit locks them in, so the two never deadlock.
+const sqlHeartbeat = `UPDATE instances i SET lease_expires_at = $1
+	FROM (SELECT id FROM instances WHERE lease_token = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE) held
+	WHERE i.id = held.id
+	RETURNING i.lease_token, i.id, i.status`
+
+const sqlNextWake = `SELECT wake_at FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`
+
+var sqlClaimReturning = fmt.Sprintf(sqlClaim, prefixed("i"))
+
+// InstanceClaim leases up to p.Limit runnable instances to p.Owner and
+// marks them running: queued instances, waiting ones whose WakeAt <= p.Now,
+// and running ones whose lease expired (or was released). Each gets a new
+// LeaseToken and Claims+1. Concurrent claims, from any process, never
+// return the same instance.
+func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
+	if p == nil || p.Limit < 1 {
+		return nil, errors.New("postgres: instance claim: Limit must be at least 1")
+	}
+	var workflows []string // nil encodes as NULL: any workflow
+	if len(p.Workflows) > 0 {
+		workflows = p.Workflows
+	}
+	rows, err := s.pool.Query(ctx, sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance claim: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Instance
+	for rows.Next() {
+		in, err := scanInstance(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: instance claim: %w", err)
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: instance claim: %w", err)
+	}
+	return out, nil
+}
+
+// InstanceHeartbeat extends the leases p.Tokens still hold to p.LeaseUntil
+// and reports, per token, whether it is held and the instance's status.
+func (s *Store) InstanceHeartbeat(ctx context.Context, p *store.HeartbeatParams) ([]store.HeartbeatResult, error) {
+	if p == nil || len(p.Tokens) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, sqlHeartbeat, ts(p.LeaseUntil), p.Tokens)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance heartbeat: %w", err)
+	}
+	defer rows.Close()
+	type held struct {
+		id     string
+		status store.InstanceStatus
+	}
+	byToken := make(map[string]held, len(p.Tokens))
+	for rows.Next() {
+		var tok, id, status string
+		if err := rows.Scan(&tok, &id, &status); err != nil {
+			return nil, fmt.Errorf("postgres: instance heartbeat: %w", err)
+		}
+		byToken[tok] = held{id, store.InstanceStatus(status)}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: instance heartbeat: %w", err)
+	}
+	out := make([]store.HeartbeatResult, len(p.Tokens))
+	for i, tok := range p.Tokens {
+		out[i].Token = tok
+		if h, ok := byToken[tok]; ok && tok != "" {
+			out[i].InstanceID, out[i].Held, out[i].Status = h.id, true, h.status
+		}
+	}
+	return out, nil
+}
+
+// NextWakeAt returns the earliest WakeAt among waiting instances, or false
+// when none waits on a timer.
+func (s *Store) NextWakeAt(ctx context.Context) (time.Time, bool, error) {
+	var t time.Time
+	err := s.pool.QueryRow(ctx, sqlNextWake).Scan(&t)
+	if noRows(err) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("postgres: next wake: %w", err)
+	}
+	return t.UTC(), true, nil
+}

@@ -1,0 +1,132 @@
+package postgres
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Conversions between the store types and their column encodings:
+// timestamptz (microseconds, read back in UTC), JSON payloads as bytea,
+// ErrorInfo as JSON text.
+
+// now returns t, or the wall clock when the caller gave no time.
+func now(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+// ts is t as stored: truncated to the microsecond, in UTC.
+func ts(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }
+
+// tsPtr encodes an optional time; nil becomes NULL.
+func tsPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := ts(*t)
+	return &v
+}
+
+// utc returns a scanned optional time in UTC.
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC()
+	return &v
+}
+
+// rawArg encodes a JSON payload byte for byte; nil becomes NULL.
+func rawArg(r json.RawMessage) []byte {
+	if r == nil {
+		return nil
+	}
+	return []byte(r)
+}
+
+// rawValue decodes a JSON payload column; NULL becomes nil.
+func rawValue(b []byte) json.RawMessage {
+	if b == nil {
+		return nil
+	}
+	return json.RawMessage(b)
+}
+
+// errorArg encodes an ErrorInfo as JSON text; nil becomes NULL.
+func errorArg(e *store.ErrorInfo) (*string, error) {
+	if e == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode error info: %w", err)
+	}
+	s := string(b)
+	return &s, nil
+}
+
+// errorValue decodes an ErrorInfo column; NULL becomes nil.
+func errorValue(s *string) (*store.ErrorInfo, error) {
+	if s == nil {
+		return nil, nil
+	}
+	var e store.ErrorInfo
+	if err := json.Unmarshal([]byte(*s), &e); err != nil {
+		return nil, fmt.Errorf("decode error info %q: %w", *s, err)
+	}
+	return &e, nil
+}
+
+// encodeCursor makes the opaque InstanceList cursor for the position after
+// the instance created at createdAt with ID id. It has the same form as
+// the SQLite backend's (unix microseconds, then the ID).
+func encodeCursor(createdAt time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt.UnixMicro(), 10) + "/" + id))
+}
+
+// decodeCursor reverses encodeCursor.
+func decodeCursor(c string) (createdAt time.Time, id string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("invalid cursor %q: %w", c, err)
+	}
+	us, id, ok := strings.Cut(string(b), "/")
+	if !ok {
+		return time.Time{}, "", fmt.Errorf("invalid cursor %q", c)
+	}
+	v, err := strconv.ParseInt(us, 10, 64)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("invalid cursor %q: %w", c, err)
+	}
+	return time.UnixMicro(v).UTC(), id, nil
+}
+
+// noRows reports whether err means a query returned no row.
+func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// pgCode returns the SQLSTATE of a server error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// SQLSTATEs the store translates or retries.
+const (
+	codeUniqueViolation = "23505"
+	codeUndefinedTable  = "42P01"
+)

@@ -1,0 +1,460 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// Commit applies updates in one transaction, sent to the server in one
+// round trip: a pipeline of set-based statements (see commit_sql.go) that
+// ends in the implicit commit of the pipeline. Each update is fenced by its
+// lease token: one whose token does not match is skipped and reported as
+// store.ErrLeaseLost, the others apply. The returned error means nothing
+// was applied.
+//
+// Updates of the same instance apply in order: the batch is cut into
+// rounds in which each instance appears once, and the rounds run one after
+// the other in the same transaction.
+func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.UpdateResult, error) {
+	if err := validateUpdates(updates); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err)
+	}
+	if len(updates) == 0 {
+		return []store.UpdateResult{}, nil
+	}
+	rounds := splitRounds(updates)
+	b := &pgx.Batch{}
+	if len(rounds) > 1 {
+		// Lock every instance up front in ID order, so later rounds do
+		// not take locks out of order.
+		b.Queue(sqlCommitLock, distinctIDs(updates))
+	}
+	results := make([]store.UpdateResult, len(updates))
+	plans := make([]*roundPlan, len(rounds))
+	for r, idx := range rounds {
+		p, err := newRoundPlan(updates, idx)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: commit: %w", err)
+		}
+		plans[r] = p
+		p.queue(b, results)
+	}
+	if notifies(updates) {
+		b.Queue(sqlNotify, s.channel)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: commit of %d updates: %w", len(updates), err)
+	}
+	return results, nil
+}
+
+// validateUpdates rejects a batch the store cannot apply as asked.
+func validateUpdates(updates []*store.Update) error {
+	for i, u := range updates {
+		if u == nil {
+			return fmt.Errorf("update %d is nil", i)
+		}
+		if err := validateUpdateCreate(u); err != nil {
+			return err
+		}
+		for _, st := range u.Steps {
+			if st == nil {
+				return fmt.Errorf("instance %q: nil step", u.InstanceID)
+			}
+		}
+		if u.State == nil {
+			continue
+		}
+		switch u.State.Status {
+		case store.StatusWaiting, store.StatusQueued, store.StatusComplete, store.StatusErrored:
+		default:
+			return fmt.Errorf("instance %q: state %q not allowed in an update (waiting, queued, complete or errored)",
+				u.InstanceID, u.State.Status)
+		}
+	}
+	return nil
+}
+
+// validateUpdateCreate checks an update's Create against the rest of it.
+func validateUpdateCreate(u *store.Update) error {
+	c := u.Create
+	if c == nil {
+		return nil
+	}
+	if err := validateCreate(c); err != nil {
+		return err
+	}
+	if c.ID != u.InstanceID {
+		return fmt.Errorf("instance %q: Create.ID is %q", u.InstanceID, c.ID)
+	}
+	if c.Claim != nil {
+		if u.LeaseToken != c.Claim.Token {
+			return fmt.Errorf("instance %q: LeaseToken differs from Create.Claim.Token", u.InstanceID)
+		}
+		return nil
+	}
+	if u.LeaseToken != "" || len(u.Steps) > 0 || len(u.Attempts) > 0 || len(u.ConsumeEvents) > 0 ||
+		u.CustomStatus != nil || u.State != nil || u.Release {
+		return fmt.Errorf("instance %q: an update that creates an unclaimed instance can carry nothing else", u.InstanceID)
+	}
+	return nil
+}
+
+// splitRounds groups the indexes of updates so that each round holds each
+// instance at most once, keeping the order of an instance's updates.
+func splitRounds(updates []*store.Update) [][]int {
+	seen := make(map[string]int, len(updates))
+	var rounds [][]int
+	for i, u := range updates {
+		r := seen[u.InstanceID]
+		seen[u.InstanceID] = r + 1
+		if r == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[r] = append(rounds[r], i)
+	}
+	return rounds
+}
+
+func distinctIDs(updates []*store.Update) []string {
+	ids := make([]string, 0, len(updates))
+	for _, u := range updates {
+		ids = append(ids, u.InstanceID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// notifies reports whether the batch makes work runnable that another
+// process's idle worker should hear of: an instance created unclaimed, or
+// handed back (queued, or released while running). Timers and events wake
+// the worker that set them; they need no notification.
+func notifies(updates []*store.Update) bool {
+	for _, u := range updates {
+		switch {
+		case u.Create != nil && u.Create.Claim == nil,
+			u.State != nil && u.State.Status == store.StatusQueued,
+			u.State == nil && u.Release:
+			return true
+		}
+	}
+	return false
+}
+
+// roundPlan is one round of a Commit: the rows of each statement as
+// parallel arrays, and how to turn the answers into results.
+type roundPlan struct {
+	updates []*store.Update
+	idx     []int // the updates' positions in the batch
+
+	creates createCols
+	lockIDs []string
+	steps   stepCols
+	atts    attemptCols
+	consume consumeCols
+	inst    instanceUpdateCols
+
+	created map[string]bool // IDs sqlCommitCreate inserted
+	fence   map[string]fenceRow
+}
+
+// fenceRow is an instance's row as sqlCommitLock locked it.
+type fenceRow struct {
+	status string
+	token  *string
+}
+
+func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
+	p := &roundPlan{updates: updates, idx: idx, created: map[string]bool{}, fence: map[string]fenceRow{}}
+	for _, i := range idx {
+		u := updates[i]
+		p.lockIDs = append(p.lockIDs, u.InstanceID)
+		at := ts(now(u.Now))
+		if u.Create != nil {
+			p.creates.add(newCreateRow(u.Create, u.Now))
+			if u.Create.Claim == nil {
+				continue // carries nothing else
+			}
+		}
+		if err := p.steps.add(u); err != nil {
+			return nil, err
+		}
+		if err := p.atts.add(u); err != nil {
+			return nil, err
+		}
+		p.consume.add(u)
+		if err := p.inst.add(u, at); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(p.lockIDs)
+	return p, nil
+}
+
+// queue adds the round's statements to b; their callbacks fill results.
+func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
+	if len(p.creates.id) > 0 {
+		c := &p.creates
+		b.Queue(sqlCommitCreate, c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var id string
+					if err := rows.Scan(&id); err != nil {
+						return err
+					}
+					p.created[id] = true
+				}
+				return rows.Err()
+			})
+	}
+	b.Queue(sqlCommitLock, p.lockIDs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var (
+				id string
+				f  fenceRow
+			)
+			if err := rows.Scan(&id, &f.status, &f.token); err != nil {
+				return err
+			}
+			p.fence[id] = f
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		p.fill(results)
+		return nil
+	})
+	if s := &p.steps; len(s.instanceID) > 0 {
+		b.Queue(sqlCommitSteps, s.instanceID, s.token, s.key, s.name, s.seq, s.ordinal, s.kind, s.status,
+			s.output, s.error, s.attempts, s.nextAttemptAt, s.wakeAt, s.customStatus, s.hasComp, s.compData,
+			s.compStatus, s.compError, s.compAttempts, s.compNextAt, s.startedAt, s.finishedAt)
+	}
+	if a := &p.atts; len(a.instanceID) > 0 {
+		b.Queue(sqlCommitAttempts, a.instanceID, a.token, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error)
+	}
+	if c := &p.consume; len(c.instanceID) > 0 {
+		b.Queue(sqlCommitConsume, c.instanceID, c.token, c.eventID, c.stepKey)
+	}
+	if in := &p.inst; len(in.id) > 0 {
+		b.Queue(sqlCommitInstances, in.id, in.token, in.now, in.setCustom, in.custom, in.status, in.output,
+			in.error, in.wake, in.await, in.release).
+			Query(func(rows pgx.Rows) error {
+				after := make(map[string]store.InstanceStatus, len(in.id))
+				for rows.Next() {
+					var id, status string
+					if err := rows.Scan(&id, &status); err != nil {
+						return err
+					}
+					after[id] = store.InstanceStatus(status)
+				}
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				for _, i := range p.idx {
+					if st, ok := after[p.updates[i].InstanceID]; ok && results[i].Err == nil {
+						results[i].Status = st
+					}
+				}
+				return nil
+			})
+	}
+}
+
+// fill sets each update's result from the create and fence answers; the
+// status of applied updates is filled in later from sqlCommitInstances.
+func (p *roundPlan) fill(results []store.UpdateResult) {
+	for _, i := range p.idx {
+		u := p.updates[i]
+		f, exists := p.fence[u.InstanceID]
+		switch {
+		case u.Create != nil && !p.created[u.InstanceID]:
+			results[i] = store.UpdateResult{Err: store.ErrAlreadyExists, Status: store.InstanceStatus(f.status)}
+		case u.Create != nil && u.Create.Claim == nil:
+			results[i] = store.UpdateResult{Status: store.InstanceStatus(f.status)}
+		case !exists:
+			results[i] = store.UpdateResult{Err: store.ErrLeaseLost}
+		case u.LeaseToken == "" || f.token == nil || *f.token != u.LeaseToken:
+			results[i] = store.UpdateResult{Err: store.ErrLeaseLost, Status: store.InstanceStatus(f.status)}
+		default:
+			results[i] = store.UpdateResult{Status: store.InstanceStatus(f.status)}
+		}
+	}
+}
+
+// createCols are the rows of sqlCommitCreate.
+type createCols struct {
+	id, workflow, status []string
+	params               [][]byte
+	at                   []time.Time
+	started, until       []*time.Time
+	owner, token         []*string
+	claims               []int32
+}
+
+func (c *createCols) add(r createRow) {
+	c.id = append(c.id, r.id)
+	c.workflow = append(c.workflow, r.workflow)
+	c.status = append(c.status, r.status)
+	c.params = append(c.params, r.params)
+	c.at = append(c.at, r.at)
+	c.started = append(c.started, r.started)
+	c.until = append(c.until, r.until)
+	c.owner = append(c.owner, r.owner)
+	c.token = append(c.token, r.token)
+	c.claims = append(c.claims, r.claims)
+}
+
+// stepCols are the rows of sqlCommitSteps.
+type stepCols struct {
+	instanceID, token, key, name, kind, status, customStatus, compStatus []string
+	seq, ordinal, attempts, compAttempts                                 []int32
+	output, compData                                                     [][]byte
+	error, compError                                                     []*string
+	nextAttemptAt, wakeAt, compNextAt, finishedAt                        []*time.Time
+	startedAt                                                            []time.Time
+	hasComp                                                              []bool
+}
+
+// add appends u's steps; of several with one key, the last wins, as if
+// they were upserted one after the other.
+func (c *stepCols) add(u *store.Update) error {
+	for i, st := range u.Steps {
+		if slices.ContainsFunc(u.Steps[i+1:], func(later *store.Step) bool { return later.Key == st.Key }) {
+			continue
+		}
+		errJSON, err := errorArg(st.Error)
+		if err != nil {
+			return fmt.Errorf("instance %q step %q: %w", u.InstanceID, st.Key, err)
+		}
+		compErr, err := errorArg(st.CompensationError)
+		if err != nil {
+			return fmt.Errorf("instance %q step %q: %w", u.InstanceID, st.Key, err)
+		}
+		c.instanceID = append(c.instanceID, u.InstanceID)
+		c.token = append(c.token, u.LeaseToken)
+		c.key = append(c.key, st.Key)
+		c.name = append(c.name, st.Name)
+		c.seq = append(c.seq, int32(st.Seq))
+		c.ordinal = append(c.ordinal, int32(st.Ordinal))
+		c.kind = append(c.kind, string(st.Kind))
+		c.status = append(c.status, string(st.Status))
+		c.output = append(c.output, rawArg(st.Output))
+		c.error = append(c.error, errJSON)
+		c.attempts = append(c.attempts, int32(st.Attempts))
+		c.nextAttemptAt = append(c.nextAttemptAt, tsPtr(st.NextAttemptAt))
+		c.wakeAt = append(c.wakeAt, tsPtr(st.WakeAt))
+		c.customStatus = append(c.customStatus, st.CustomStatus)
+		c.hasComp = append(c.hasComp, st.HasCompensation)
+		c.compData = append(c.compData, rawArg(st.CompensationData))
+		c.compStatus = append(c.compStatus, string(st.CompensationStatus))
+		c.compError = append(c.compError, compErr)
+		c.compAttempts = append(c.compAttempts, int32(st.CompensationAttempts))
+		c.compNextAt = append(c.compNextAt, tsPtr(st.CompensationNextAt))
+		c.startedAt = append(c.startedAt, ts(st.StartedAt))
+		c.finishedAt = append(c.finishedAt, tsPtr(st.FinishedAt))
+	}
+	return nil
+}
+
+// attemptCols are the rows of sqlCommitAttempts.
+type attemptCols struct {
+	instanceID, token, stepKey []string
+	number                     []int32
+	compensation               []bool
+	startedAt, finishedAt      []time.Time
+	error                      []*string
+}
+
+func (c *attemptCols) add(u *store.Update) error {
+	for _, a := range u.Attempts {
+		errJSON, err := errorArg(a.Attempt.Error)
+		if err != nil {
+			return fmt.Errorf("instance %q attempt of step %q: %w", u.InstanceID, a.StepKey, err)
+		}
+		c.instanceID = append(c.instanceID, u.InstanceID)
+		c.token = append(c.token, u.LeaseToken)
+		c.stepKey = append(c.stepKey, a.StepKey)
+		c.number = append(c.number, int32(a.Attempt.Number))
+		c.compensation = append(c.compensation, a.Attempt.Compensation)
+		c.startedAt = append(c.startedAt, ts(a.Attempt.StartedAt))
+		c.finishedAt = append(c.finishedAt, ts(a.Attempt.FinishedAt))
+		c.error = append(c.error, errJSON)
+	}
+	return nil
+}
+
+// consumeCols are the rows of sqlCommitConsume.
+type consumeCols struct {
+	instanceID, token, stepKey []string
+	eventID                    []int64
+}
+
+func (c *consumeCols) add(u *store.Update) {
+	for _, e := range u.ConsumeEvents {
+		c.instanceID = append(c.instanceID, u.InstanceID)
+		c.token = append(c.token, u.LeaseToken)
+		c.eventID = append(c.eventID, e.EventID)
+		c.stepKey = append(c.stepKey, e.StepKey)
+	}
+}
+
+// instanceUpdateCols are the rows of sqlCommitInstances; a NULL status means no
+// state change, a NULL await no awaited events.
+type instanceUpdateCols struct {
+	id, token            []string
+	now                  []time.Time
+	setCustom, release   []bool
+	custom               []string
+	status, error, await []*string
+	output               [][]byte
+	wake                 []*time.Time
+}
+
+func (c *instanceUpdateCols) add(u *store.Update, at time.Time) error {
+	var (
+		status, errJSON, await *string
+		output                 []byte
+		wake                   *time.Time
+		custom                 string
+	)
+	if u.CustomStatus != nil {
+		custom = *u.CustomStatus
+	}
+	if sc := u.State; sc != nil {
+		st := string(sc.Status)
+		status = &st
+		var err error
+		if errJSON, err = errorArg(sc.Error); err != nil {
+			return fmt.Errorf("instance %q: %w", u.InstanceID, err)
+		}
+		output = rawArg(sc.Output)
+		wake = tsPtr(sc.WakeAt)
+		if len(sc.AwaitEvents) > 0 {
+			b, err := json.Marshal(sc.AwaitEvents)
+			if err != nil {
+				return fmt.Errorf("instance %q: await events: %w", u.InstanceID, err)
+			}
+			s := string(b)
+			await = &s
+		}
+	}
+	c.id = append(c.id, u.InstanceID)
+	c.token = append(c.token, u.LeaseToken)
+	c.now = append(c.now, at)
+	c.setCustom = append(c.setCustom, u.CustomStatus != nil)
+	c.custom = append(c.custom, custom)
+	c.status = append(c.status, status)
+	c.output = append(c.output, output)
+	c.error = append(c.error, errJSON)
+	c.wake = append(c.wake, wake)
+	c.await = append(c.await, await)
+	c.release = append(c.release, u.Release)
+	return nil
+}

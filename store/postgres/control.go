@@ -1,0 +1,141 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordohq/ordo/store"
+)
+
+var (
+	sqlControlLock = `SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE`
+	sqlPause       = `UPDATE instances SET status = 'paused', updated_at = $1 WHERE id = $2 RETURNING ` + instanceCols
+	sqlResume      = `UPDATE instances SET status = 'queued', updated_at = $1, wake_at = NULL,
+		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+		WHERE id = $2 RETURNING ` + instanceCols
+	sqlTerminate = `UPDATE instances SET status = 'terminated', updated_at = $1, finished_at = $1, wake_at = NULL
+		WHERE id = $2 RETURNING ` + instanceCols
+	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = $1, output = NULL, error = NULL,
+		wake_at = NULL, custom_status = '', finished_at = NULL,
+		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+		WHERE id = $2 RETURNING ` + instanceCols
+)
+
+const (
+	// Restart from the beginning.
+	sqlUnconsumeAll   = `UPDATE events SET consumed_by = NULL WHERE instance_id = $1 AND consumed_by IS NOT NULL`
+	sqlDeleteAttempts = `DELETE FROM attempts WHERE instance_id = $1`
+	sqlDeleteSteps    = `DELETE FROM steps WHERE instance_id = $1`
+
+	// Restart from a step: $1 instance, $2 the first ordinal deleted.
+	sqlFirstOrdinal     = `SELECT min(ordinal) FROM steps WHERE instance_id = $1 AND name = $2`
+	sqlKeptCompensated  = `SELECT EXISTS (SELECT 1 FROM steps WHERE instance_id = $1 AND ordinal < $2 AND compensation_status = 'completed')`
+	sqlUnconsumeFrom    = `UPDATE events SET consumed_by = NULL WHERE instance_id = $1 AND consumed_by IN (SELECT key FROM steps WHERE instance_id = $1 AND ordinal >= $2)`
+	sqlDeleteAttemptsFr = `DELETE FROM attempts WHERE instance_id = $1 AND step_key IN (SELECT key FROM steps WHERE instance_id = $1 AND ordinal >= $2)`
+	sqlDeleteStepsFrom  = `DELETE FROM steps WHERE instance_id = $1 AND ordinal >= $2`
+)
+
+// InstanceControl applies an operator action atomically, in a transaction
+// holding the instance's row lock: pause (queued, running, waiting →
+// paused; a running instance keeps its lease so its worker stops at the
+// next step boundary), resume (paused → queued, lease cleared), terminate
+// (any non-terminal status → terminated, lease kept so the worker learns
+// it from its heartbeat) and restart (any status → queued; see
+// store.ActionRestart). Resume and restart notify the idle workers of
+// every process. A forbidden action returns store.ErrInvalidTransition; an
+// unknown instance, store.ErrNotFound.
+func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*store.Instance, error) {
+	if p == nil {
+		return nil, errors.New("postgres: instance control: nil params")
+	}
+	var in *store.Instance
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		in, err = s.control(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance control %q %s: %w", p.InstanceID, p.Action, err)
+	}
+	return in, nil
+}
+
+func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) (*store.Instance, error) {
+	var st string
+	err := tx.QueryRow(ctx, sqlControlLock, p.InstanceID).Scan(&st)
+	if noRows(err) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	status := store.InstanceStatus(st)
+	t := ts(now(p.Now))
+	invalid := fmt.Errorf("%w: %s from %s", store.ErrInvalidTransition, p.Action, status)
+	switch p.Action {
+	case store.ActionPause:
+		if status != store.StatusQueued && status != store.StatusRunning && status != store.StatusWaiting {
+			return nil, invalid
+		}
+		return scanInstance(tx.QueryRow(ctx, sqlPause, t, p.InstanceID))
+	case store.ActionResume:
+		if status != store.StatusPaused {
+			return nil, invalid
+		}
+		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
+			return nil, err
+		}
+		return scanInstance(tx.QueryRow(ctx, sqlResume, t, p.InstanceID))
+	case store.ActionTerminate:
+		if status.Terminal() {
+			return nil, invalid
+		}
+		return scanInstance(tx.QueryRow(ctx, sqlTerminate, t, p.InstanceID))
+	case store.ActionRestart:
+		if err := truncateJournal(ctx, tx, p); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
+			return nil, err
+		}
+		return scanInstance(tx.QueryRow(ctx, sqlRestart, t, p.InstanceID))
+	}
+	return nil, fmt.Errorf("%w: unknown action %q", store.ErrInvalidTransition, p.Action)
+}
+
+// truncateJournal deletes the steps a restart re-runs, with their attempts,
+// and un-consumes the events those steps had received.
+func truncateJournal(ctx context.Context, tx pgx.Tx, p *store.ControlParams) error {
+	if p.FromStep == "" {
+		for _, q := range []string{sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps} {
+			if _, err := tx.Exec(ctx, q, p.InstanceID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var from *int32
+	if err := tx.QueryRow(ctx, sqlFirstOrdinal, p.InstanceID, p.FromStep).Scan(&from); err != nil {
+		return err
+	}
+	if from == nil {
+		return fmt.Errorf("restart from step %q: %w", p.FromStep, store.ErrNotFound)
+	}
+	var compensated bool
+	if err := tx.QueryRow(ctx, sqlKeptCompensated, p.InstanceID, *from).Scan(&compensated); err != nil {
+		return err
+	}
+	if compensated {
+		return fmt.Errorf("%w: restart from step %q: an earlier step was already compensated",
+			store.ErrInvalidTransition, p.FromStep)
+	}
+	for _, q := range []string{sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom} {
+		if _, err := tx.Exec(ctx, q, p.InstanceID, *from); err != nil {
+			return err
+		}
+	}
+	return nil
+}

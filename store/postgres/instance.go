@@ -1,0 +1,243 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// instanceCols lists the instances columns in the order scanInstance reads.
+const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims`
+
+// prefixed returns instanceCols with every column qualified by alias.
+func prefixed(alias string) string {
+	cols := strings.Split(instanceCols, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// scanInstance reads one row of instanceCols.
+func scanInstance(row pgx.Row) (*store.Instance, error) {
+	var (
+		in                                    store.Instance
+		status                                string
+		params, output                        []byte
+		errJSON, leaseOwner, leaseToken       *string
+		startedAt, finishedAt, wakeAt, leaseX *time.Time
+	)
+	err := row.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
+		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims)
+	if err != nil {
+		return nil, err
+	}
+	in.Status = store.InstanceStatus(status)
+	in.Params = rawValue(params)
+	in.Output = rawValue(output)
+	if in.Error, err = errorValue(errJSON); err != nil {
+		return nil, fmt.Errorf("instance %q: %w", in.ID, err)
+	}
+	in.CreatedAt = in.CreatedAt.UTC()
+	in.UpdatedAt = in.UpdatedAt.UTC()
+	in.StartedAt = utc(startedAt)
+	in.FinishedAt = utc(finishedAt)
+	in.WakeAt = utc(wakeAt)
+	if leaseOwner != nil {
+		in.LeaseOwner = *leaseOwner
+	}
+	if leaseToken != nil {
+		in.LeaseToken = *leaseToken
+	}
+	in.LeaseExpiresAt = utc(leaseX)
+	return &in, nil
+}
+
+const (
+	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
+			started_at, lease_owner, lease_token, lease_expires_at, claims)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (id) DO NOTHING
+		RETURNING ` + instanceCols
+	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = $1`
+	sqlNotify      = `SELECT pg_notify($1, '')`
+)
+
+// validateCreate checks the arguments of a create.
+func validateCreate(p *store.InstanceCreateParams) error {
+	if p == nil || p.ID == "" || p.Workflow == "" {
+		return errors.New("instance create: ID and Workflow are required")
+	}
+	if p.Claim != nil && p.Claim.Token == "" {
+		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
+	}
+	return nil
+}
+
+// createRow is one instance to insert, with its columns encoded.
+type createRow struct {
+	id, workflow, status string
+	params               []byte
+	at                   time.Time
+	started, until       *time.Time
+	owner, token         *string
+	claims               int32
+}
+
+// newCreateRow encodes p at p.Now, or fallback, or the wall clock.
+func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
+	at := p.Now
+	if at.IsZero() {
+		at = fallback
+	}
+	r := createRow{id: p.ID, workflow: p.Workflow, status: string(store.StatusQueued), params: rawArg(p.Params), at: ts(now(at))}
+	if c := p.Claim; c != nil {
+		until := ts(c.LeaseUntil)
+		owner, token := c.Owner, c.Token
+		r.status, r.started, r.owner, r.token, r.until, r.claims = string(store.StatusRunning), &r.at, &owner, &token, &until, 1
+	}
+	return r
+}
+
+// InstanceCreate inserts a queued instance, or a running one leased to
+// p.Claim. An existing ID returns store.ErrAlreadyExists together with the
+// existing instance. Creating a queued instance notifies the idle workers
+// of every process (store.Waker).
+func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
+	if err := validateCreate(p); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	r := newCreateRow(p, time.Time{})
+	b := &pgx.Batch{}
+	var (
+		in  *store.Instance
+		err error
+	)
+	b.Queue(sqlInstanceInsert, r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims).
+		QueryRow(func(row pgx.Row) error {
+			in, err = scanInstance(row)
+			if noRows(err) {
+				return nil
+			}
+			return err
+		})
+	if p.Claim == nil {
+		b.Queue(sqlNotify, s.channel)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: instance create %q: %w", p.ID, err)
+	}
+	if in != nil {
+		return in, nil
+	}
+	existing, err := scanInstance(s.pool.QueryRow(ctx, sqlInstanceGet, p.ID))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance create %q: %w", p.ID, err)
+	}
+	return existing, fmt.Errorf("postgres: instance create %q: %w", p.ID, store.ErrAlreadyExists)
+}
+
+// InstanceGet returns one instance or store.ErrNotFound.
+func (s *Store) InstanceGet(ctx context.Context, id string) (*store.Instance, error) {
+	in, err := scanInstance(s.pool.QueryRow(ctx, sqlInstanceGet, id))
+	if noRows(err) {
+		return nil, fmt.Errorf("postgres: instance get %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance get %q: %w", id, err)
+	}
+	return in, nil
+}
+
+// InstanceList returns instances newest first (by creation time, then ID),
+// filtered and paged by p.
+func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (*store.InstancePage, error) {
+	if p == nil {
+		p = &store.InstanceListParams{}
+	}
+	limit, err := listLimit(p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance list: %w", err)
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if p.Workflow != "" {
+		where = append(where, "workflow = "+arg(p.Workflow))
+	}
+	if p.Status != "" {
+		where = append(where, "status = "+arg(string(p.Status)))
+	}
+	if p.WorkflowPrefix != "" {
+		// The range lets the workflow index narrow the scan (bytewise in
+		// the "C" collation); starts_with makes the match exact.
+		a := arg(p.WorkflowPrefix)
+		where = append(where, "workflow >= "+a+" AND starts_with(workflow, "+a+")")
+	}
+	if p.CustomStatus != "" {
+		// "<> ''" (always true here) lets the partial index serve it.
+		where = append(where, "custom_status = "+arg(p.CustomStatus)+" AND custom_status <> ''")
+	}
+	if p.Cursor != "" {
+		createdAt, id, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: instance list: %w", err)
+		}
+		where = append(where, "(created_at, id) < ("+arg(createdAt)+", "+arg(id)+")")
+	}
+	q := "SELECT " + instanceCols + " FROM instances"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT " + arg(limit+1)
+
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance list: %w", err)
+	}
+	defer rows.Close()
+	page := &store.InstancePage{Instances: make([]*store.Instance, 0, limit)}
+	for rows.Next() {
+		in, err := scanInstance(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: instance list: %w", err)
+		}
+		page.Instances = append(page.Instances, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: instance list: %w", err)
+	}
+	if len(page.Instances) > limit {
+		page.Instances = page.Instances[:limit]
+		last := page.Instances[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// listLimit applies InstanceListParams.Limit's default (0 means 50) and
+// bounds (at most 1000).
+func listLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return 50, nil
+	case n < 0:
+		return 0, fmt.Errorf("limit %d is negative", n)
+	case n > 1000:
+		return 1000, nil
+	}
+	return n, nil
+}

@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordohq/ordo/store"
+)
+
+const (
+	sqlSnapshotBegin = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	sqlSnapshotEnd   = `COMMIT`
+	sqlInstanceState = `SELECT status FROM instances WHERE id = $1`
+	sqlSteps         = `SELECT key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
+		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
+		compensation_attempts, compensation_next_at, started_at, finished_at
+		FROM steps WHERE instance_id = $1 ORDER BY ordinal, key`
+	sqlAttempts = `SELECT step_key, number, compensation, started_at, finished_at, error
+		FROM attempts WHERE instance_id = $1 ORDER BY id`
+	sqlEvents = `SELECT id, type, payload, created_at, consumed_by
+		FROM events WHERE instance_id = $1 ORDER BY id`
+
+	// EventSend: lock the instance (so a Commit that starts it waiting
+	// for this event type either sees the event or is seen by the wake
+	// below), insert, make a waiting instance due.
+	sqlEventLock   = `SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE`
+	sqlEventInsert = `INSERT INTO events (instance_id, type, payload, created_at)
+		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM instances WHERE id = $1)
+		RETURNING id`
+	sqlEventWake = `UPDATE instances SET wake_at = $2, updated_at = $2
+		WHERE id = $1 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > $2)`
+)
+
+// JournalLoad returns the steps (ordered by Ordinal, each with its attempt
+// history) and events (ordered by ID) of an instance, read in one snapshot
+// (a read-only REPEATABLE READ transaction sent in one round trip).
+func (s *Store) JournalLoad(ctx context.Context, instanceID string) (*store.Journal, error) {
+	var (
+		exists bool
+		j      = &store.Journal{}
+		byKey  = map[string]*store.Step{}
+	)
+	b := &pgx.Batch{}
+	b.Queue(sqlSnapshotBegin)
+	b.Queue(sqlInstanceState, instanceID).Query(func(rows pgx.Rows) error {
+		exists = rows.Next()
+		return nil
+	})
+	b.Queue(sqlSteps, instanceID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			st, err := scanStep(rows)
+			if err != nil {
+				return err
+			}
+			st.InstanceID = instanceID
+			j.Steps = append(j.Steps, st)
+			byKey[st.Key] = st
+		}
+		return rows.Err()
+	})
+	b.Queue(sqlAttempts, instanceID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var (
+				key     string
+				a       store.Attempt
+				errJSON *string
+			)
+			if err := rows.Scan(&key, &a.Number, &a.Compensation, &a.StartedAt, &a.FinishedAt, &errJSON); err != nil {
+				return err
+			}
+			a.StartedAt, a.FinishedAt = a.StartedAt.UTC(), a.FinishedAt.UTC()
+			var err error
+			if a.Error, err = errorValue(errJSON); err != nil {
+				return err
+			}
+			if st := byKey[key]; st != nil {
+				st.History = append(st.History, a)
+			}
+		}
+		return rows.Err()
+	})
+	b.Queue(sqlEvents, instanceID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			ev := &store.Event{InstanceID: instanceID}
+			var (
+				payload  []byte
+				consumed *string
+			)
+			if err := rows.Scan(&ev.ID, &ev.Type, &payload, &ev.CreatedAt, &consumed); err != nil {
+				return err
+			}
+			ev.Payload = rawValue(payload)
+			ev.CreatedAt = ev.CreatedAt.UTC()
+			if consumed != nil {
+				ev.ConsumedBy = *consumed
+			}
+			j.Events = append(j.Events, ev)
+		}
+		return rows.Err()
+	})
+	b.Queue(sqlSnapshotEnd)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: journal load %q: %w", instanceID, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("postgres: journal load %q: %w", instanceID, store.ErrNotFound)
+	}
+	return j, nil
+}
+
+// scanStep reads one row of sqlSteps.
+func scanStep(row pgx.Row) (*store.Step, error) {
+	var (
+		st                                    store.Step
+		kind, status, compStatus              string
+		output, compData                      []byte
+		errJSON, compErr                      *string
+		nextAttempt, wake, compNext, finished *time.Time
+	)
+	err := row.Scan(&st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
+		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
+		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished)
+	if err != nil {
+		return nil, err
+	}
+	st.Kind = store.StepKind(kind)
+	st.Status = store.StepStatus(status)
+	st.Output = rawValue(output)
+	if st.Error, err = errorValue(errJSON); err != nil {
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
+	}
+	st.NextAttemptAt = utc(nextAttempt)
+	st.WakeAt = utc(wake)
+	st.CompensationData = rawValue(compData)
+	st.CompensationStatus = store.CompensationStatus(compStatus)
+	if st.CompensationError, err = errorValue(compErr); err != nil {
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
+	}
+	st.CompensationNextAt = utc(compNext)
+	st.StartedAt = st.StartedAt.UTC()
+	st.FinishedAt = utc(finished)
+	return &st, nil
+}
+
+// EventSend stores an event for an instance (store.ErrNotFound if it does
+// not exist). A waiting instance is made due at p.Now, unless its WakeAt is
+// already earlier, and the idle workers of every process are notified.
+func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store.Event, error) {
+	if p == nil || p.Type == "" {
+		return nil, errors.New("postgres: event send: Type is required")
+	}
+	t := ts(now(p.Now))
+	ev := &store.Event{InstanceID: p.InstanceID, Type: p.Type, Payload: cloneRaw(p.Payload), CreatedAt: t}
+	found := false
+	b := &pgx.Batch{}
+	b.Queue(sqlEventLock, p.InstanceID).Query(func(rows pgx.Rows) error {
+		found = rows.Next()
+		return nil
+	})
+	b.Queue(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&ev.ID); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	b.Queue(sqlEventWake, p.InstanceID, t)
+	b.Queue(sqlNotify, s.channel)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("postgres: event send %q to %q: %w", p.Type, p.InstanceID, store.ErrNotFound)
+	}
+	return ev, nil
+}
+
+func cloneRaw(r json.RawMessage) json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	return append(json.RawMessage(nil), r...)
+}
