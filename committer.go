@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -104,20 +105,35 @@ func (c *committer) loop() {
 	batch := make([]*commitReq, 0, c.maxBatch)
 	for first := range c.reqs {
 		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < c.maxBatch {
-			select {
-			case r, ok := <-c.reqs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
+		// Writers woken by the previous commit are about to send their next
+		// update: yield a few times so they make this batch instead of each
+		// paying an fsync of its own.
+		for yield := 0; yield < lingerYields && len(batch) < c.maxBatch; yield++ {
+			runtime.Gosched()
+			batch = c.drain(batch)
 		}
 		c.write(batch)
 	}
+}
+
+// lingerYields is how often the committer yields to let more updates
+// arrive before it writes a batch.
+const lingerYields = 3
+
+// drain appends the queued requests without blocking.
+func (c *committer) drain(batch []*commitReq) []*commitReq {
+	for len(batch) < c.maxBatch {
+		select {
+		case r, ok := <-c.reqs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // write commits one batch, retrying a failed transaction with backoff and,

@@ -216,7 +216,16 @@ func (r *run) suspend(s *suspendSignal) {
 		}
 	}
 	r.mu.Unlock()
-	r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: wake, AwaitEvents: s.await})
+	if _, err := r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: wake, AwaitEvents: s.await}); err == nil {
+		switch {
+		case len(s.await) > 0:
+			// The store makes the instance due at once if an awaited event
+			// arrived meanwhile; look.
+			r.e.worker.notify()
+		case wake != nil:
+			r.e.worker.wakeHint(*wake)
+		}
+	}
 }
 
 // stop ends the run without finishing the instance.

@@ -30,6 +30,8 @@ type worker struct {
 	mu         sync.Mutex
 	runs       map[string]*run // by lease token
 	reserved   int             // slots Create reserved for instances it claims itself
+	saturated  bool            // the last claim filled every slot or the batch: more work may wait
+	plannedAt  time.Time       // when the idle claim loop will look again
 	started    bool
 	stopped    bool
 	stopClaims context.CancelFunc
@@ -182,6 +184,9 @@ func (w *worker) claimLoop(ctx context.Context) {
 			}
 			claimedAll = len(insts) == limit
 		}
+		w.mu.Lock()
+		w.saturated = claimedAll || free <= 0
+		w.mu.Unlock()
 		if claimedAll {
 			continue
 		}
@@ -202,6 +207,9 @@ func (w *worker) idle(ctx context.Context, checkTimers bool) {
 	if wait == 0 {
 		return
 	}
+	w.mu.Lock()
+	w.plannedAt = w.e.clock.Now().Add(wait)
+	w.mu.Unlock()
 	t := w.e.clock.NewTimer(wait)
 	defer t.Stop()
 	select {
@@ -250,8 +258,11 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 		defer func() {
 			w.mu.Lock()
 			delete(w.runs, inst.LeaseToken)
+			saturated := w.saturated
 			w.mu.Unlock()
-			w.notify()
+			if saturated {
+				w.notify() // a slot is free and work may be queued
+			}
 		}()
 		if !ok {
 			r.releaseUnknown()
@@ -259,6 +270,17 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 		}
 		r.execute()
 	}()
+}
+
+// wakeHint makes the idle claim loop look again before at, if it planned to
+// look later (a run just stored a wake-up time).
+func (w *worker) wakeHint(at time.Time) {
+	w.mu.Lock()
+	later := at.Before(w.plannedAt)
+	w.mu.Unlock()
+	if later {
+		w.notify()
+	}
 }
 
 // signalControl tells a local run that an operator acted on its instance, so

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ func init() { register(newBenchCmd) }
 
 func newBenchCmd() *cobra.Command {
 	var o bench.Options
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the engine on a fresh SQLite database next to the machine's commit baseline",
@@ -25,6 +28,17 @@ commits per second from one connection. A summary goes to stderr, one JSON line 
 Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			r, err := bench.Run(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -51,5 +65,6 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 	f.IntVar(&o.Concurrency, "concurrency", 64, "instances the engine runs at once")
 	f.StringVar(&o.Start, "start", "inprocess", "start path: inprocess or http")
 	f.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	return cmd
 }
