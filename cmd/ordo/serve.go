@@ -17,7 +17,10 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/artifact"
+	"github.com/ordohq/ordo/artifact/pgartifact"
 	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/postgres"
 	"github.com/ordohq/ordo/store/sqlite"
 )
 
@@ -27,7 +30,9 @@ func init() { register(newServeCmd) }
 type serveOptions struct {
 	addr            string
 	dataDir         string
+	postgres        string
 	concurrency     int
+	leaseDuration   time.Duration
 	shutdownTimeout time.Duration
 	logLevel        string
 	extra           []serveExtension
@@ -47,8 +52,11 @@ type serverParts struct {
 	log     *slog.Logger
 	dataDir string
 	store   store.Store
-	engine  *ordo.Engine
-	api     *api.Server
+	// artifacts keeps generated files: under dataDir/files with SQLite, in
+	// the database with --postgres (so every worker serves every file).
+	artifacts artifact.Store
+	engine    *ordo.Engine
+	api       *api.Server
 }
 
 func newServeCmd() *cobra.Command {
@@ -58,15 +66,27 @@ func newServeCmd() *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the engine and the HTTP API (embedded SQLite by default)",
+		Short: "Run the engine and the HTTP API (embedded SQLite by default, or PostgreSQL)",
 		Long: `Run the Ordo engine and its HTTP API.
 
+By default the instances live in SQLite under --data-dir: one process. With
+--postgres URL they live in PostgreSQL, and any number of ordo serve
+processes, on any number of machines, share the work: each claims runnable
+instances with FOR UPDATE SKIP LOCKED, holds them by a lease it renews, and
+picks up the instances of a worker that died once its lease expires
+(--lease-duration). Generated files are kept in the database too, so every
+worker serves them. The schema is created or updated at start.
+
 Every flag can also be set with an ORDO_ environment variable:
---addr is ORDO_ADDR, --data-dir is ORDO_DATA_DIR, and so on.`,
+--addr is ORDO_ADDR, --data-dir is ORDO_DATA_DIR, and so on; --postgres is
+also read from ORDO_POSTGRES_URL.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyEnv(cmd); err != nil {
 				return err
+			}
+			if o.postgres == "" {
+				o.postgres = os.Getenv("ORDO_POSTGRES_URL")
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -75,8 +95,10 @@ Every flag can also be set with an ORDO_ environment variable:
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&o.dataDir, "data-dir", "./ordo-data", "directory holding the SQLite database and generated files")
+	f.StringVar(&o.dataDir, "data-dir", "./ordo-data", "directory holding the SQLite database and generated files (unused with --postgres)")
+	f.StringVar(&o.postgres, "postgres", "", "PostgreSQL URL, e.g. postgres://ordo@db:5432/ordo: keep everything there and share the work with other ordo serve processes")
 	f.IntVar(&o.concurrency, "concurrency", 32, "instances run at once")
+	f.DurationVar(&o.leaseDuration, "lease-duration", 0, "how long a claimed instance stays leased without a heartbeat: how soon others pick up a dead worker's instances (default 30s; 10s with --postgres)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running steps")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	for _, x := range o.extra {
@@ -98,19 +120,16 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	dbPath := filepath.Join(o.dataDir, "ordo.db")
-	st, err := sqlite.Open(ctx, dbPath, nil)
+	st, files, where, err := openStorage(ctx, o, log)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", dbPath, err)
+		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", dbPath, err)
+	lease := o.leaseDuration
+	if lease == 0 && o.postgres != "" {
+		lease = 10 * time.Second
 	}
-	eng, err := ordo.NewEngine(ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log})
+	eng, err := ordo.NewEngine(ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease})
 	if err != nil {
 		return err
 	}
@@ -118,7 +137,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, engine: eng, api: srv}
+	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv}
 	for _, x := range o.extra {
 		if err := x.setup(ctx, parts); err != nil {
 			return err
@@ -133,7 +152,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("ordo: serving", "addr", ln.Addr().String(), "db", dbPath)
+	log.Info("ordo: serving", "addr", ln.Addr().String(), "db", where)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -151,4 +170,48 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		log.Warn("ordo: engine stop", "err", err)
 	}
 	return nil
+}
+
+// openStorage opens and migrates the store and the artifact store the
+// flags choose: SQLite and files under --data-dir, or PostgreSQL for both.
+// It returns them with a description of where they are, for the logs.
+func openStorage(ctx context.Context, o *serveOptions, log *slog.Logger) (store.Store, artifact.Store, string, error) {
+	if o.postgres != "" {
+		st, err := postgres.Open(ctx, o.postgres, &postgres.Options{Logger: log})
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("--postgres: %w", err)
+		}
+		where := "postgres schema " + st.Schema()
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, nil, "", fmt.Errorf("--postgres: %w", err)
+		}
+		files, err := pgartifact.New(st.Pool(), nil)
+		if err == nil {
+			err = files.Migrate(ctx)
+		}
+		if err != nil {
+			st.Close()
+			return nil, nil, "", fmt.Errorf("--postgres: %w", err)
+		}
+		return st, files, where, nil
+	}
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return nil, nil, "", fmt.Errorf("create data dir: %w", err)
+	}
+	dbPath := filepath.Join(o.dataDir, "ordo.db")
+	st, err := sqlite.Open(ctx, dbPath, nil)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("open %s: %w", dbPath, err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, nil, "", fmt.Errorf("migrate %s: %w", dbPath, err)
+	}
+	files, err := artifact.NewFS(filepath.Join(o.dataDir, "files"))
+	if err != nil {
+		st.Close()
+		return nil, nil, "", err
+	}
+	return st, files, dbPath, nil
 }

@@ -47,9 +47,13 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 	if !ok {
 		return fmt.Errorf("the %T store cannot keep flow versions", s.store)
 	}
-	files, err := artifact.NewFS(filepath.Join(s.dataDir, "files"))
-	if err != nil {
-		return err
+	files := s.artifacts // files under --data-dir, or in PostgreSQL with --postgres
+	if files == nil {
+		fsFiles, err := artifact.NewFS(filepath.Join(s.dataDir, "files"))
+		if err != nil {
+			return err
+		}
+		files = fsFiles
 	}
 	mailer, domain, err := x.mailer()
 	if err != nil {
