@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"strings"
@@ -13,17 +14,25 @@ import (
 	"github.com/ordohq/ordo/internal/bench"
 )
 
-func init() { register(newBenchCmd) }
+func init() {
+	register(newBenchCmd)
+	register(newBenchWorkerCmd)
+}
 
 func newBenchCmd() *cobra.Command {
 	var o bench.Options
 	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure the engine on a fresh SQLite database next to the machine's commit baseline",
+		Short: "Measure the engine on a fresh database next to the machine's commit baseline",
 		Long: `Run N instances of a workload on a fresh SQLite database (WAL, synchronous=FULL) in a
 temporary directory, after measuring the baseline on the same settings: single-row INSERT
 commits per second from one connection. A summary goes to stderr, one JSON line to stdout.
+
+With --postgres URL the run uses a fresh schema of that database (dropped afterwards) and the
+baseline is measured there from 1 and from 8 connections. --workers K starts K worker
+processes (ordo bench-worker) on the schema while this process submits; --workers 0 runs the
+engine in this process.
 
 Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 		Args: cobra.NoArgs,
@@ -44,12 +53,17 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 				return err
 			}
 			e := cmd.ErrOrStderr()
-			fmt.Fprintf(e, "ordo bench %s: %d instances, %d submitters, start %s, sqlite FULL\n", r.Workload, r.N, r.Submitters, r.Start)
+			fmt.Fprintf(e, "ordo bench %s: %d instances, %d submitters, %d workers, start %s, %s %s\n",
+				r.Workload, r.N, r.Submitters, r.Workers, r.Start, r.Backend, r.Durability)
 			fmt.Fprintf(e, "  wall %.2fs  %.0f workflows/s  %.0f steps/s\n", r.WallS, r.WorkflowsPerS, r.StepsPerS)
 			fmt.Fprintf(e, "  latency p50 %.1fms p95 %.1fms p99 %.1fms; step gap p50 %.2fms p99 %.2fms\n",
 				r.LatencyMS.P50, r.LatencyMS.P95, r.LatencyMS.P99, r.StepGapMS.P50, r.StepGapMS.P99)
 			fmt.Fprintf(e, "  baseline %.0f commits/s; normalized cost %.2f; steps/s ÷ baseline %.2f; cpu %.2f ms/workflow\n",
 				r.BaselineCommitsPerS, r.NormalizedCost, r.StepsPerSOverBaseline, r.CPUMSPerWorkflow)
+			if r.Baseline8CommitsPerS > 0 {
+				fmt.Fprintf(e, "  baseline from 8 connections %.0f commits/s; steps/s ÷ that baseline %.2f\n",
+					r.Baseline8CommitsPerS, r.StepsPerSOverBaseline8)
+			}
 			b, err := json.Marshal(r)
 			if err != nil {
 				return err
@@ -66,5 +80,30 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 	f.StringVar(&o.Start, "start", "inprocess", "start path: inprocess or http")
 	f.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL: run on a fresh schema of this database instead of SQLite")
+	f.IntVar(&o.Workers, "workers", 0, "worker processes (with --postgres); 0 runs the engine in this process")
 	return cmd
+}
+
+// newBenchWorkerCmd is one worker process of `ordo bench --workers K`. It
+// runs until its standard input closes.
+func newBenchWorkerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:                "bench-worker",
+		Short:              "A worker process of ordo bench --workers (started by ordo bench)",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := bench.ParseWorkerArgs(args)
+			if err != nil {
+				return err
+			}
+			stop := make(chan struct{})
+			go func() {
+				_, _ = io.Copy(io.Discard, cmd.InOrStdin())
+				close(stop)
+			}()
+			return bench.Worker(cmd.Context(), o, cmd.OutOrStdout(), stop)
+		},
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
@@ -34,6 +35,18 @@ type Options struct {
 	Dir         string        // scratch directory; default a new temp dir, removed after
 	Baseline    time.Duration // baseline measurement length; default 3 s
 	Logger      *slog.Logger  // default: discard
+
+	// Postgres, if set, runs on PostgreSQL at this URL instead of SQLite:
+	// in a fresh schema of that database, dropped afterwards.
+	Postgres string
+	// Workers is the number of worker processes (PostgreSQL only): each
+	// runs an engine on the shared schema while this process submits. 0
+	// runs the engine in this process, as with SQLite. Default 0.
+	Workers int
+	// WorkerCommand returns the command that starts one worker process
+	// with args (see Worker and ParseWorkerArgs). Default: this executable
+	// with "bench-worker" before args, as the ordo binary offers.
+	WorkerCommand func(args []string) *exec.Cmd
 }
 
 // Latency is a set of percentiles in milliseconds.
@@ -63,6 +76,11 @@ type Result struct {
 	NormalizedCost        float64 `json:"normalized_cost"`
 	CPUMSPerWorkflow      float64 `json:"cpu_ms_per_workflow"`
 	StepsPerSOverBaseline float64 `json:"steps_per_s_over_baseline"`
+	// Baseline8CommitsPerS is the PostgreSQL baseline from 8 connections
+	// at once (0 for SQLite, which has one writer); StepsPerSOverBaseline8
+	// divides steps/s by it.
+	Baseline8CommitsPerS   float64 `json:"baseline8_commits_per_s,omitempty"`
+	StepsPerSOverBaseline8 float64 `json:"steps_per_s_over_baseline8,omitempty"`
 }
 
 func (o *Options) defaults() error {
@@ -87,6 +105,12 @@ func (o *Options) defaults() error {
 	if o.Baseline <= 0 {
 		o.Baseline = 3 * time.Second
 	}
+	if o.Workers < 0 {
+		return fmt.Errorf("--workers must not be negative, got %d", o.Workers)
+	}
+	if o.Workers > 0 && o.Postgres == "" {
+		return fmt.Errorf("--workers %d needs --postgres: SQLite serves one process", o.Workers)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -101,6 +125,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	wf, err := workflow(o.Workload)
 	if err != nil {
 		return nil, err
+	}
+	if o.Postgres != "" {
+		return runPostgres(ctx, o, wf)
 	}
 	dir := o.Dir
 	if dir == "" {
@@ -155,29 +182,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	cpu0 := cpuTime()
 	t0 := time.Now()
-	var wg sync.WaitGroup
-	errc := make(chan error, o.Submitters)
-	next := atomic.Int64{}
-	for range o.Submitters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= o.N {
-					return
-				}
-				if err := create(ctx, i); err != nil {
-					errc <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	if err := <-errc; err != nil {
-		return nil, fmt.Errorf("create: %w", err)
+	if err := submit(ctx, o.N, o.Submitters, create); err != nil {
+		return nil, err
 	}
 	select {
 	case <-allDone:
@@ -207,6 +213,33 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
 	return r, nil
+}
+
+// submit creates instances 0..n-1 from submitters goroutines at once.
+func submit(ctx context.Context, n, submitters int, create func(context.Context, int) error) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, submitters)
+	next := atomic.Int64{}
+	for range submitters {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := create(ctx, i); err != nil {
+					errc <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	return nil
 }
 
 // creator returns the function that creates instance i by the chosen path.
