@@ -92,7 +92,7 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 			next.CompensationNextAt = nil
 			r.logger().Error("ordo: compensation failed for good", "step", rec.Key, "err", err)
 		} else {
-			at := end.Add(policy.nextDelay(attempt))
+			at := end.Add(policy.NextDelay(attempt))
 			next.CompensationStatus = store.CompRetrying
 			next.CompensationNextAt = &at
 		}

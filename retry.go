@@ -97,8 +97,9 @@ func (p *RetryPolicy) DelayAfter(attempt int) time.Duration {
 	return delay
 }
 
-// nextDelay applies jitter to DelayAfter.
-func (p *RetryPolicy) nextDelay(attempt int) time.Duration {
+// NextDelay is DelayAfter with jitter applied when Jitter is set: the delay
+// the engine actually waits after failed attempt number attempt.
+func (p *RetryPolicy) NextDelay(attempt int) time.Duration {
 	d := p.DelayAfter(attempt)
 	if p.Jitter && d > 0 {
 		d = time.Duration(rand.Int64N(int64(d) + 1))

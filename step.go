@@ -272,7 +272,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 			res = &stepResult{err: &StepError{Step: c.name, Attempts: attempt, Message: err.Error(),
 				NonRetryableFailure: IsNonRetryable(err), Timeout: errors.Is(err, ErrStepTimeout), cause: err}}
 		} else {
-			delay := policy.nextDelay(attempt)
+			delay := policy.NextDelay(attempt)
 			if ra, ok := RetryAfterDelay(err); ok && ra > delay {
 				delay = ra
 			}
