@@ -12,27 +12,8 @@ import (
 // by its lease token: one whose token does not match is skipped and
 // reported as store.ErrLeaseLost, the others apply.
 func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.UpdateResult, error) {
-	for i, u := range updates {
-		if u == nil {
-			return nil, fmt.Errorf("memory: commit: update %d is nil", i)
-		}
-		if err := validateUpdateCreate(u); err != nil {
-			return nil, fmt.Errorf("memory: commit: %w", err)
-		}
-		for _, st := range u.Steps {
-			if st == nil {
-				return nil, fmt.Errorf("memory: commit: instance %q: nil step", u.InstanceID)
-			}
-		}
-		if u.State == nil {
-			continue
-		}
-		switch u.State.Status {
-		case store.StatusWaiting, store.StatusQueued, store.StatusComplete, store.StatusErrored:
-		default:
-			return nil, fmt.Errorf("memory: commit: instance %q: state %q not allowed in an update (waiting, queued, complete or errored)",
-				u.InstanceID, u.State.Status)
-		}
+	if err := store.ValidateUpdates(updates); err != nil {
+		return nil, fmt.Errorf("memory: commit: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: commit: %w", err)
@@ -44,31 +25,6 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 		results[i] = s.apply(u)
 	}
 	return results, nil
-}
-
-// validateUpdateCreate checks an update's Create against the rest of it.
-func validateUpdateCreate(u *store.Update) error {
-	c := u.Create
-	if c == nil {
-		return nil
-	}
-	if err := validateCreate(c); err != nil {
-		return err
-	}
-	if c.ID != u.InstanceID {
-		return fmt.Errorf("instance %q: Create.ID is %q", u.InstanceID, c.ID)
-	}
-	if c.Claim != nil {
-		if u.LeaseToken != c.Claim.Token {
-			return fmt.Errorf("instance %q: LeaseToken differs from Create.Claim.Token", u.InstanceID)
-		}
-		return nil
-	}
-	if u.LeaseToken != "" || len(u.Steps) > 0 || len(u.Attempts) > 0 || len(u.ConsumeEvents) > 0 ||
-		u.CustomStatus != nil || u.State != nil || u.Release {
-		return fmt.Errorf("instance %q: an update that creates an unclaimed instance can carry nothing else", u.InstanceID)
-	}
-	return nil
 }
 
 func (s *Store) apply(u *store.Update) store.UpdateResult {

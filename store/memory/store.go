@@ -3,7 +3,6 @@ package memory
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -46,7 +45,7 @@ func (s *Store) Close() error { return nil }
 // p.Claim. An existing ID returns store.ErrAlreadyExists together with the
 // existing instance.
 func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
-	if err := validateCreate(p); err != nil {
+	if err := store.ValidateCreate(p); err != nil {
 		return nil, fmt.Errorf("memory: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -62,15 +61,6 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 }
 
 // validateCreate checks the arguments of a create.
-func validateCreate(p *store.InstanceCreateParams) error {
-	if p == nil || p.ID == "" || p.Workflow == "" {
-		return errors.New("instance create: ID and Workflow are required")
-	}
-	if p.Claim != nil && p.Claim.Token == "" {
-		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
-	}
-	return nil
-}
 
 // create inserts the instance p describes at p.Now (or fallback, or the
 // wall clock) and returns a copy. An existing ID returns

@@ -57,21 +57,12 @@ const (
 )
 
 // validateCreate checks the arguments of a create.
-func validateCreate(p *store.InstanceCreateParams) error {
-	if p == nil || p.ID == "" || p.Workflow == "" {
-		return errors.New("instance create: ID and Workflow are required")
-	}
-	if p.Claim != nil && p.Claim.Token == "" {
-		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
-	}
-	return nil
-}
 
 // InstanceCreate inserts a queued instance, or a running one leased to
 // p.Claim. An existing ID returns store.ErrAlreadyExists together with the
 // existing instance.
 func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
-	if err := validateCreate(p); err != nil {
+	if err := store.ValidateCreate(p); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	w, err := s.begin(ctx)
