@@ -1,0 +1,382 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/store/postgres"
+)
+
+// The cluster tests re-execute this test binary as worker processes
+// (ORDO_PG_WORKER=1): each runs an engine on the shared database until
+// SIGTERM, with the workflow defined below.
+func TestMain(m *testing.M) {
+	if os.Getenv("ORDO_PG_WORKER") == "1" {
+		if err := workerMain(); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// clusterWorkflow runs three steps that each call the side-effect
+// endpoint, with a durable sleep between the first two; the second fails
+// its first attempt for every fifth instance and is retried after a
+// durable delay. worker names the process in the requests.
+func clusterWorkflow(effects, worker string) *ordo.Workflow[int, int] {
+	client := &http.Client{Timeout: 10 * time.Second}
+	policy := &ordo.StepOptions{Retries: &ordo.RetryPolicy{Limit: 5, Delay: 100 * time.Millisecond, Backoff: ordo.BackoffConstant}}
+	effect := func(n int, failFirst bool) func(context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) {
+			info, _ := ordo.StepInfoFrom(ctx)
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, effects, nil)
+			if err != nil {
+				return 0, err
+			}
+			req.Header.Set("Idempotency-Key", info.IdempotencyKey)
+			req.Header.Set("X-Worker", worker)
+			resp, err := client.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return 0, fmt.Errorf("side effect: %s", resp.Status)
+			}
+			if failFirst && info.Attempt == 1 {
+				return 0, errors.New("first attempt fails")
+			}
+			return n, nil
+		}
+	}
+	return ordo.NewWorkflow("cluster", func(ctx context.Context, n int) (int, error) {
+		a, err := ordo.Do(ctx, "charge", policy, effect(n, false))
+		if err != nil {
+			return 0, err
+		}
+		if err := ordo.Sleep(ctx, "settle", 50*time.Millisecond); err != nil {
+			return 0, err
+		}
+		b, err := ordo.Do(ctx, "reserve", policy, effect(1, n%5 == 0))
+		if err != nil {
+			return 0, err
+		}
+		c, err := ordo.Do(ctx, "ship", policy, effect(2, false))
+		if err != nil {
+			return 0, err
+		}
+		return a + b + c, nil
+	})
+}
+
+// workerLease is the workers' lease: a killed worker's instances are taken
+// over this long after its last heartbeat.
+const workerLease = 2 * time.Second
+
+func workerMain() error {
+	// First, so a SIGTERM that arrives while starting is not fatal.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	ctx := context.Background()
+	name := os.Getenv("ORDO_PG_WORKER_NAME")
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("worker", name)
+	st, err := postgres.Open(ctx, os.Getenv("ORDO_PG_URL"), &postgres.Options{MaxConns: 6, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil { // several workers migrate at once
+		return err
+	}
+	e, err := ordo.NewEngine(ordo.Config{
+		Store: st, Concurrency: 16, LeaseDuration: workerLease, PollInterval: 500 * time.Millisecond,
+		WorkerID: name, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := e.Register(clusterWorkflow(os.Getenv("ORDO_PG_EFFECTS"), name)); err != nil {
+		return err
+	}
+	if err := e.Start(ctx); err != nil {
+		return err
+	}
+	<-sig
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	return e.Stop(sctx)
+}
+
+// sideEffects is the endpoint the steps call. It counts requests per
+// idempotency key and per worker, and records every key that had two
+// requests in flight at once.
+type sideEffects struct {
+	mu       sync.Mutex
+	inflight map[string]int
+	count    map[string]int
+	byWorker map[string]int
+	overlaps []string
+}
+
+func newSideEffects(t *testing.T) (*sideEffects, string) {
+	s := &sideEffects{inflight: map[string]int{}, count: map[string]int{}, byWorker: map[string]int{}}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv.URL
+}
+
+func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	s.mu.Lock()
+	s.inflight[key]++
+	s.count[key]++
+	s.byWorker[r.Header.Get("X-Worker")]++
+	if s.inflight[key] > 1 {
+		s.overlaps = append(s.overlaps, key)
+	}
+	s.mu.Unlock()
+	time.Sleep(3 * time.Millisecond) // the work the side effect takes
+	s.mu.Lock()
+	s.inflight[key]--
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *sideEffects) counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.count)
+}
+
+// snapshot is what was recorded, and how often each side effect had run,
+// at a moment of the run.
+type snapshot struct {
+	what     string
+	recorded map[string]bool // idempotency keys of completed steps
+	counts   map[string]int
+}
+
+// takeSnapshot reads the recorded steps first, then the counts: a request
+// for a recorded step after this moment shows up as a count that grew.
+func takeSnapshot(t *testing.T, st *postgres.Store, effects *sideEffects, what string) snapshot {
+	t.Helper()
+	return snapshot{what: what, recorded: recordedSteps(t, st), counts: effects.counts()}
+}
+
+// recordedSteps returns the idempotency keys (instance/key) of the do-steps
+// recorded completed.
+func recordedSteps(t *testing.T, st *postgres.Store) map[string]bool {
+	t.Helper()
+	rows, err := st.Pool().Query(context.Background(),
+		`SELECT instance_id || '/' || key FROM steps WHERE kind = 'do' AND status = 'completed'`)
+	if err != nil {
+		t.Fatalf("recorded steps: %v", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("recorded steps: %v", err)
+	}
+	return out
+}
+
+// worker is a worker process.
+type worker struct {
+	t    *testing.T
+	name string
+	cmd  *exec.Cmd
+	logs *lockedBuffer
+	done chan struct{}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// startWorker starts a worker process; it is killed when the test ends if
+// it still runs, and its log is printed if the test failed.
+func startWorker(t *testing.T, name, url, effects string) *worker {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ORDO_PG_WORKER=1", "ORDO_PG_WORKER_NAME="+name, "ORDO_PG_URL="+url, "ORDO_PG_EFFECTS="+effects)
+	w := &worker{t: t, name: name, cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = w.logs, w.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = cmd.Wait()
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGCONT)
+		_ = cmd.Process.Kill()
+		<-w.done
+		if t.Failed() {
+			t.Logf("worker %s (pid %d) log:\n%s", name, cmd.Process.Pid, w.logs.String())
+		}
+	})
+	return w
+}
+
+func (w *worker) signal(sig syscall.Signal) {
+	w.t.Helper()
+	if err := w.cmd.Process.Signal(sig); err != nil {
+		w.t.Fatalf("signal %v to worker %s: %v", sig, w.name, err)
+	}
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (w *worker) wait(timeout time.Duration) int {
+	w.t.Helper()
+	select {
+	case <-w.done:
+		return w.cmd.ProcessState.ExitCode()
+	case <-time.After(timeout):
+		w.t.Fatalf("worker %s did not exit within %s", w.name, timeout)
+		return -1
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for poll := 10 * time.Millisecond; !cond(); poll = min(2*poll, 200*time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
+		}
+		time.Sleep(poll) // polling interval of a condition with a deadline
+	}
+}
+
+// createInstances creates n cluster instances c-000... from this process
+// (an engine that is not started: it only writes them, unclaimed).
+func createInstances(t *testing.T, st *postgres.Store, n int) []string {
+	t.Helper()
+	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := clusterWorkflow("", "")
+	if err := e.Register(wf); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, n)
+	for i := range n {
+		in, err := wf.Create(t.Context(), e, i, &ordo.CreateOptions{ID: fmt.Sprintf("c-%03d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = in.ID
+	}
+	return ids
+}
+
+// countComplete returns how many instances are complete.
+func countComplete(t *testing.T, st *postgres.Store) int {
+	t.Helper()
+	var n int
+	if err := st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM instances WHERE status = 'complete'`).Scan(&n); err != nil {
+		t.Logf("count complete: %v", err) // the database may be restarting
+		return -1
+	}
+	return n
+}
+
+// checkRun verifies the end state: every instance complete with its
+// output; no step ran in two places at once; every step ran, at most once
+// more than its attempts (a run cut short before its result was
+// recorded); and no step recorded at a snapshot ran after it.
+func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []string, snaps []snapshot) {
+	t.Helper()
+	final := effects.counts()
+	effects.mu.Lock()
+	overlaps := append([]string(nil), effects.overlaps...)
+	effects.mu.Unlock()
+	if len(overlaps) > 0 {
+		t.Errorf("steps ran concurrently in two places: %v", overlaps)
+	}
+	checkComplete(t, st, ids)
+	for i, id := range ids {
+		for _, key := range []string{"charge#1", "reserve#1", "ship#1"} {
+			k := id + "/" + key
+			attempts := 1
+			if key == "reserve#1" && i%5 == 0 {
+				attempts = 2
+			}
+			if final[k] < attempts || final[k] > attempts+1 {
+				t.Errorf("%s ran %d times, want %d (or one more after a crash)", k, final[k], attempts)
+			}
+		}
+	}
+	for _, s := range snaps {
+		for k := range s.recorded {
+			if final[k] != s.counts[k] {
+				t.Errorf("%s was recorded complete %s, yet ran %d more times", k, s.what, final[k]-s.counts[k])
+			}
+		}
+	}
+	t.Logf("%d side effects for %d steps (%d attempts planned)", sumValues(final), 3*len(ids), 3*len(ids)+(len(ids)+4)/5)
+}
+
+// checkComplete verifies that every instance completed with its output.
+func checkComplete(t *testing.T, st *postgres.Store, ids []string) {
+	t.Helper()
+	for i, id := range ids {
+		in, err := st.InstanceGet(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Status != ordo.StatusComplete || string(in.Output) != strconv.Itoa(i+3) {
+			t.Errorf("%s: %s with output %s, want complete with %d", id, in.Status, in.Output, i+3)
+		}
+	}
+}
+
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
