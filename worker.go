@@ -162,6 +162,12 @@ func (w *worker) claimLoop(ctx context.Context) {
 		free := cfg.Concurrency - w.active()
 		names := w.e.workflowNames()
 		claimedAll := false
+		if w.isSaturated() && free > 0 && free < w.minClaim() {
+			// Slots free up one by one as runs end; a claim is a write
+			// transaction, so gather a few before claiming.
+			w.idleFor(ctx, 2*time.Millisecond)
+			free = cfg.Concurrency - w.active()
+		}
 		if free > 0 && len(names) > 0 {
 			limit := min(free, 64)
 			now := w.e.clock.Now()
@@ -191,6 +197,27 @@ func (w *worker) claimLoop(ctx context.Context) {
 			continue
 		}
 		w.idle(ctx, free > 0)
+	}
+}
+
+func (w *worker) isSaturated() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.saturated
+}
+
+// minClaim is how many free slots a saturated engine waits for (briefly)
+// before it claims again.
+func (w *worker) minClaim() int { return max(1, w.e.cfg.Concurrency/8) }
+
+// idleFor waits for d of real time or until ctx ends, ignoring
+// notifications (they arrive with every run that ends).
+func (w *worker) idleFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
@@ -237,7 +264,10 @@ func (w *worker) launchFresh(inst *store.Instance) {
 	w.start1(inst, true)
 }
 
-func (w *worker) launch(inst *store.Instance) { w.start1(inst, false) }
+// launch runs a claimed instance. One claimed for the first time has
+// recorded no step yet, so its journal is not loaded either (an event sent
+// before it started wakes it again through the store's AwaitEvents rule).
+func (w *worker) launch(inst *store.Instance) { w.start1(inst, inst.Claims == 1) }
 
 func (w *worker) start1(inst *store.Instance, fresh bool) {
 	def, ok := w.e.workflow(inst.Workflow)
