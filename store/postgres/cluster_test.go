@@ -97,7 +97,7 @@ func workerMain() error {
 	signal.Notify(sig, syscall.SIGTERM)
 	ctx := context.Background()
 	name := os.Getenv("ORDO_PG_WORKER_NAME")
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("worker", name)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("worker", name)
 	st, err := postgres.Open(ctx, os.Getenv("ORDO_PG_URL"), &postgres.Options{MaxConns: 6, Logger: log})
 	if err != nil {
 		return err
