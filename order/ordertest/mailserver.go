@@ -58,6 +58,10 @@ func StartMailServer(t testing.TB, refuse Refuse) *MailServer {
 	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {
 		s.Close()
+		// go-smtp's Close only closes the listeners Serve has registered;
+		// when Serve has not started yet it would block forever, so close
+		// the listener too.
+		l.Close()
 		if err := <-done; err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			t.Errorf("ordertest: smtp server: %v", err)
 		}
