@@ -60,8 +60,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	for !o.InstanceStatus.Terminal() {
-		time.Sleep(10 * time.Millisecond) // an example polls; tests wait with a deadline
+	for deadline := time.Now().Add(30 * time.Second); !o.InstanceStatus.Terminal() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // poll until the flow ends
 		o, _ = svc.GetOrder(ctx, "A-1")
 	}
 	for _, c := range o.StatusHistory {
