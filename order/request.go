@@ -83,8 +83,10 @@ var (
 )
 
 // Validate checks the request and returns nil or an *InvalidOrderError
-// naming each bad field. Product templates and parameters are checked when
-// the production files are generated, not here.
+// naming each bad field: flow, customer.email and at least one item with a
+// sku and a positive quantity are required; customer.name is optional.
+// Product templates and parameters are checked when the production files
+// are generated, not here.
 func (r *CreateRequest) Validate() error {
 	var ps []FieldProblem
 	add := func(field, format string, args ...any) {
@@ -95,9 +97,6 @@ func (r *CreateRequest) Validate() error {
 	}
 	if r.Flow == "" {
 		add("flow", "is required")
-	}
-	if strings.TrimSpace(r.Customer.Name) == "" {
-		add("customer.name", "is required")
 	}
 	switch addr, err := mail.ParseAddress(r.Customer.Email); {
 	case r.Customer.Email == "":
