@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ordohq/ordo/store"
 )
 
@@ -20,7 +23,9 @@ import (
 // later branch is scanned (and its rows locked) when an earlier one filled
 // it.
 //
-// $1 now, $2 workflow names (NULL: any), $3 limit, $4 owner, $5 lease end.
+// $1 now, $2 workflow names (NULL: any), $3 limit, $4 owner, $5 lease end,
+// $6 the claim's ID: every token the claim hands out starts with it, so
+// the statements after it in the same transaction find the claimed rows.
 const sqlClaim = `WITH expired AS (
 		SELECT id FROM instances
 		WHERE status = 'running' AND coalesce(lease_expires_at, '-infinity'::timestamptz) <= $1
@@ -42,7 +47,7 @@ const sqlClaim = `WITH expired AS (
 	), picked AS (
 		(SELECT id FROM expired UNION ALL SELECT id FROM due UNION ALL SELECT id FROM queued) LIMIT $3
 	)
-UPDATE instances i SET status = 'running', lease_owner = $4, lease_token = gen_random_uuid()::text,
+UPDATE instances i SET status = 'running', lease_owner = $4, lease_token = $6 || ':' || gen_random_uuid()::text,
 	lease_expires_at = $5, claims = i.claims + 1, started_at = coalesce(i.started_at, $1),
 	updated_at = $1, wake_at = NULL
 FROM picked WHERE i.id = picked.id
@@ -64,6 +69,9 @@ var sqlClaimReturning = fmt.Sprintf(sqlClaim, prefixed("i"))
 // and running ones whose lease expired (or was released). Each gets a new
 // LeaseToken and Claims+1. Concurrent claims, from any process, never
 // return the same instance.
+//
+// The journals of the claimed instances are read in the same round trip
+// and kept for the JournalLoad that follows each claim (see prefetch).
 func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
 	if p == nil || p.Limit < 1 {
 		return nil, errors.New("postgres: instance claim: Limit must be at least 1")
@@ -72,22 +80,27 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	if len(p.Workflows) > 0 {
 		workflows = p.Workflows
 	}
-	rows, err := s.pool.Query(ctx, sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil))
-	if err != nil {
-		return nil, fmt.Errorf("postgres: instance claim: %w", err)
-	}
-	defer rows.Close()
+	claimID := uuid.NewString()
 	var out []*store.Instance
-	for rows.Next() {
-		in, err := scanInstance(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: instance claim: %w", err)
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
+	journals := map[string]*store.Journal{}
+	b := &pgx.Batch{}
+	b.Queue(sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil), claimID).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				in, err := scanInstance(rows)
+				if err != nil {
+					return err
+				}
+				out = append(out, in)
+				journals[in.ID] = &store.Journal{}
+			}
+			return rows.Err()
+		})
+	queueJournals(b, journals, claimID+":", claimID+";")
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("postgres: instance claim: %w", err)
 	}
+	s.prefetch.put(journals)
 	return out, nil
 }
 

@@ -13,8 +13,8 @@ import (
 )
 
 // Commit applies updates in one transaction, sent to the server in one
-// round trip: a pipeline of set-based statements (see commit_sql.go) that
-// ends in the implicit commit of the pipeline. Each update is fenced by its
+// round trip: a pipeline of two or three set-based statements (see
+// commit_sql.go) that ends in the implicit commit of the pipeline. Each update is fenced by its
 // lease token: one whose token does not match is skipped and reported as
 // store.ErrLeaseLost, the others apply. The returned error means nothing
 // was applied.
@@ -28,6 +28,9 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	}
 	if len(updates) == 0 {
 		return []store.UpdateResult{}, nil
+	}
+	for _, u := range updates {
+		s.prefetch.drop(u.InstanceID)
 	}
 	rounds := splitRounds(updates)
 	b := &pgx.Batch{}
@@ -231,40 +234,33 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 		p.fill(results)
 		return nil
 	})
-	if s := &p.steps; len(s.instanceID) > 0 {
-		b.Queue(sqlCommitSteps, s.instanceID, s.token, s.key, s.name, s.seq, s.ordinal, s.kind, s.status,
-			s.output, s.error, s.attempts, s.nextAttemptAt, s.wakeAt, s.customStatus, s.hasComp, s.compData,
-			s.compStatus, s.compError, s.compAttempts, s.compNextAt, s.startedAt, s.finishedAt)
-	}
-	if a := &p.atts; len(a.instanceID) > 0 {
-		b.Queue(sqlCommitAttempts, a.instanceID, a.token, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error)
-	}
-	if c := &p.consume; len(c.instanceID) > 0 {
-		b.Queue(sqlCommitConsume, c.instanceID, c.token, c.eventID, c.stepKey)
-	}
-	if in := &p.inst; len(in.id) > 0 {
-		b.Queue(sqlCommitInstances, in.id, in.token, in.now, in.setCustom, in.custom, in.status, in.output,
-			in.error, in.wake, in.await, in.release).
-			Query(func(rows pgx.Rows) error {
-				after := make(map[string]store.InstanceStatus, len(in.id))
-				for rows.Next() {
-					var id, status string
-					if err := rows.Scan(&id, &status); err != nil {
-						return err
-					}
-					after[id] = store.InstanceStatus(status)
-				}
-				if err := rows.Err(); err != nil {
+	st, a, c, in := &p.steps, &p.atts, &p.consume, &p.inst
+	b.Queue(sqlCommitWrite,
+		in.id, in.token, in.now, in.setCustom, in.custom, in.status, in.output, in.error, in.wake, in.await, in.release,
+		st.instanceID, st.key, st.name, st.seq, st.ordinal, st.kind, st.status, st.output, st.error, st.attempts,
+		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
+		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
+		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
+		c.instanceID, c.eventID, c.stepKey).
+		Query(func(rows pgx.Rows) error {
+			after := make(map[string]store.InstanceStatus, len(in.id))
+			for rows.Next() {
+				var id, status string
+				if err := rows.Scan(&id, &status); err != nil {
 					return err
 				}
-				for _, i := range p.idx {
-					if st, ok := after[p.updates[i].InstanceID]; ok && results[i].Err == nil {
-						results[i].Status = st
-					}
+				after[id] = store.InstanceStatus(status)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, i := range p.idx {
+				if st, ok := after[p.updates[i].InstanceID]; ok && results[i].Err == nil {
+					results[i].Status = st
 				}
-				return nil
-			})
-	}
+			}
+			return nil
+		})
 }
 
 // fill sets each update's result from the create and fence answers; the
@@ -313,13 +309,13 @@ func (c *createCols) add(r createRow) {
 
 // stepCols are the rows of sqlCommitSteps.
 type stepCols struct {
-	instanceID, token, key, name, kind, status, customStatus, compStatus []string
-	seq, ordinal, attempts, compAttempts                                 []int32
-	output, compData                                                     [][]byte
-	error, compError                                                     []*string
-	nextAttemptAt, wakeAt, compNextAt, finishedAt                        []*time.Time
-	startedAt                                                            []time.Time
-	hasComp                                                              []bool
+	instanceID, key, name, kind, status, customStatus, compStatus []string
+	seq, ordinal, attempts, compAttempts                          []int32
+	output, compData                                              [][]byte
+	error, compError                                              []*string
+	nextAttemptAt, wakeAt, compNextAt, finishedAt                 []*time.Time
+	startedAt                                                     []time.Time
+	hasComp                                                       []bool
 }
 
 // add appends u's steps; of several with one key, the last wins, as if
@@ -338,7 +334,6 @@ func (c *stepCols) add(u *store.Update) error {
 			return fmt.Errorf("instance %q step %q: %w", u.InstanceID, st.Key, err)
 		}
 		c.instanceID = append(c.instanceID, u.InstanceID)
-		c.token = append(c.token, u.LeaseToken)
 		c.key = append(c.key, st.Key)
 		c.name = append(c.name, st.Name)
 		c.seq = append(c.seq, int32(st.Seq))
@@ -365,11 +360,11 @@ func (c *stepCols) add(u *store.Update) error {
 
 // attemptCols are the rows of sqlCommitAttempts.
 type attemptCols struct {
-	instanceID, token, stepKey []string
-	number                     []int32
-	compensation               []bool
-	startedAt, finishedAt      []time.Time
-	error                      []*string
+	instanceID, stepKey   []string
+	number                []int32
+	compensation          []bool
+	startedAt, finishedAt []time.Time
+	error                 []*string
 }
 
 func (c *attemptCols) add(u *store.Update) error {
@@ -379,7 +374,6 @@ func (c *attemptCols) add(u *store.Update) error {
 			return fmt.Errorf("instance %q attempt of step %q: %w", u.InstanceID, a.StepKey, err)
 		}
 		c.instanceID = append(c.instanceID, u.InstanceID)
-		c.token = append(c.token, u.LeaseToken)
 		c.stepKey = append(c.stepKey, a.StepKey)
 		c.number = append(c.number, int32(a.Attempt.Number))
 		c.compensation = append(c.compensation, a.Attempt.Compensation)
@@ -392,14 +386,13 @@ func (c *attemptCols) add(u *store.Update) error {
 
 // consumeCols are the rows of sqlCommitConsume.
 type consumeCols struct {
-	instanceID, token, stepKey []string
-	eventID                    []int64
+	instanceID, stepKey []string
+	eventID             []int64
 }
 
 func (c *consumeCols) add(u *store.Update) {
 	for _, e := range u.ConsumeEvents {
 		c.instanceID = append(c.instanceID, u.InstanceID)
-		c.token = append(c.token, u.LeaseToken)
 		c.eventID = append(c.eventID, e.EventID)
 		c.stepKey = append(c.stepKey, e.StepKey)
 	}

@@ -51,6 +51,7 @@ func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*s
 	if p == nil {
 		return nil, errors.New("postgres: instance control: nil params")
 	}
+	s.prefetch.drop(p.InstanceID)
 	var in *store.Instance
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error

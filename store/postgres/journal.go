@@ -16,14 +16,22 @@ const (
 	sqlSnapshotBegin = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
 	sqlSnapshotEnd   = `COMMIT`
 	sqlInstanceState = `SELECT status FROM instances WHERE id = $1`
-	sqlSteps         = `SELECT key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
+	stepColumns      = `instance_id, key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at
-		FROM steps WHERE instance_id = $1 ORDER BY ordinal, key`
-	sqlAttempts = `SELECT step_key, number, compensation, started_at, finished_at, error
-		FROM attempts WHERE instance_id = $1 ORDER BY id`
-	sqlEvents = `SELECT id, type, payload, created_at, consumed_by
-		FROM events WHERE instance_id = $1 ORDER BY id`
+		compensation_attempts, compensation_next_at, started_at, finished_at`
+	attemptColumns = `instance_id, step_key, number, compensation, started_at, finished_at, error`
+	eventColumns   = `instance_id, id, type, payload, created_at, consumed_by`
+
+	sqlSteps    = `SELECT ` + stepColumns + ` FROM steps WHERE instance_id = $1 ORDER BY ordinal, key`
+	sqlAttempts = `SELECT ` + attemptColumns + ` FROM attempts WHERE instance_id = $1 ORDER BY id`
+	sqlEvents   = `SELECT ` + eventColumns + ` FROM events WHERE instance_id = $1 ORDER BY id`
+
+	// The journals of the instances one claim took: their lease tokens lie
+	// in [$1, $2).
+	sqlClaimed         = `(SELECT id FROM instances WHERE lease_token >= $1 AND lease_token < $2)`
+	sqlClaimedSteps    = `SELECT ` + stepColumns + ` FROM steps WHERE instance_id IN ` + sqlClaimed + ` ORDER BY instance_id, ordinal, key`
+	sqlClaimedAttempts = `SELECT ` + attemptColumns + ` FROM attempts WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
+	sqlClaimedEvents   = `SELECT ` + eventColumns + ` FROM events WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
 
 	// EventSend: lock the instance (so a Commit that starts it waiting
 	// for this event type either sees the event or is seen by the wake
@@ -38,71 +46,21 @@ const (
 
 // JournalLoad returns the steps (ordered by Ordinal, each with its attempt
 // history) and events (ordered by ID) of an instance, read in one snapshot
-// (a read-only REPEATABLE READ transaction sent in one round trip).
+// (a read-only REPEATABLE READ transaction sent in one round trip). Right
+// after InstanceClaim it returns the journal the claim read instead.
 func (s *Store) JournalLoad(ctx context.Context, instanceID string) (*store.Journal, error) {
-	var (
-		exists bool
-		j      = &store.Journal{}
-		byKey  = map[string]*store.Step{}
-	)
+	if j := s.prefetch.take(instanceID); j != nil {
+		return j, nil
+	}
+	exists := false
+	journals := map[string]*store.Journal{instanceID: {}}
 	b := &pgx.Batch{}
 	b.Queue(sqlSnapshotBegin)
 	b.Queue(sqlInstanceState, instanceID).Query(func(rows pgx.Rows) error {
 		exists = rows.Next()
 		return nil
 	})
-	b.Queue(sqlSteps, instanceID).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			st, err := scanStep(rows)
-			if err != nil {
-				return err
-			}
-			st.InstanceID = instanceID
-			j.Steps = append(j.Steps, st)
-			byKey[st.Key] = st
-		}
-		return rows.Err()
-	})
-	b.Queue(sqlAttempts, instanceID).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var (
-				key     string
-				a       store.Attempt
-				errJSON *string
-			)
-			if err := rows.Scan(&key, &a.Number, &a.Compensation, &a.StartedAt, &a.FinishedAt, &errJSON); err != nil {
-				return err
-			}
-			a.StartedAt, a.FinishedAt = a.StartedAt.UTC(), a.FinishedAt.UTC()
-			var err error
-			if a.Error, err = errorValue(errJSON); err != nil {
-				return err
-			}
-			if st := byKey[key]; st != nil {
-				st.History = append(st.History, a)
-			}
-		}
-		return rows.Err()
-	})
-	b.Queue(sqlEvents, instanceID).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			ev := &store.Event{InstanceID: instanceID}
-			var (
-				payload  []byte
-				consumed *string
-			)
-			if err := rows.Scan(&ev.ID, &ev.Type, &payload, &ev.CreatedAt, &consumed); err != nil {
-				return err
-			}
-			ev.Payload = rawValue(payload)
-			ev.CreatedAt = ev.CreatedAt.UTC()
-			if consumed != nil {
-				ev.ConsumedBy = *consumed
-			}
-			j.Events = append(j.Events, ev)
-		}
-		return rows.Err()
-	})
+	queueJournals(b, journals, instanceID, instanceID)
 	b.Queue(sqlSnapshotEnd)
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("postgres: journal load %q: %w", instanceID, err)
@@ -110,11 +68,85 @@ func (s *Store) JournalLoad(ctx context.Context, instanceID string) (*store.Jour
 	if !exists {
 		return nil, fmt.Errorf("postgres: journal load %q: %w", instanceID, store.ErrNotFound)
 	}
-	return j, nil
+	return journals[instanceID], nil
 }
 
-// scanStep reads one row of sqlSteps.
-func scanStep(row pgx.Row) (*store.Step, error) {
+// queueJournals queues the reads of the journals of instances: the one
+// instance lo when lo == hi, else the instances whose lease token lies in
+// [lo, hi) (those one claim just took). The answers fill journals, which
+// must hold an entry for each instance.
+func queueJournals(b *pgx.Batch, journals map[string]*store.Journal, lo, hi string) {
+	stepsQ, attemptsQ, eventsQ := sqlSteps, sqlAttempts, sqlEvents
+	args := []any{lo}
+	if lo != hi {
+		stepsQ, attemptsQ, eventsQ = sqlClaimedSteps, sqlClaimedAttempts, sqlClaimedEvents
+		args = []any{lo, hi}
+	}
+	type stepKey struct{ instance, key string }
+	byKey := map[stepKey]*store.Step{}
+	b.Queue(stepsQ, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			st, err := scanStep(rows, &id)
+			if err != nil {
+				return err
+			}
+			j := journals[id]
+			if j == nil {
+				continue
+			}
+			st.InstanceID = id
+			j.Steps = append(j.Steps, st)
+			byKey[stepKey{id, st.Key}] = st
+		}
+		return rows.Err()
+	})
+	b.Queue(attemptsQ, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var (
+				id, key string
+				a       store.Attempt
+				errJSON *string
+			)
+			if err := rows.Scan(&id, &key, &a.Number, &a.Compensation, &a.StartedAt, &a.FinishedAt, &errJSON); err != nil {
+				return err
+			}
+			a.StartedAt, a.FinishedAt = a.StartedAt.UTC(), a.FinishedAt.UTC()
+			var err error
+			if a.Error, err = errorValue(errJSON); err != nil {
+				return err
+			}
+			if st := byKey[stepKey{id, key}]; st != nil {
+				st.History = append(st.History, a)
+			}
+		}
+		return rows.Err()
+	})
+	b.Queue(eventsQ, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			ev := &store.Event{}
+			var (
+				payload  []byte
+				consumed *string
+			)
+			if err := rows.Scan(&ev.InstanceID, &ev.ID, &ev.Type, &payload, &ev.CreatedAt, &consumed); err != nil {
+				return err
+			}
+			ev.Payload = rawValue(payload)
+			ev.CreatedAt = ev.CreatedAt.UTC()
+			if consumed != nil {
+				ev.ConsumedBy = *consumed
+			}
+			if j := journals[ev.InstanceID]; j != nil {
+				j.Events = append(j.Events, ev)
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// scanStep reads one row of stepColumns; the instance ID goes to id.
+func scanStep(row pgx.Row, id *string) (*store.Step, error) {
 	var (
 		st                                    store.Step
 		kind, status, compStatus              string
@@ -122,7 +154,7 @@ func scanStep(row pgx.Row) (*store.Step, error) {
 		errJSON, compErr                      *string
 		nextAttempt, wake, compNext, finished *time.Time
 	)
-	err := row.Scan(&st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
+	err := row.Scan(id, &st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
 		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished)
 	if err != nil {
@@ -154,6 +186,7 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	if p == nil || p.Type == "" {
 		return nil, errors.New("postgres: event send: Type is required")
 	}
+	s.prefetch.drop(p.InstanceID)
 	t := ts(now(p.Now))
 	ev := &store.Event{InstanceID: p.InstanceID, Type: p.Type, Payload: cloneRaw(p.Payload), CreatedAt: t}
 	found := false

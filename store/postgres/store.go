@@ -40,6 +40,8 @@ type Store struct {
 	channel string          // the NOTIFY channel of this schema
 	log     *slog.Logger
 
+	prefetch prefetch // journals read by InstanceClaim
+
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close; ends the listeners
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
 	"github.com/ordohq/ordo/store/postgres/pgtest"
@@ -327,5 +329,59 @@ func TestMeasureInsertBaseline(t *testing.T) {
 	}
 	if _, err := postgres.MeasureInsertBaseline(context.Background(), url, 0, time.Second); err == nil {
 		t.Error("MeasureInsertBaseline with 0 connections succeeded")
+	}
+}
+
+// TestClaimPrefetchesJournal: the journal JournalLoad returns right after
+// a claim (read by the claim) equals one read afresh.
+func TestClaimPrefetchesJournal(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	fresh := open2(t, s) // no prefetched journals
+	ctx := t.Context()
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for _, id := range []string{"a", "b"} {
+		if _, err := s.InstanceCreate(ctx, &store.InstanceCreateParams{ID: id, Workflow: "wf", Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EventSend(ctx, &store.EventSendParams{InstanceID: id, Type: "paid", Payload: json.RawMessage(`{"n":1}`), Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimed, err := s.InstanceClaim(ctx, &store.ClaimParams{Owner: "w", Limit: 2, Now: t0, LeaseUntil: t0.Add(time.Minute)})
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
+	for _, in := range claimed {
+		j, _ := fresh.JournalLoad(ctx, in.ID)
+		res, err := s.Commit(ctx, []*store.Update{{InstanceID: in.ID, LeaseToken: in.LeaseToken, Now: t0,
+			Steps: []*store.Step{{Key: "s#1", Name: "s", Seq: 1, Kind: store.KindDo, Status: store.StepCompleted,
+				Output: json.RawMessage(`"x"`), StartedAt: t0, FinishedAt: &t0}},
+			Attempts:      []store.AttemptRecord{{StepKey: "s#1", Attempt: store.Attempt{Number: 1, StartedAt: t0, FinishedAt: t0}}},
+			ConsumeEvents: []store.EventConsumption{{EventID: j.Events[0].ID, StepKey: "s#1"}},
+			State:         &store.StateChange{Status: store.StatusQueued}, Release: true}})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("commit %s: %v %v", in.ID, res, err)
+		}
+	}
+	again, err := s.InstanceClaim(ctx, &store.ClaimParams{Owner: "w", Limit: 2, Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Minute)})
+	if err != nil || len(again) != 2 {
+		t.Fatalf("second claim: %v, %v", again, err)
+	}
+	for _, in := range again {
+		got, err := s.JournalLoad(ctx, in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fresh.JournalLoad(ctx, in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: prefetched journal differs from a fresh load (-fresh +prefetched):\n%s", in.ID, diff)
+		}
+		if len(got.Steps) != 1 || len(got.Steps[0].History) != 1 || got.Events[0].ConsumedBy != "s#1" {
+			t.Errorf("%s: journal %+v", in.ID, got)
+		}
 	}
 }

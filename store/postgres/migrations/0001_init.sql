@@ -42,7 +42,7 @@ CREATE INDEX instances_lease ON instances ((coalesce(lease_expires_at, '-infinit
 CREATE INDEX instances_lease_token ON instances (lease_token) WHERE lease_token IS NOT NULL;
 
 CREATE TABLE steps (
-    instance_id           text COLLATE "C" NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    instance_id           text COLLATE "C" NOT NULL,
     key                   text COLLATE "C" NOT NULL,
     name                  text COLLATE "C" NOT NULL,
     seq                   integer NOT NULL,
@@ -69,7 +69,7 @@ CREATE TABLE steps (
 -- Attempt history, appended; id gives the order.
 CREATE TABLE attempts (
     id           bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    instance_id  text COLLATE "C" NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    instance_id  text COLLATE "C" NOT NULL,
     step_key     text COLLATE "C" NOT NULL,
     number       integer NOT NULL,
     compensation boolean NOT NULL DEFAULT false,
@@ -82,7 +82,7 @@ CREATE INDEX attempts_instance ON attempts (instance_id, id);
 
 CREATE TABLE events (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    instance_id text COLLATE "C" NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    instance_id text COLLATE "C" NOT NULL,
     type        text COLLATE "C" NOT NULL,
     payload     bytea,
     created_at  timestamptz NOT NULL,
