@@ -11,6 +11,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -36,7 +37,11 @@ func newRootCmd() *cobra.Command {
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "ordo:", err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "ordo:") {
+			msg = "ordo: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		var ec interface{ ExitCode() int }
 		if asExit(err, &ec) {
 			os.Exit(ec.ExitCode())

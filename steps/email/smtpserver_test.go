@@ -88,7 +88,10 @@ func startServer(t *testing.T, opts serverOptions) *mailServer {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {
+		// Close the listener too: if Serve has not started yet, s.Close has
+		// nothing to close and the wait below would block.
 		s.Close()
+		l.Close()
 		if err := <-done; err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			t.Errorf("smtp server: %v", err)
 		}
