@@ -19,7 +19,10 @@ func TestFlows(t *testing.T) {
 
 // open returns a migrated store in a fresh schema, closed when the test
 // ends (before the schema is dropped).
-func open(t *testing.T) *postgres.Store {
+func open(t *testing.T) *postgres.Store { return openB(t) }
+
+// openB is open for tests and benchmarks.
+func openB(t testing.TB) *postgres.Store {
 	t.Helper()
 	url, _ := pgtest.Schema(t)
 	s, err := postgres.Open(t.Context(), url, &postgres.Options{MaxConns: 4})
