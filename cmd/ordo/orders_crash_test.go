@@ -34,11 +34,11 @@ func crashFlow(base string) string {
 // finishes, the POST recorded as done is not sent again, and the one in
 // flight is sent again with the same Idempotency-Key and body.
 //
-// It waits for the killed worker's lease to expire (30 s), so -short skips
-// it.
+// It waits for the killed worker's lease to expire (2 s here), and starts
+// processes, so -short skips it.
 func TestCrashMidFlow(t *testing.T) {
 	if testing.Short() {
-		t.Skip("waits 30s for the killed worker's lease to expire")
+		t.Skip("starts and kills ordo serve processes")
 	}
 	t.Parallel()
 	var crashed atomic.Bool
@@ -66,7 +66,8 @@ func TestCrashMidFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"--data-dir", filepath.Join(dir, "data"), "--flows", flows,
-		"--smtp-url", mail.URL(), "--mail-from", "Shop <shop@example.com>", "--signing-secret", "s3cret"}
+		"--smtp-url", mail.URL(), "--mail-from", "Shop <shop@example.com>", "--signing-secret", "s3cret",
+		"--lease-duration", "2s"}
 
 	first := startServe(t, args...)
 	if out, _, err := runCLI(t, "orders", "create", orderFile, "--server", first.URL); err != nil || !strings.Contains(out, "order crash-1 created") {
