@@ -46,6 +46,7 @@ const (
 			$7::bytea[], $8::text[], $9::timestamptz[], $10::text[], $11::bool[])
 			AS u(id, token, now, set_custom, custom, status, output, error, wake, await, release)
 		JOIN instances i ON i.id = u.id AND i.lease_token = u.token
+		WHERE i.id = ANY($1::text[]) -- index lookups, whatever the estimates
 	), written_steps AS (
 		INSERT INTO steps (instance_id, key, name, seq, ordinal, kind, status, output, error,
 			attempts, next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
