@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ordohq/ordo"
+)
+
+// action handles POST {base}/instances/{id}/{action}: pause, resume,
+// terminate, restart (form field "from": a step name, or empty for the
+// beginning) and event (fields "type" and "payload", JSON). Without htmx a
+// success redirects to the instance page (POST-redirect-GET); with htmx it
+// answers that page at once. A refused action answers the page with the
+// engine's message and the matching status (409 for an invalid
+// transition, 400 for bad input, 404 for an unknown instance).
+func (h *handler) action(w http.ResponseWriter, r *http.Request) {
+	id, name := r.PathValue("id"), r.PathValue("action")
+	if err := h.sameOrigin(r); err != nil {
+		h.log.Warn("ordo ui: refused action", "id", id, "action", name, "err", err)
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, int64(h.engine.MaxPayloadBytes())+64<<10)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = fmt.Errorf("%w: the form is larger than %d bytes", ordo.ErrPayloadTooLarge, mbe.Limit)
+		} else {
+			err = fmt.Errorf("%w: read form: %w", ordo.ErrInvalidArgument, err)
+		}
+		h.showInstance(w, r, id, h.errorStatus(err), &flash{Message: err.Error()}, nil)
+		return
+	}
+	form := &actionsView{EventType: strings.TrimSpace(r.PostForm.Get("type")), EventPayload: r.PostForm.Get("payload")}
+	msg, err := h.do(r, id, name, form)
+	if err != nil {
+		status := h.errorStatus(err)
+		if status == http.StatusInternalServerError {
+			h.log.Error("ordo ui: action", "id", id, "action", name, "err", err)
+		}
+		h.showInstance(w, r, id, status, &flash{Message: err.Error()}, form)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		h.showInstance(w, r, id, http.StatusOK, &flash{OK: true, Message: msg}, nil)
+		return
+	}
+	http.Redirect(w, r, h.instanceURL(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
+}
+
+// do runs one action and returns what to tell the operator.
+func (h *handler) do(r *http.Request, id, action string, form *actionsView) (string, error) {
+	ctx := r.Context()
+	switch action {
+	case "pause":
+		_, err := h.engine.Pause(ctx, id)
+		return "Paused: the instance stops at its next step boundary.", err
+	case "resume":
+		_, err := h.engine.Resume(ctx, id)
+		return "Resumed.", err
+	case "terminate":
+		_, err := h.engine.Terminate(ctx, id)
+		return "Terminated.", err
+	case "restart":
+		from := strings.TrimSpace(r.PostForm.Get("from"))
+		_, err := h.engine.Restart(ctx, id, &ordo.RestartOptions{FromStep: from})
+		if from != "" {
+			return fmt.Sprintf("Restarted from step %q.", from), err
+		}
+		return "Restarted from the beginning.", err
+	case "event":
+		var payload any
+		if p := strings.TrimSpace(form.EventPayload); p != "" {
+			if !json.Valid([]byte(p)) {
+				return "", fmt.Errorf("%w: the event payload is not valid JSON", ordo.ErrInvalidArgument)
+			}
+			payload = json.RawMessage(p)
+		}
+		err := h.engine.SendEvent(ctx, id, form.EventType, payload)
+		return fmt.Sprintf("Event %q sent.", form.EventType), err
+	}
+	return "", fmt.Errorf("%w: unknown action %q (want pause, resume, terminate, restart or event)", ordo.ErrNotFound, action)
+}

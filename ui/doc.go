@@ -1,0 +1,29 @@
+// Package ui is Ordo's web dashboard: an http.Handler that lists workflow
+// instances and shows each one with its step timeline, and lets an
+// operator pause, resume, terminate, restart or send an event to it.
+// `ordo serve` mounts it under /ui/ (flag --ui, on by default); a Go
+// program mounts it next to package api:
+//
+//	dash, err := ui.New(ui.Config{Engine: engine})
+//	if err != nil { ... }
+//	srv.HandleHTTP("/ui/", dash) // srv is an *api.Server, or any ServeMux
+//
+// Pages:
+//
+//	GET  /ui/                         instances, newest first; ?workflow=&status=&custom=&cursor=, ?id= jumps to one
+//	GET  /ui/instances/{id}           summary, actions and step timeline
+//	POST /ui/instances/{id}/pause     also resume, terminate, restart (form field from) and event (type, payload)
+//
+// Every page is plain HTML that works without JavaScript. The vendored
+// htmx 2.0.11 only enhances it: the instances table and a live instance's
+// summary and timeline refresh every 2 s (Config.RefreshInterval), and
+// actions are submitted in place. Templates, CSS, icons and htmx are
+// embedded; the dashboard makes no request anywhere else, and its content
+// security policy forbids it.
+//
+// Actions are POST forms. A POST is refused with 403 unless it comes from
+// the dashboard's own origin (Sec-Fetch-Site, Origin or Referer; see
+// Config.TrustedOrigins behind a proxy), so another site cannot submit
+// them with an operator's browser. A refused action shows the engine's
+// message (an invalid transition answers 409, bad input 400).
+package ui

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/ordohq/ordo"
+)
+
+// instanceView is an instance's page: its summary, the action forms and
+// the step timeline.
+type instanceView struct {
+	pageData
+	Live     liveView
+	Params   string
+	Actions  actionsView
+	ListURL  string
+	Workflow string
+}
+
+// liveView is the part of the page htmx refreshes while the instance is
+// not finished: the summary and the timeline.
+type liveView struct {
+	ID, Workflow, Status, CustomStatus string
+	WorkflowURL                        string // the list filtered by this workflow
+	Created, Started, Finished, WakeAt *timeView
+	Duration                           string
+	Claims                             int
+	LeaseOwner                         string
+	Output                             string
+	Error                              *errorView
+	Timeline                           timelineView
+	// Poll is set while the instance is not terminal: the htmx URL and
+	// trigger that refresh this part.
+	Poll    bool
+	LiveURL string
+	Refresh string
+	// OOB marks the timeline for an out-of-band swap: set in the polling
+	// answer, where the summary is the main content.
+	OOB bool
+}
+
+// actionsView holds the action forms and the outcome of the last action.
+type actionsView struct {
+	URL   string   // the instance's URL; actions post to URL/pause, ...
+	Steps []string // step names to restart from, in journal order
+	Flash *flash
+	// EventType and EventPayload refill the event form after a refused
+	// event, so the operator can fix the JSON.
+	EventType, EventPayload string
+}
+
+// flash is the outcome of an action, shown above the forms.
+type flash struct {
+	OK      bool
+	Message string
+}
+
+func (h *handler) instancePage(w http.ResponseWriter, r *http.Request) {
+	var fl *flash
+	switch r.URL.Query().Get("done") { // set by the redirect after an action without htmx
+	case "pause":
+		fl = &flash{OK: true, Message: "Paused: the instance stops at its next step boundary."}
+	case "resume":
+		fl = &flash{OK: true, Message: "Resumed."}
+	case "terminate":
+		fl = &flash{OK: true, Message: "Terminated."}
+	case "restart":
+		fl = &flash{OK: true, Message: "Restarted."}
+	case "event":
+		fl = &flash{OK: true, Message: "Event sent."}
+	}
+	h.showInstance(w, r, r.PathValue("id"), http.StatusOK, fl, nil)
+}
+
+// showInstance renders the instance page with an action's outcome; form
+// refills the event form after a refused event.
+func (h *handler) showInstance(w http.ResponseWriter, r *http.Request, id string, status int, fl *flash, form *actionsView) {
+	inst, err := h.engine.Get(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, ordo.ErrNotFound) {
+			h.renderNotFound(w, r, "There is no instance with ID "+id+".")
+			return
+		}
+		h.log.Error("ordo ui: get instance", "id", id, "err", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	v := &instanceView{
+		pageData: h.page("Instance " + inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
+		ListURL: h.cfg.BasePath + "/", Workflow: inst.Workflow,
+		Actions: actionsView{URL: h.instanceURL(inst.ID), Flash: fl},
+	}
+	if form != nil {
+		v.Actions.EventType, v.Actions.EventPayload = form.EventType, form.EventPayload
+	}
+	seen := map[string]bool{}
+	for _, st := range inst.Steps {
+		if !seen[st.Name] {
+			seen[st.Name] = true
+			v.Actions.Steps = append(v.Actions.Steps, st.Name)
+		}
+	}
+	h.render(w, r, h.pages.instance, "layout", status, v)
+}
+
+// instanceLive answers htmx's polling with the summary and, out of band,
+// the timeline. Once the instance is terminal the answer no longer polls.
+func (h *handler) instanceLive(w http.ResponseWriter, r *http.Request) {
+	inst, err := h.engine.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		http.Error(w, err.Error(), h.errorStatus(err))
+		return
+	}
+	v := h.live(inst)
+	v.OOB = true
+	h.render(w, r, h.pages.instance, "live", http.StatusOK, v)
+}
+
+func (h *handler) live(inst *ordo.Instance) liveView {
+	fc := h.clockFormat()
+	v := liveView{
+		ID: inst.ID, Workflow: inst.Workflow, Status: string(inst.Status), CustomStatus: inst.CustomStatus,
+		WorkflowURL: h.cfg.BasePath + "/" + listFilter{Workflow: inst.Workflow}.query(""),
+		Created:     fc.at(&inst.CreatedAt), Started: fc.at(inst.StartedAt), Finished: fc.at(inst.FinishedAt),
+		Claims: inst.Claims, LeaseOwner: inst.LeaseOwner, Output: prettyJSON(inst.Output),
+		Error: newErrorView(inst.Error), Timeline: buildTimeline(inst, fc),
+		Poll: !inst.Status.Terminal(), LiveURL: h.instanceURL(inst.ID) + "/live", Refresh: h.page("").Refresh,
+	}
+	if inst.Status == ordo.StatusWaiting {
+		v.WakeAt = fc.at(inst.WakeAt)
+	}
+	if inst.FinishedAt != nil {
+		v.Duration = formatDuration(inst.FinishedAt.Sub(inst.CreatedAt))
+	} else {
+		v.Duration = formatDuration(fc.now.Sub(inst.CreatedAt)) + " so far"
+	}
+	return v
+}

@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages holds one template set per page: the layout, the shared partials
+// and the page's own file.
+type pages struct {
+	list, instance, notFound *template.Template
+}
+
+// pageData is what every page's layout needs.
+type pageData struct {
+	Title   string
+	Base    string // the handler's base path, "/ui"
+	CSS, JS string // versioned asset URLs
+	Icon    string
+	Refresh string // htmx polling trigger, "every 2s"
+}
+
+func parsePages(cfg Config, as *assets) (*pages, error) {
+	funcs := template.FuncMap{
+		// pct formats a percentage for SVG coordinates.
+		"pct": func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
+		// inc turns a 0-based index into a 1-based position.
+		"inc": func(i int) int { return i + 1 },
+		// hasPrefix is strings.HasPrefix.
+		"hasPrefix": strings.HasPrefix,
+		// plural picks the singular or plural noun for n.
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return one
+			}
+			return many
+		},
+	}
+	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("ui: parse layout: %w", err)
+	}
+	page := func(file string) (*template.Template, error) {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+file)
+		if err != nil {
+			return nil, fmt.Errorf("ui: parse %s: %w", file, err)
+		}
+		return t, nil
+	}
+	ps := &pages{}
+	if ps.list, err = page("list.html"); err != nil {
+		return nil, err
+	}
+	if ps.instance, err = page("instance.html"); err != nil {
+		return nil, err
+	}
+	if ps.notFound, err = page("notfound.html"); err != nil {
+		return nil, err
+	}
+	return ps, nil
+}
+
+// page returns the layout data of a page titled title.
+func (h *handler) page(title string) pageData {
+	b := h.cfg.BasePath
+	return pageData{
+		Title: title, Base: b,
+		CSS: h.assets.url(b, "ordo.css"), JS: h.assets.url(b, "htmx.min.js"), Icon: h.assets.url(b, "favicon.svg"),
+		Refresh: "every " + h.cfg.RefreshInterval.Round(time.Millisecond).String(),
+	}
+}
+
+// render executes template name of t into a buffer and writes it with
+// status, so a template error becomes a clean 500 instead of half a page.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, name string, status int, data any) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		h.log.Error("ordo ui: render", "template", name, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error: the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "HX-Request")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// notFoundView is the page for an unknown path or instance.
+type notFoundView struct {
+	pageData
+	Message string
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderNotFound(w, r, "There is no page at "+r.URL.Path+".")
+}
+
+func (h *handler) renderNotFound(w http.ResponseWriter, r *http.Request, msg string) {
+	h.render(w, r, h.pages.notFound, "layout", http.StatusNotFound, &notFoundView{pageData: h.page("Not found"), Message: msg})
+}

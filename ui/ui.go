@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ordohq/ordo"
+)
+
+// Config configures the dashboard handler.
+type Config struct {
+	// Engine is the engine whose instances the dashboard shows and
+	// controls. Required.
+	Engine *ordo.Engine
+	// Logger receives the errors the dashboard could not show (template
+	// failures, storage errors). Default slog.Default().
+	Logger *slog.Logger
+	// BasePath is the path the handler is mounted under, without a
+	// trailing slash. Default "/ui". The handler serves BasePath+"/" and
+	// everything below it; it does not strip the prefix, so mount it with
+	// mux.Handle(BasePath+"/", h).
+	BasePath string
+	// TrustedOrigins lists extra origins ("https://ops.example.com") whose
+	// pages may POST actions, for a dashboard behind a proxy that rewrites
+	// the Host header. Default: none; only the request's own host is
+	// trusted.
+	TrustedOrigins []string
+	// Location is the time zone times are shown in. Default time.Local.
+	Location *time.Location
+	// PageSize is how many instances a list page shows. Default 25, at
+	// most 200.
+	PageSize int
+	// RefreshInterval is how often htmx refreshes the instances table and
+	// a live instance's timeline. Default 2 s.
+	RefreshInterval time.Duration
+}
+
+func (c *Config) withDefaults() (Config, error) {
+	cfg := *c
+	if cfg.Engine == nil {
+		return cfg, fmt.Errorf("%w: ui.Config.Engine is required", ordo.ErrInvalidArgument)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BasePath == "" {
+		cfg.BasePath = "/ui"
+	}
+	cfg.BasePath = strings.TrimSuffix(cfg.BasePath, "/")
+	if !strings.HasPrefix(cfg.BasePath, "/") {
+		return cfg, fmt.Errorf("%w: ui.Config.BasePath must start with /, got %q", ordo.ErrInvalidArgument, c.BasePath)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 25
+	}
+	if cfg.PageSize < 1 || cfg.PageSize > 200 {
+		return cfg, fmt.Errorf("%w: ui.Config.PageSize must be between 1 and 200, got %d", ordo.ErrInvalidArgument, cfg.PageSize)
+	}
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval = 2 * time.Second
+	}
+	if cfg.RefreshInterval < 100*time.Millisecond {
+		return cfg, fmt.Errorf("%w: ui.Config.RefreshInterval must be at least 100ms, got %s", ordo.ErrInvalidArgument, cfg.RefreshInterval)
+	}
+	for _, o := range cfg.TrustedOrigins {
+		if _, err := originHost(o); err != nil {
+			return cfg, fmt.Errorf("%w: ui.Config.TrustedOrigins: %w", ordo.ErrInvalidArgument, err)
+		}
+	}
+	return cfg, nil
+}
+
+// handler is the dashboard: pages, fragments, actions and assets.
+type handler struct {
+	cfg    Config
+	engine *ordo.Engine
+	log    *slog.Logger
+	pages  *pages
+	assets *assets
+	mux    *http.ServeMux
+}
+
+// New returns the dashboard as an http.Handler serving Config.BasePath+"/"
+// (default "/ui/"): the instances list, each instance with its step
+// timeline, and the actions (pause, resume, terminate, restart, send
+// event), which are POST forms checked for same origin. Pages work without
+// JavaScript; the vendored htmx only refreshes live parts and submits
+// actions in place. Everything it serves is embedded: it makes no external
+// request.
+func New(cfg Config) (http.Handler, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := parsePages(c, as)
+	if err != nil {
+		return nil, err
+	}
+	h := &handler{cfg: c, engine: c.Engine, log: c.Logger, pages: ps, assets: as, mux: http.NewServeMux()}
+	h.routes()
+	return h, nil
+}
+
+func (h *handler) routes() {
+	b := h.cfg.BasePath
+	h.mux.HandleFunc("GET "+b+"/{$}", h.listPage)
+	h.mux.HandleFunc("GET "+b+"/fragments/instances", h.listFragment)
+	h.mux.HandleFunc("GET "+b+"/instances/{id}", h.instancePage)
+	h.mux.HandleFunc("GET "+b+"/instances/{id}/live", h.instanceLive)
+	h.mux.HandleFunc("POST "+b+"/instances/{id}/{action}", h.action)
+	h.mux.HandleFunc("GET "+b+"/static/{name}", h.assets.serve)
+	h.mux.HandleFunc(b+"/", h.notFound)
+}
+
+// ServeHTTP serves the dashboard with its security headers: a strict
+// content security policy (scripts and styles from the dashboard only),
+// no framing, no MIME sniffing, and same-origin referrers.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
