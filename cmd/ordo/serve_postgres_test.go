@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,5 +86,48 @@ func TestServePostgresSharedWorkers(t *testing.T) {
 		if err := w.stop(); err != nil {
 			t.Errorf("graceful stop: %v", err)
 		}
+	}
+}
+
+// TestServePostgresFromEnv: ORDO_POSTGRES_URL selects PostgreSQL like
+// --postgres, and the schema is migrated at start.
+func TestServePostgresFromEnv(t *testing.T) {
+	t.Parallel()
+	url, schema := pgtest.Schema(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "unused"))
+	cmd.Env = append(os.Environ(), runMainEnv+"=1", "ORDO_POSTGRES_URL="+url)
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("ordo serve log:\n%s", logs.String())
+		}
+	}()
+	waitUntil(t, 60*time.Second, "the server reports where it keeps its data", func() bool {
+		return servingAddr.MatchString(logs.String())
+	})
+	if want := `db="postgres schema ` + schema + `"`; !strings.Contains(logs.String(), want) {
+		t.Fatalf("serve log does not show %s", want)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Errorf("graceful stop: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("ordo serve did not stop after SIGTERM")
 	}
 }
