@@ -23,8 +23,11 @@
 //     worker that lost its lease (paused by GC, cut off by the network)
 //     cannot overwrite the new owner's results.
 //   - Store.Commit applies a whole batch of updates, from many instances, as
-//     one transaction sent in one round trip (a pgx pipeline of set-based
-//     statements over arrays), so one WAL flush covers them all.
+//     one transaction sent in one round trip (a pgx pipeline of two
+//     set-based statements over arrays: lock, then write), so one WAL flush
+//     covers them all.
+//   - InstanceClaim reads the claimed instances' journals in the same round
+//     trip and keeps them for the JournalLoad that follows each claim.
 //   - Store implements store.Waker with LISTEN/NOTIFY on a connection of
 //     its own: creating an instance that no engine claimed, sending an
 //     event, resuming or restarting an instance wakes idle workers in every
