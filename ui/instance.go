@@ -43,6 +43,10 @@ type liveView struct {
 // actionsView holds the action forms and the outcome of the last action.
 type actionsView struct {
 	URL   string   // the instance's URL; actions post to URL/pause, ...
+	// Pausable, Resumable and Finished say which actions the status
+	// allows, to stress them; every button stays usable, and the engine
+	// has the last word.
+	Pausable, Resumable, Finished bool
 	Steps []string // step names to restart from, in journal order
 	Flash *flash
 	// EventType and EventPayload refill the event form after a refused
@@ -89,7 +93,9 @@ func (h *handler) showInstance(w http.ResponseWriter, r *http.Request, id string
 	v := &instanceView{
 		pageData: h.page("Instance " + inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
 		ListURL: h.cfg.BasePath + "/", Workflow: inst.Workflow,
-		Actions: actionsView{URL: h.instanceURL(inst.ID), Flash: fl},
+		Actions: actionsView{URL: h.instanceURL(inst.ID), Flash: fl, Resumable: inst.Status == ordo.StatusPaused,
+			Pausable: inst.Status == ordo.StatusQueued || inst.Status == ordo.StatusRunning || inst.Status == ordo.StatusWaiting,
+			Finished: inst.Status.Terminal()},
 	}
 	if form != nil {
 		v.Actions.EventType, v.Actions.EventPayload = form.EventType, form.EventPayload

@@ -137,6 +137,9 @@ func buildTimeline(inst *ordo.Instance, f clockFormat) timelineView {
 	total := sp.end.Sub(sp.start)
 	tv := timelineView{Start: f.at(&sp.start), End: f.at(&sp.end), Live: live, Span: formatDuration(total)}
 	for _, q := range []float64{25, 50, 75} {
+		if total < time.Millisecond { // nothing to measure yet
+			break
+		}
 		tv.Ticks = append(tv.Ticks, tick{X: q, Label: "+" + formatDuration(time.Duration(float64(total)*q/100))})
 	}
 	for _, st := range inst.Steps {
