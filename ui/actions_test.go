@@ -117,6 +117,15 @@ func TestRefusedActions(t *testing.T) {
 	if s := f.status(id); s != ordo.StatusWaiting {
 		t.Fatalf("refused actions changed the instance: %s", s)
 	}
+
+	// Restarting after compensations from a later step is refused by the engine.
+	f.start("checkout", "order-2")
+	f.env.WaitDone("order-2")
+	r = f.post("/ui/instances/order-2/restart", url.Values{"from": {"ship"}})
+	if r.status != http.StatusConflict {
+		t.Fatalf("restart from ship after compensations: status %d, want 409", r.status)
+	}
+	mustContain(t, "restart after compensations", r.body, `role="alert">`, `an earlier step was already compensated`)
 }
 
 func TestCrossOriginRefused(t *testing.T) {

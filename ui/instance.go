@@ -42,13 +42,13 @@ type liveView struct {
 
 // actionsView holds the action forms and the outcome of the last action.
 type actionsView struct {
-	URL   string   // the instance's URL; actions post to URL/pause, ...
+	URL string // the instance's URL; actions post to URL/pause, ...
 	// Pausable, Resumable and Finished say which actions the status
 	// allows, to stress them; every button stays usable, and the engine
 	// has the last word.
 	Pausable, Resumable, Finished bool
-	Steps []string // step names to restart from, in journal order
-	Flash *flash
+	Steps                         []string // step names to restart from, in journal order
+	Flash                         *flash
 	// EventType and EventPayload refill the event form after a refused
 	// event, so the operator can fix the JSON.
 	EventType, EventPayload string
