@@ -6,7 +6,7 @@
 //
 //	dash, err := ui.New(ui.Config{Engine: engine})
 //	if err != nil { ... }
-//	srv.HandleHTTP("/ui/", dash) // srv is an *api.Server, or any ServeMux
+//	srv.HandleHTTP("/ui/", dash) // srv is an *api.Server; on a ServeMux, mux.Handle("/ui/", dash)
 //
 // Pages:
 //
