@@ -70,8 +70,9 @@ var sqlClaimReturning = fmt.Sprintf(sqlClaim, prefixed("i"))
 // LeaseToken and Claims+1. Concurrent claims, from any process, never
 // return the same instance.
 //
-// The journals of the claimed instances are read in the same round trip
-// and kept for the JournalLoad that follows each claim (see prefetch).
+// The journals of the instances claimed again (Claims > 1) are read in
+// the same round trip and kept for the JournalLoad that follows each claim
+// (see prefetch).
 func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
 	if p == nil || p.Limit < 1 {
 		return nil, errors.New("postgres: instance claim: Limit must be at least 1")
@@ -92,7 +93,9 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 					return err
 				}
 				out = append(out, in)
-				journals[in.ID] = &store.Journal{}
+				if in.Claims > 1 {
+					journals[in.ID] = &store.Journal{}
+				}
 			}
 			return rows.Err()
 		})

@@ -23,7 +23,7 @@ import (
 // rounds in which each instance appears once, and the rounds run one after
 // the other in the same transaction.
 func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.UpdateResult, error) {
-	if err := validateUpdates(updates); err != nil {
+	if err := store.ValidateUpdates(updates); err != nil {
 		return nil, fmt.Errorf("postgres: commit: %w", err)
 	}
 	if len(updates) == 0 {
@@ -56,58 +56,6 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 		return nil, fmt.Errorf("postgres: commit of %d updates: %w", len(updates), err)
 	}
 	return results, nil
-}
-
-// validateUpdates rejects a batch the store cannot apply as asked.
-func validateUpdates(updates []*store.Update) error {
-	for i, u := range updates {
-		if u == nil {
-			return fmt.Errorf("update %d is nil", i)
-		}
-		if err := validateUpdateCreate(u); err != nil {
-			return err
-		}
-		for _, st := range u.Steps {
-			if st == nil {
-				return fmt.Errorf("instance %q: nil step", u.InstanceID)
-			}
-		}
-		if u.State == nil {
-			continue
-		}
-		switch u.State.Status {
-		case store.StatusWaiting, store.StatusQueued, store.StatusComplete, store.StatusErrored:
-		default:
-			return fmt.Errorf("instance %q: state %q not allowed in an update (waiting, queued, complete or errored)",
-				u.InstanceID, u.State.Status)
-		}
-	}
-	return nil
-}
-
-// validateUpdateCreate checks an update's Create against the rest of it.
-func validateUpdateCreate(u *store.Update) error {
-	c := u.Create
-	if c == nil {
-		return nil
-	}
-	if err := validateCreate(c); err != nil {
-		return err
-	}
-	if c.ID != u.InstanceID {
-		return fmt.Errorf("instance %q: Create.ID is %q", u.InstanceID, c.ID)
-	}
-	if c.Claim != nil {
-		if u.LeaseToken != c.Claim.Token {
-			return fmt.Errorf("instance %q: LeaseToken differs from Create.Claim.Token", u.InstanceID)
-		}
-		return nil
-	}
-	if u.LeaseToken != "" || len(u.Steps) > 0 || len(u.Attempts) > 0 || len(u.ConsumeEvents) > 0 ||
-		u.CustomStatus != nil || u.State != nil || u.Release {
-		return fmt.Errorf("instance %q: an update that creates an unclaimed instance can carry nothing else", u.InstanceID)
-	}
-	return nil
 }
 
 // splitRounds groups the indexes of updates so that each round holds each

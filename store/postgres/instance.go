@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -71,17 +70,6 @@ const (
 	sqlNotify      = `SELECT pg_notify($1, '')`
 )
 
-// validateCreate checks the arguments of a create.
-func validateCreate(p *store.InstanceCreateParams) error {
-	if p == nil || p.ID == "" || p.Workflow == "" {
-		return errors.New("instance create: ID and Workflow are required")
-	}
-	if p.Claim != nil && p.Claim.Token == "" {
-		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
-	}
-	return nil
-}
-
 // createRow is one instance to insert, with its columns encoded.
 type createRow struct {
 	id, workflow, status string
@@ -112,7 +100,7 @@ func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
 // existing instance. Creating a queued instance notifies the idle workers
 // of every process (store.Waker).
 func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
-	if err := validateCreate(p); err != nil {
+	if err := store.ValidateCreate(p); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	r := newCreateRow(p, time.Time{})

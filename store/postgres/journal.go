@@ -26,9 +26,10 @@ const (
 	sqlAttempts = `SELECT ` + attemptColumns + ` FROM attempts WHERE instance_id = $1 ORDER BY id`
 	sqlEvents   = `SELECT ` + eventColumns + ` FROM events WHERE instance_id = $1 ORDER BY id`
 
-	// The journals of the instances one claim took: their lease tokens lie
-	// in [$1, $2).
-	sqlClaimed         = `(SELECT id FROM instances WHERE lease_token >= $1 AND lease_token < $2)`
+	// The journals of the instances one claim took back (claimed before:
+	// the engine reads no journal at a first claim, which has none but
+	// events): their lease tokens lie in [$1, $2).
+	sqlClaimed         = `(SELECT id FROM instances WHERE lease_token >= $1 AND lease_token < $2 AND claims > 1)`
 	sqlClaimedSteps    = `SELECT ` + stepColumns + ` FROM steps WHERE instance_id IN ` + sqlClaimed + ` ORDER BY instance_id, ordinal, key`
 	sqlClaimedAttempts = `SELECT ` + attemptColumns + ` FROM attempts WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
 	sqlClaimedEvents   = `SELECT ` + eventColumns + ` FROM events WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
