@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -255,6 +256,19 @@ func startWorker(t *testing.T, name, url, effects string) *worker {
 			t.Logf("worker %s (pid %d) log:\n%s", name, cmd.Process.Pid, w.logs.String())
 		}
 	})
+	// Wait until it runs: a signal sent while the (race-enabled, loaded)
+	// binary is still starting would kill it before it handles signals.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(w.logs.String(), "ordo: engine started") {
+		select {
+		case <-w.done:
+			t.Fatalf("worker %s exited while starting: %v\n%s", name, cmd.ProcessState, w.logs.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %s did not start within 2m:\n%s", name, w.logs.String())
+		}
+	}
 	return w
 }
 

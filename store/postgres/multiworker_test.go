@@ -60,7 +60,7 @@ func TestManyWorkers(t *testing.T) {
 	waitFor(t, 2*time.Minute, "half of the steps are recorded", recordedAtLeast(t, st, 3*n/2))
 	w[1].signal(syscall.SIGTERM)
 	if code := w[1].wait(time.Minute); code != 0 {
-		t.Errorf("w1 exited with %d after SIGTERM, want 0", code)
+		t.Errorf("w1 exited with %d (%v) after SIGTERM, want 0; log:\n%s", code, w[1].cmd.ProcessState, w[1].logs.String())
 	}
 	snaps = append(snaps, takeSnapshot(t, st, effects, "when w1 stopped"))
 	w[1] = startWorker(t, "w1", url, effectsURL)
