@@ -20,6 +20,7 @@ type committer struct {
 	st       store.Store
 	maxBatch int
 	log      *slog.Logger
+	retryFor time.Duration // how long a failing batch is retried
 
 	reqs    chan *commitReq
 	mu      sync.Mutex
@@ -38,8 +39,8 @@ type commitRes struct {
 	err error
 }
 
-func newCommitter(st store.Store, maxBatch int, log *slog.Logger) *committer {
-	return &committer{st: st, maxBatch: maxBatch, log: log, reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{})}
+func newCommitter(st store.Store, maxBatch int, retryFor time.Duration, log *slog.Logger) *committer {
+	return &committer{st: st, maxBatch: maxBatch, retryFor: retryFor, log: log, reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{})}
 }
 
 // close stops the batching goroutine after it drained; later commits go
@@ -144,11 +145,15 @@ func (c *committer) write(batch []*commitReq) {
 	for i, r := range batch {
 		upds[i] = r.upd
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), c.retryFor+time.Minute)
 	defer cancel()
 	var err error
 	delay := 10 * time.Millisecond
-	for try := 0; try < 6; try++ {
+	// Keep trying through a database restart, but give up while the
+	// leases of the waiting runs still hold (they stop then, and the
+	// instances are picked up again).
+	giveUp := time.Now().Add(c.retryFor)
+	for try := 0; try == 0 || time.Now().Before(giveUp); try++ {
 		var res []store.UpdateResult
 		res, err = c.st.Commit(ctx, upds)
 		if err == nil {
@@ -159,7 +164,7 @@ func (c *committer) write(batch []*commitReq) {
 		}
 		c.log.Warn("ordo: batch commit failed, retrying", "updates", len(upds), "try", try+1, "err", err)
 		time.Sleep(delay)
-		delay *= 2
+		delay = min(delay*2, time.Second)
 	}
 	if len(batch) == 1 {
 		batch[0].res <- commitRes{err: fmt.Errorf("commit instance %q: %w", batch[0].upd.InstanceID, err)}

@@ -130,7 +130,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		clock:     c.Clock,
 		workflows: map[string]Definition{},
 	}
-	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.Logger)
+	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.LeaseDuration/2, c.Logger)
 	e.worker = newWorker(e)
 	return e, nil
 }

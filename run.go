@@ -55,14 +55,22 @@ type run struct {
 	pending       []*store.Step
 	pendingStatus *string
 	stopCause     error
+	// leaseUntil is when this run's lease expires unless a heartbeat
+	// renews it; past it the run must not start work (another worker may
+	// own the instance).
+	leaseUntil time.Time
 
 	inflight sync.WaitGroup
 }
 
 func newRun(e *Engine, inst *store.Instance, def Definition) *run {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	lease := e.clock.Now().Add(e.cfg.LeaseDuration)
+	if inst.LeaseExpiresAt != nil {
+		lease = *inst.LeaseExpiresAt
+	}
 	return &run{
-		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel,
+		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel, leaseUntil: lease,
 		steps: map[string]*store.Step{}, consumed: map[int64]bool{},
 		counts: map[string]int{}, comps: map[string]*compensation{},
 	}
@@ -112,8 +120,31 @@ func (r *run) stopReason() error {
 	return nil
 }
 
+// extendLease records a renewed lease.
+func (r *run) extendLease(until time.Time) {
+	r.mu.Lock()
+	if until.After(r.leaseUntil) {
+		r.leaseUntil = until
+	}
+	r.mu.Unlock()
+}
+
+// checkLease aborts the run if its lease expired without renewal (the
+// database was unreachable, or the process was frozen): another worker may
+// already own the instance, so nothing more may run here.
+func (r *run) checkLease(now time.Time) bool {
+	r.mu.Lock()
+	expired := !now.Before(r.leaseUntil)
+	r.mu.Unlock()
+	if expired {
+		r.abort(errLeaseLost)
+	}
+	return !expired
+}
+
 // checkStop is called on the workflow goroutine at every step boundary.
 func (r *run) checkStop() {
+	r.checkLease(r.now())
 	if cause := r.stopReason(); cause != nil {
 		panic(&stopSignal{cause: cause})
 	}

@@ -218,6 +218,9 @@ func stepErrorFromRecord(rec *store.Step) *StepError {
 
 // runStep runs one attempt of a step and durably records its outcome.
 func (r *run) runStep(c *stepCall) *stepResult {
+	if !r.checkLease(r.now()) {
+		return &stepResult{stop: errLeaseLost}
+	}
 	prev := r.lookup(c.key)
 	attempt := 1
 	started := r.now()

@@ -352,27 +352,36 @@ func (w *worker) heartbeatLoop(ctx context.Context) {
 func (w *worker) heartbeat(ctx context.Context) {
 	w.mu.Lock()
 	tokens := make([]string, 0, len(w.runs))
-	for tok := range w.runs {
+	runs := make([]*run, 0, len(w.runs))
+	for tok, r := range w.runs {
 		tokens = append(tokens, tok)
+		runs = append(runs, r)
 	}
 	w.mu.Unlock()
 	if len(tokens) == 0 {
 		return
 	}
 	now := w.e.clock.Now()
-	res, err := w.e.store.InstanceHeartbeat(ctx, &store.HeartbeatParams{
-		Tokens: tokens, LeaseUntil: now.Add(w.e.cfg.LeaseDuration), Now: now,
-	})
+	until := now.Add(w.e.cfg.LeaseDuration)
+	res, err := w.e.store.InstanceHeartbeat(ctx, &store.HeartbeatParams{Tokens: tokens, LeaseUntil: until, Now: now})
 	if err != nil {
 		w.e.log.Warn("ordo: heartbeat failed", "err", err)
-		return
 	}
 	for _, hr := range res {
 		w.mu.Lock()
 		r := w.runs[hr.Token]
 		w.mu.Unlock()
-		if r != nil {
-			r.observe(hr.Held, hr.Status)
+		if r == nil {
+			continue
 		}
+		if hr.Held {
+			r.extendLease(until)
+		}
+		r.observe(hr.Held, hr.Status)
+	}
+	// Runs whose lease ran out unrenewed stop here and now.
+	now = w.e.clock.Now()
+	for _, r := range runs {
+		r.checkLease(now)
 	}
 }
