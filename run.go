@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordohq/ordo/store"
@@ -44,6 +46,12 @@ type run struct {
 	// fresh marks an instance created claimed by this engine: its journal
 	// is empty and is not loaded.
 	fresh bool
+	// cutOff is set when the instance was taken over from a worker whose
+	// lease ran out (store.Instance.LeaseExpired): the first step attempt
+	// of this run is charged for the attempt that worker may have been
+	// running, so a step that keeps killing its worker exhausts its
+	// retries instead of running forever.
+	cutOff atomic.Bool
 
 	mu            sync.Mutex
 	steps         map[string]*store.Step
@@ -54,7 +62,13 @@ type run struct {
 	comps         map[string]*compensation
 	pending       []*store.Step
 	pendingStatus *string
-	stopCause     error
+	// unsent holds the journal records of commits that failed (the
+	// database was unreachable past the committer's retries): the attempt
+	// they record did run, so the next commit of this run, normally the
+	// release that ends it, carries them, and the step does not run again
+	// without a trace.
+	unsent    *store.Update
+	stopCause error
 	// leaseUntil is when this run's lease expires unless a heartbeat
 	// renews it; past it the run must not start work (another worker may
 	// own the instance).
@@ -69,11 +83,13 @@ func newRun(e *Engine, inst *store.Instance, def Definition) *run {
 	if inst.LeaseExpiresAt != nil {
 		lease = *inst.LeaseExpiresAt
 	}
-	return &run{
+	r := &run{
 		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel, leaseUntil: lease,
 		steps: map[string]*store.Step{}, consumed: map[int64]bool{},
 		counts: map[string]int{}, comps: map[string]*compensation{},
 	}
+	r.cutOff.Store(inst.LeaseExpired)
+	return r
 }
 
 func (r *run) now() time.Time { return r.e.clock.Now() }
@@ -102,10 +118,14 @@ func (r *run) observe(held bool, status store.InstanceStatus) {
 
 func (r *run) setStop(cause error) {
 	r.mu.Lock()
+	r.stopCauseLocked(cause)
+	r.mu.Unlock()
+}
+
+func (r *run) stopCauseLocked(cause error) {
 	if r.stopCause == nil {
 		r.stopCause = cause
 	}
-	r.mu.Unlock()
 }
 
 func (r *run) stopReason() error {
@@ -266,7 +286,12 @@ func (r *run) stop(cause error) {
 		r.logger().Warn("ordo: lease lost; another worker owns the instance")
 	case errors.Is(cause, errShutdown):
 		r.release(&store.StateChange{Status: store.StatusQueued})
-	default: // paused, terminated: keep the status the operator set
+	case errors.Is(cause, errPaused), errors.Is(cause, errTerminated):
+		r.release(nil) // keep the status the operator set
+	default:
+		// A commit failed: the release carries what it did not record
+		// (r.unsent), and the instance is picked up again.
+		r.logger().Warn("ordo: could not record the run's progress; releasing the instance with it", "err", cause)
 		r.release(nil)
 	}
 }
@@ -316,12 +341,20 @@ func (r *run) commit(upd *store.Update) (store.UpdateResult, error) {
 		upd.CustomStatus = r.pendingStatus
 		r.pendingStatus = nil
 	}
+	if r.unsent != nil {
+		mergeUnsent(upd, r.unsent)
+		r.unsent = nil
+	}
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := r.e.committer.commit(ctx, upd)
 	if err != nil {
-		r.setStop(err)
+		r.mu.Lock()
+		r.unsent = &store.Update{Steps: upd.Steps, Attempts: upd.Attempts,
+			ConsumeEvents: upd.ConsumeEvents, CustomStatus: upd.CustomStatus}
+		r.stopCauseLocked(err)
+		r.mu.Unlock()
 		return res, err
 	}
 	if errors.Is(res.Err, store.ErrLeaseLost) {
@@ -402,4 +435,26 @@ func errorInfo(err error) *store.ErrorInfo {
 		return &store.ErrorInfo{Message: err.Error(), Kind: "timeout"}
 	}
 	return &store.ErrorInfo{Message: err.Error(), Kind: "workflow"}
+}
+
+// mergeUnsent puts the records of a failed commit before upd's own. A step
+// in both keeps upd's newer row (a step is upserted whole, so one row per
+// key and update); attempts and event consumptions are all kept.
+func mergeUnsent(upd, unsent *store.Update) {
+	newer := make(map[string]bool, len(upd.Steps))
+	for _, s := range upd.Steps {
+		newer[s.Key] = true
+	}
+	steps := make([]*store.Step, 0, len(unsent.Steps)+len(upd.Steps))
+	for _, s := range unsent.Steps {
+		if !newer[s.Key] {
+			steps = append(steps, s)
+		}
+	}
+	upd.Steps = append(steps, upd.Steps...)
+	upd.Attempts = append(slices.Clone(unsent.Attempts), upd.Attempts...)
+	upd.ConsumeEvents = append(slices.Clone(unsent.ConsumeEvents), upd.ConsumeEvents...)
+	if upd.CustomStatus == nil {
+		upd.CustomStatus = unsent.CustomStatus
+	}
 }

@@ -48,7 +48,11 @@ type stepResult struct {
 // name plus its occurrence count identifies the step, so calling Do with the
 // same name in a loop gives distinct steps. fn must be idempotent or use
 // StepInfoFrom(ctx).IdempotencyKey: a crash after fn's side effect but
-// before its result is stored runs it again.
+// before its result is stored runs it again. The attempt the crashed (or
+// frozen) worker may have been running counts against the retry limit: it
+// is recorded as failed with error kind "cut_off" and the next attempt runs
+// at once, so a step that keeps killing its worker ends failed instead of
+// running forever.
 func Do[Out any](ctx context.Context, name string, opts *StepOptions, fn func(ctx context.Context) (Out, error)) (Out, error) {
 	return doTyped[Out](ctx, name, opts, erase(fn), nil)
 }
@@ -232,7 +236,19 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		Attempt: attempt, IdempotencyKey: c.iid + "/" + c.key}
 	begin := r.now()
 	state := &stepState{info: info}
-	out, compData, err := r.attempt(state, c.opts.timeout(), c.fn)
+	var (
+		out, compData json.RawMessage
+		err           error
+	)
+	if r.cutOff.CompareAndSwap(true, false) {
+		// The worker that held the instance before stopped renewing its
+		// lease, perhaps while running this attempt: count it as failed
+		// (and retry at once) rather than run the step without a trace.
+		err = &cutOffError{step: c.name, attempt: attempt}
+		r.logger().Warn("ordo: counting an attempt cut off by a lost worker", "step", c.key, "attempt", attempt)
+	} else {
+		out, compData, err = r.attempt(state, c.opts.timeout(), c.fn)
+	}
 	end := r.now()
 	if cause := r.stopReason(); cause != nil && r.ctx.Err() != nil {
 		// Terminated, shut down or lease lost mid-attempt: not the step's
@@ -279,6 +295,9 @@ func (r *run) runStep(c *stepCall) *stepResult {
 			if ra, ok := RetryAfterDelay(err); ok && ra > delay {
 				delay = ra
 			}
+			if errors.As(err, new(*cutOffError)) {
+				delay = 0 // the lease's expiry was the wait
+			}
 			next := end.Add(delay)
 			step.Status = store.StepRetrying
 			step.NextAttemptAt = &next
@@ -300,6 +319,8 @@ func attemptErrorInfo(err error, step string) *store.ErrorInfo {
 	switch {
 	case errors.Is(err, ErrStepTimeout):
 		kind = "timeout"
+	case errors.As(err, new(*cutOffError)):
+		kind = "cut_off"
 	case IsNonRetryable(err):
 		kind = "non_retryable"
 	}
@@ -356,4 +377,15 @@ func (r *run) attempt(state *stepState, timeout time.Duration, fn stepFunc) (jso
 		}
 		return nil, nil, context.Cause(ctx)
 	}
+}
+
+// cutOffError is the failure recorded for an attempt that a worker which
+// then lost its lease (it crashed or froze) may have been running.
+type cutOffError struct {
+	step    string
+	attempt int
+}
+
+func (e *cutOffError) Error() string {
+	return fmt.Sprintf("attempt %d of step %q may have been cut off: the worker running the instance stopped renewing its lease (crashed or froze)", e.attempt, e.step)
 }

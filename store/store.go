@@ -196,7 +196,9 @@ type Update struct {
 	// Steps are upserted by (InstanceID, Key), replacing the stored row
 	// (History is ignored).
 	Steps []*Step
-	// Attempts are appended to the steps' histories.
+	// Attempts are appended to the steps' histories. An attempt already
+	// recorded (same step, number and compensation flag) is skipped, so a
+	// commit sent again after its answer was lost records nothing twice.
 	Attempts []AttemptRecord
 	// ConsumeEvents marks events as received by a step.
 	ConsumeEvents []EventConsumption

@@ -71,6 +71,12 @@ type Instance struct {
 	LeaseExpiresAt *time.Time `json:"leaseExpiresAt,omitempty"`
 	// Claims counts how many times a worker claimed the instance.
 	Claims int `json:"claims"`
+	// LeaseExpired is set by InstanceClaim on an instance it took over
+	// from a worker whose lease ran out while the instance was running
+	// (the worker died or froze), as opposed to a released lease or a
+	// queued or due instance: a step attempt may have been cut off. It is
+	// not stored.
+	LeaseExpired bool `json:"-"`
 }
 
 // StepKind says what a journal entry records.

@@ -61,6 +61,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		if len(out) == p.Limit {
 			break
 		}
+		lost := in.Status == store.StatusRunning && in.LeaseExpiresAt != nil
 		in.Status = store.StatusRunning
 		in.LeaseOwner = p.Owner
 		in.LeaseToken = uuid.NewString()
@@ -71,7 +72,9 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		}
 		in.UpdatedAt = t
 		in.WakeAt = nil
-		out = append(out, cloneInstance(in))
+		c := cloneInstance(in)
+		c.LeaseExpired = lost
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -52,7 +52,9 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 		x.steps[c.Key] = c
 	}
 	for _, a := range u.Attempts {
-		x.history[a.StepKey] = append(x.history[a.StepKey], cloneAttempt(a.Attempt))
+		if !hasAttempt(x.history[a.StepKey], a.Attempt) {
+			x.history[a.StepKey] = append(x.history[a.StepKey], cloneAttempt(a.Attempt))
+		}
 	}
 	for _, c := range u.ConsumeEvents {
 		for _, ev := range x.events {
@@ -88,4 +90,15 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 	}
 	in.UpdatedAt = t
 	return store.UpdateResult{Status: in.Status}
+}
+
+// hasAttempt reports whether the history holds an attempt with a's number
+// and kind: an attempt is recorded once, even if its commit is sent again.
+func hasAttempt(history []store.Attempt, a store.Attempt) bool {
+	for _, h := range history {
+		if h.Number == a.Number && h.Compensation == a.Compensation {
+			return true
+		}
+	}
+	return false
 }

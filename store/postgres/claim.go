@@ -27,31 +27,31 @@ import (
 // $6 the claim's ID: every token the claim hands out starts with it, so
 // the statements after it in the same transaction find the claimed rows.
 const sqlClaim = `WITH expired AS (
-		SELECT id FROM instances
+		SELECT id, lease_expires_at IS NOT NULL AS lost FROM instances
 		WHERE status = 'running' AND coalesce(lease_expires_at, '-infinity'::timestamptz) <= $1
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		ORDER BY coalesce(lease_expires_at, '-infinity'::timestamptz) LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), due AS (
-		SELECT id FROM instances
+		SELECT id, false AS lost FROM instances
 		WHERE status = 'waiting' AND wake_at <= $1
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		ORDER BY wake_at LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), queued AS (
-		SELECT id FROM instances
+		SELECT id, false AS lost FROM instances
 		WHERE status = 'queued'
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		ORDER BY created_at, id LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), picked AS (
-		(SELECT id FROM expired UNION ALL SELECT id FROM due UNION ALL SELECT id FROM queued) LIMIT $3
+		(SELECT id, lost FROM expired UNION ALL SELECT id, lost FROM due UNION ALL SELECT id, lost FROM queued) LIMIT $3
 	)
 UPDATE instances i SET status = 'running', lease_owner = $4, lease_token = $6 || ':' || gen_random_uuid()::text,
 	lease_expires_at = $5, claims = i.claims + 1, started_at = coalesce(i.started_at, $1),
 	updated_at = $1, wake_at = NULL
 FROM picked WHERE i.id = picked.id
-RETURNING ` + "%s"
+RETURNING ` + "%s, picked.lost"
 
 // sqlHeartbeat extends the leases the tokens hold. Rows are locked in ID
 // order, the order Commit locks them in, so the two never deadlock.
@@ -88,10 +88,12 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	b.Queue(sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil), claimID).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				in, err := scanInstance(rows)
+				var lost bool
+				in, err := scanInstance(withExtra{rows, []any{&lost}})
 				if err != nil {
 					return err
 				}
+				in.LeaseExpired = lost
 				out = append(out, in)
 				if in.Claims > 1 {
 					journals[in.ID] = &store.Journal{}
@@ -156,3 +158,12 @@ func (s *Store) NextWakeAt(ctx context.Context) (time.Time, bool, error) {
 	}
 	return t.UTC(), true, nil
 }
+
+// withExtra scans a row's leading columns into Scan's destinations and its
+// trailing ones into extra.
+type withExtra struct {
+	row   pgx.Row
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }

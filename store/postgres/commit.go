@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,6 +71,11 @@ func splitRounds(updates []*store.Update) [][]int {
 			rounds = append(rounds, nil)
 		}
 		rounds[r] = append(rounds[r], i)
+	}
+	// In ID order, so that concurrent Commits creating the same IDs insert
+	// them in one order and cannot deadlock.
+	for _, idx := range rounds {
+		slices.SortFunc(idx, func(a, b int) int { return strings.Compare(updates[a].InstanceID, updates[b].InstanceID) })
 	}
 	return rounds
 }

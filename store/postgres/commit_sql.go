@@ -83,6 +83,7 @@ const (
 			AS a(instance_id, step_key, number, compensation, started_at, finished_at, error, n)
 		JOIN fenced f ON f.id = a.instance_id
 		ORDER BY a.n
+		ON CONFLICT (instance_id, step_key, compensation, number) DO NOTHING
 	), consumed AS (
 		UPDATE events e SET consumed_by = c.step_key
 		FROM unnest($40::text[], $41::int8[], $42::text[]) AS c(instance_id, event_id, step_key)

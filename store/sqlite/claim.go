@@ -19,15 +19,15 @@ import (
 // the plans: without statistics SQLite may otherwise walk every waiting
 // instance through instances_status on each poll.
 const (
-	sqlClaimExpired = `SELECT id FROM instances INDEXED BY instances_lease
+	sqlClaimExpired = `SELECT id, lease_expires_at IS NOT NULL FROM instances INDEXED BY instances_lease
 		WHERE status = 'running' AND coalesce(lease_expires_at, 0) <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		ORDER BY coalesce(lease_expires_at, 0) LIMIT ?3`
-	sqlClaimDue = `SELECT id FROM instances INDEXED BY instances_wake
+	sqlClaimDue = `SELECT id, 0 FROM instances INDEXED BY instances_wake
 		WHERE status = 'waiting' AND wake_at <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		ORDER BY wake_at LIMIT ?3`
-	sqlClaimQueued = `SELECT id FROM instances INDEXED BY instances_status
+	sqlClaimQueued = `SELECT id, 0 FROM instances INDEXED BY instances_status
 		WHERE status = 'queued'
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		ORDER BY created_at, id LIMIT ?3`
@@ -64,11 +64,12 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	}
 	defer w.rollback()
 	ids := make([]string, 0, p.Limit)
+	lost := map[string]bool{} // taken over from an expired lease
 	for _, q := range []string{sqlClaimExpired, sqlClaimDue, sqlClaimQueued} {
 		if len(ids) == p.Limit {
 			break
 		}
-		ids, err = w.appendIDs(ids, q, t, workflows, p.Limit-len(ids))
+		ids, err = w.appendIDs(ids, lost, q, t, workflows, p.Limit-len(ids))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: instance claim: %w", err)
 		}
@@ -83,6 +84,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: instance claim %q: %w", id, err)
 		}
+		in.LeaseExpired = lost[id]
 		out = append(out, in)
 	}
 	if err := w.commit(); err != nil {
@@ -91,19 +93,24 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	return out, nil
 }
 
-// appendIDs runs a query returning one id column and appends the ids.
-func (w *writeTx) appendIDs(ids []string, q string, args ...any) ([]string, error) {
+// appendIDs runs a query returning an id and whether its lease expired,
+// appends the ids and notes the expired ones in lost.
+func (w *writeTx) appendIDs(ids []string, lost map[string]bool, q string, args ...any) ([]string, error) {
 	rows, err := w.query(q, args...)
 	if err != nil {
 		return ids, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var (
+			id      string
+			expired bool
+		)
+		if err := rows.Scan(&id, &expired); err != nil {
 			return ids, err
 		}
 		ids = append(ids, id)
+		lost[id] = expired
 	}
 	return ids, rows.Err()
 }

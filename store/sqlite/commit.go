@@ -30,7 +30,8 @@ const (
 			compensation_next_at = excluded.compensation_next_at,
 			started_at = excluded.started_at, finished_at = excluded.finished_at`
 	sqlAttemptInsert = `INSERT INTO attempts (instance_id, step_key, number, compensation, started_at, finished_at, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance_id, step_key, compensation, number) DO NOTHING`
 	sqlEventConsume = `UPDATE events SET consumed_by = ? WHERE id = ? AND instance_id = ?`
 	sqlAwaitedEvent = `SELECT EXISTS (SELECT 1 FROM events WHERE instance_id = ? AND consumed_by IS NULL
 		AND type IN (SELECT value FROM json_each(?)))`

@@ -58,6 +58,11 @@ func testClaimRunnable(t *testing.T, s suite) {
 		if in.Status != store.StatusRunning || in.LeaseOwner != "w2" || in.LeaseToken == "" {
 			t.Errorf("claimed %s: status %s owner %q token %q; want running, w2, a token", in.ID, in.Status, in.LeaseOwner, in.LeaseToken)
 		}
+		// Only the instance whose worker's lease ran out may have had an
+		// attempt cut off.
+		if want := in.ID == "running-expired"; in.LeaseExpired != want {
+			t.Errorf("claimed %s: LeaseExpired %v, want %v", in.ID, in.LeaseExpired, want)
+		}
 	}
 	if again := f.claim(&store.ClaimParams{Owner: "w3", Limit: 100, Now: now, LeaseUntil: now.Add(time.Minute)}); len(again) != 0 {
 		t.Errorf("second claim took %v, want nothing", ids(again))
@@ -101,6 +106,9 @@ func testClaimExpiredLease(t *testing.T, s suite) {
 		t.Fatalf("claim after expiry took %d instances, want 1", len(second))
 	}
 	re := second[0]
+	if first.LeaseExpired || !re.LeaseExpired {
+		t.Errorf("LeaseExpired: first claim %v, claim after expiry %v; want false, true", first.LeaseExpired, re.LeaseExpired)
+	}
 	if re.LeaseToken == "" || re.LeaseToken == first.LeaseToken {
 		t.Errorf("re-claim token %q, want a new one (old %q)", re.LeaseToken, first.LeaseToken)
 	}
@@ -132,6 +140,9 @@ func testClaimReleasedRunning(t *testing.T, s suite) {
 	re := f.claimOne("wf", at(3*time.Second), at(time.Hour))
 	if re.Claims != 2 || re.LeaseToken == first.LeaseToken {
 		t.Errorf("re-claim after release: Claims %d, token reused %v", re.Claims, re.LeaseToken == first.LeaseToken)
+	}
+	if re.LeaseExpired {
+		t.Error("re-claim after release: LeaseExpired, want false (a released lease cut nothing off)")
 	}
 }
 

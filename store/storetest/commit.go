@@ -107,7 +107,7 @@ func testCommitSteps(t *testing.T, s suite) {
 }
 
 // testCommitAttempts: attempts are appended, across commits, in order, to
-// their steps' History.
+// their steps' History, each (step, number, compensation) once.
 func testCommitAttempts(t *testing.T, s suite) {
 	f := s.setup(t)
 	in := f.inStatus("a", store.StatusRunning)
@@ -125,6 +125,12 @@ func testCommitAttempts(t *testing.T, s suite) {
 		Steps:    []*store.Step{st("x#1", "x", 0), st("y#1", "y", 1)},
 		Attempts: []store.AttemptRecord{att("x#1", 1, false, "e1"), att("y#1", 1, false, ""), att("x#1", 2, false, "e2")},
 	})
+	f.mustApply(&store.Update{InstanceID: "a", LeaseToken: in.LeaseToken, Now: at(2 * time.Minute),
+		Steps:    []*store.Step{st("x#1", "x", 0)},
+		Attempts: []store.AttemptRecord{att("x#1", 3, false, ""), att("x#1", 1, true, "comp")},
+	})
+	// The same commit sent again (its answer was lost) records nothing
+	// twice: an attempt is identified by step, number and kind.
 	f.mustApply(&store.Update{InstanceID: "a", LeaseToken: in.LeaseToken, Now: at(2 * time.Minute),
 		Steps:    []*store.Step{st("x#1", "x", 0)},
 		Attempts: []store.AttemptRecord{att("x#1", 3, false, ""), att("x#1", 1, true, "comp")},

@@ -1,0 +1,52 @@
+package postgres
+
+import (
+	"testing"
+
+	"github.com/ordohq/ordo/store/postgres/pgtest"
+)
+
+// TestMigrateDropsDuplicateAttempts: a schema written by a version that
+// could record an attempt twice (a commit re-sent after its answer was
+// lost) keeps one of each when migrated.
+func TestMigrateDropsDuplicateAttempts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url, _ := pgtest.Schema(t)
+	s, err := Open(ctx, url, &Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, sqlMigrateTable); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:2] { // the schema before attempts were unique
+		if _, err := s.pool.Exec(ctx, m.SQL); err != nil {
+			t.Fatalf("apply %s: %v", m.Name, err)
+		}
+		if _, err := s.pool.Exec(ctx, sqlMigrateRecord, m.Version, m.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO instances (id, workflow, status, created_at, updated_at) VALUES ('a', 'wf', 'running', now(), now());
+		INSERT INTO attempts (instance_id, step_key, number, compensation, started_at, finished_at)
+		SELECT 'a', k, n, c, now(), now() FROM (VALUES ('x#1', 1, false), ('x#1', 1, false), ('x#1', 2, false),
+			('x#1', 1, true), ('x#1', 1, true), ('y#1', 1, false)) AS v(k, n, c)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM attempts").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Errorf("%d attempts after the migration, want 4 (one per step, number and kind)", n)
+	}
+}
