@@ -350,9 +350,13 @@ func (r *run) commit(upd *store.Update) (store.UpdateResult, error) {
 	defer cancel()
 	res, err := r.e.committer.commit(ctx, upd)
 	if err != nil {
-		r.mu.Lock()
-		r.unsent = &store.Update{Steps: upd.Steps, Attempts: upd.Attempts,
+		failed := &store.Update{Steps: upd.Steps, Attempts: upd.Attempts,
 			ConsumeEvents: upd.ConsumeEvents, CustomStatus: upd.CustomStatus}
+		r.mu.Lock()
+		if r.unsent != nil { // another commit of this run failed meanwhile
+			mergeUnsent(failed, r.unsent)
+		}
+		r.unsent = failed
 		r.stopCauseLocked(err)
 		r.mu.Unlock()
 		return res, err

@@ -31,7 +31,7 @@ type worker struct {
 	runs       map[string]*run // by lease token
 	reserved   int             // slots Create reserved for instances it claims itself
 	saturated  bool            // the last claim filled every slot or the batch: more work may wait
-	plannedAt  time.Time       // when the idle claim loop will look again
+	plannedAt  time.Time       // when the idle claim loop will look again; zero while it is not idle
 	started    bool
 	stopped    bool
 	stopClaims context.CancelFunc
@@ -244,6 +244,9 @@ func (w *worker) idle(ctx context.Context, checkTimers bool) {
 	case <-w.wake:
 	case <-t.C():
 	}
+	w.mu.Lock()
+	w.plannedAt = time.Time{} // looking now; a hint until the next idle must notify
+	w.mu.Unlock()
 }
 
 func (w *worker) sleep(ctx context.Context, d time.Duration) {
@@ -306,7 +309,9 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 // look later (a run just stored a wake-up time).
 func (w *worker) wakeHint(at time.Time) {
 	w.mu.Lock()
-	later := at.Before(w.plannedAt)
+	// Zero: the loop is not idle (it may have read the next wake time
+	// before this one was stored), so it must look again.
+	later := w.plannedAt.IsZero() || at.Before(w.plannedAt)
 	w.mu.Unlock()
 	if later {
 		w.notify()

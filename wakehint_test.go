@@ -1,0 +1,56 @@
+package ordo_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/ordotest"
+	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/memory"
+)
+
+// slowNextWake is a store whose NextWakeAt answer arrives a little late:
+// it reads the next wake-up time, then takes 5 ms to return it.
+type slowNextWake struct{ store.Store }
+
+func (s *slowNextWake) NextWakeAt(ctx context.Context) (time.Time, bool, error) {
+	at, ok, err := s.Store.NextWakeAt(ctx)
+	time.Sleep(5 * time.Millisecond) // the answer's way back from a busy database
+	return at, ok, err
+}
+
+// TestWakeUpNotLost: a run that stores a wake-up time while the idle claim
+// loop is between reading the next wake-up time and going to sleep must
+// still wake it. The engine polls once an hour here (ordotest), so a lost
+// wake-up leaves an instance waiting past its time and the test times out.
+// The store answers NextWakeAt late (as a busy database does), so runs
+// store their wake-up times while the loop waits for that answer.
+func TestWakeUpNotLost(t *testing.T) {
+	t.Parallel()
+	env := ordotest.New(t, &ordotest.Options{Store: &slowNextWake{Store: memory.New()}})
+	nap := ordo.NewWorkflow("nap", func(ctx context.Context, n int) (int, error) {
+		for i := range 25 {
+			if _, err := ordo.Do(ctx, "work", nil, func(context.Context) (int, error) { return i, nil }); err != nil {
+				return 0, err
+			}
+			if err := ordo.Sleep(ctx, "rest", time.Duration(1+n%3)*time.Second); err != nil {
+				return 0, err
+			}
+		}
+		return n, nil
+	})
+	env.Register(nap)
+	ids := make([]string, 4)
+	for n := range ids {
+		ids[n] = env.Start("nap", n)
+	}
+	for n, id := range ids {
+		final := env.WaitDone(id)
+		if final.Status != ordo.StatusComplete || string(final.Output) != fmt.Sprint(n) {
+			t.Fatalf("%s: %s with output %s, want complete with %d", id, final.Status, final.Output, n)
+		}
+	}
+}
