@@ -3,7 +3,9 @@ package mesh
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -101,19 +103,24 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// registerRuns numbers the runs of TestRegisterAndGenerateCustomTemplate
+// (go test -count=N): the registry is process-wide and has no Unregister.
+var registerRuns atomic.Int32
+
 func TestRegisterAndGenerateCustomTemplate(t *testing.T) {
 	t.Parallel()
-	if err := Register(testTemplate{name: "test-plaque"}); err != nil {
+	name := fmt.Sprintf("test-plaque-%d", registerRuns.Add(1))
+	if err := Register(testTemplate{name: name}); err != nil {
 		t.Fatal(err)
 	}
-	err := Register(testTemplate{name: "test-plaque"})
+	err := Register(testTemplate{name: name})
 	if !errors.Is(err, ErrDuplicateTemplate) {
 		t.Errorf("second Register = %v, want ErrDuplicateTemplate", err)
 	}
-	if tm, ok := Lookup("test-plaque"); !ok || tm.Name() != "test-plaque" {
+	if tm, ok := Lookup(name); !ok || tm.Name() != name {
 		t.Errorf("Lookup = %v, %v", tm, ok)
 	}
-	m, err := Generate("test-plaque", map[string]any{"label": "x", "copies": "3", "size": 10.0})
+	m, err := Generate(name, map[string]any{"label": "x", "copies": "3", "size": 10.0})
 	if err != nil {
 		t.Fatal(err)
 	}
