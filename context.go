@@ -75,7 +75,7 @@ func SetCustomStatus(ctx context.Context, status string) error {
 		return errNotInWorkflow
 	}
 	r.mu.Lock()
-	r.pendingStatus = &status
+	r.pending.CustomStatus = &status
 	r.mu.Unlock()
 	return nil
 }

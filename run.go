@@ -53,21 +53,21 @@ type run struct {
 	// retries instead of running forever.
 	cutOff atomic.Bool
 
-	mu            sync.Mutex
-	steps         map[string]*store.Step
-	events        []*store.Event
-	consumed      map[int64]bool
-	counts        map[string]int
-	ordinal       int
-	comps         map[string]*compensation
-	pending       []*store.Step
-	pendingStatus *string
-	// unsent holds the journal records of commits that failed (the
-	// database was unreachable past the committer's retries): the attempt
-	// they record did run, so the next commit of this run, normally the
-	// release that ends it, carries them, and the step does not run again
-	// without a trace.
-	unsent    *store.Update
+	mu       sync.Mutex
+	steps    map[string]*store.Step
+	events   []*store.Event
+	consumed map[int64]bool
+	counts   map[string]int
+	ordinal  int
+	comps    map[string]*compensation
+	// pending holds journal records not yet committed: records queued to
+	// go with the next commit (a sleep's or an event's entry, a custom
+	// status), and those of commits that failed (the database was
+	// unreachable past the committer's retries): the attempts they record
+	// did run, so the next commit of this run, normally the release that
+	// ends it, carries them and the step does not run again without a
+	// trace.
+	pending   store.Update
 	stopCause error
 	// leaseUntil is when this run's lease expires unless a heartbeat
 	// renews it; past it the run must not start work (another worker may
@@ -290,7 +290,7 @@ func (r *run) stop(cause error) {
 		r.release(nil) // keep the status the operator set
 	default:
 		// A commit failed: the release carries what it did not record
-		// (r.unsent), and the instance is picked up again.
+		// (r.pending), and the instance is picked up again.
 		r.logger().Warn("ordo: could not record the run's progress; releasing the instance with it", "err", cause)
 		r.release(nil)
 	}
@@ -333,30 +333,17 @@ func (r *run) commit(upd *store.Update) (store.UpdateResult, error) {
 	upd.InstanceID = r.inst.ID
 	upd.LeaseToken = r.inst.LeaseToken
 	upd.Now = r.now()
-	if len(r.pending) > 0 {
-		upd.Steps = append(r.pending, upd.Steps...)
-		r.pending = nil
-	}
-	if r.pendingStatus != nil && upd.CustomStatus == nil {
-		upd.CustomStatus = r.pendingStatus
-		r.pendingStatus = nil
-	}
-	if r.unsent != nil {
-		mergeUnsent(upd, r.unsent)
-		r.unsent = nil
-	}
+	mergeOlder(upd, &r.pending)
+	r.pending = store.Update{}
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := r.e.committer.commit(ctx, upd)
 	if err != nil {
-		failed := &store.Update{Steps: upd.Steps, Attempts: upd.Attempts,
-			ConsumeEvents: upd.ConsumeEvents, CustomStatus: upd.CustomStatus}
 		r.mu.Lock()
-		if r.unsent != nil { // another commit of this run failed meanwhile
-			mergeUnsent(failed, r.unsent)
-		}
-		r.unsent = failed
+		// Records queued since are newer than the failed ones.
+		mergeOlder(&r.pending, &store.Update{Steps: upd.Steps, Attempts: upd.Attempts,
+			ConsumeEvents: upd.ConsumeEvents, CustomStatus: upd.CustomStatus})
 		r.stopCauseLocked(err)
 		r.mu.Unlock()
 		return res, err
@@ -385,7 +372,7 @@ func (r *run) record(s *store.Step) {
 func (r *run) addPending(s *store.Step) {
 	r.mu.Lock()
 	r.steps[s.Key] = s
-	r.pending = append(r.pending, s)
+	r.pending.Steps = append(r.pending.Steps, s)
 	r.mu.Unlock()
 }
 
@@ -441,24 +428,35 @@ func errorInfo(err error) *store.ErrorInfo {
 	return &store.ErrorInfo{Message: err.Error(), Kind: "workflow"}
 }
 
-// mergeUnsent puts the records of a failed commit before upd's own. A step
-// in both keeps upd's newer row (a step is upserted whole, so one row per
-// key and update); attempts and event consumptions are all kept.
-func mergeUnsent(upd, unsent *store.Update) {
-	newer := make(map[string]bool, len(upd.Steps))
-	for _, s := range upd.Steps {
-		newer[s.Key] = true
-	}
-	steps := make([]*store.Step, 0, len(unsent.Steps)+len(upd.Steps))
-	for _, s := range unsent.Steps {
-		if !newer[s.Key] {
-			steps = append(steps, s)
+// mergeOlder puts the journal records of older before upd's own. A step in
+// both keeps upd's newer row (a step is upserted whole: one row per key and
+// update), as does the custom status; attempts and event consumptions are
+// all kept.
+func mergeOlder(upd, older *store.Update) {
+	switch {
+	case len(older.Steps) == 0:
+	case len(upd.Steps) == 0:
+		upd.Steps = older.Steps
+	default:
+		newer := make(map[string]bool, len(upd.Steps))
+		for _, s := range upd.Steps {
+			newer[s.Key] = true
 		}
+		steps := make([]*store.Step, 0, len(older.Steps)+len(upd.Steps))
+		for _, s := range older.Steps {
+			if !newer[s.Key] {
+				steps = append(steps, s)
+			}
+		}
+		upd.Steps = append(steps, upd.Steps...)
 	}
-	upd.Steps = append(steps, upd.Steps...)
-	upd.Attempts = append(slices.Clone(unsent.Attempts), upd.Attempts...)
-	upd.ConsumeEvents = append(slices.Clone(unsent.ConsumeEvents), upd.ConsumeEvents...)
+	if len(older.Attempts) > 0 {
+		upd.Attempts = append(slices.Clone(older.Attempts), upd.Attempts...)
+	}
+	if len(older.ConsumeEvents) > 0 {
+		upd.ConsumeEvents = append(slices.Clone(older.ConsumeEvents), upd.ConsumeEvents...)
+	}
 	if upd.CustomStatus == nil {
-		upd.CustomStatus = unsent.CustomStatus
+		upd.CustomStatus = older.CustomStatus
 	}
 }
