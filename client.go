@@ -39,8 +39,8 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 	}
 	if id == "" {
 		id = uuid.Must(uuid.NewV7()).String()
-	} else if len(id) > 200 {
-		return nil, fmt.Errorf("%w: instance id is longer than 200 characters", ErrInvalidArgument)
+	} else if err := ValidateID("instance id", id); err != nil {
+		return nil, err
 	}
 	now := e.clock.Now()
 	cp := &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: now}
