@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/store"
+)
+
+// CreateKey generates a key named name with scope, stores its hash and
+// returns the key (the only time it is shown) with its stored record.
+// createdBy names the key that asked for it ("" for the CLI or an open
+// server).
+func (a *Authenticator) CreateKey(ctx context.Context, name string, scope Scope, createdBy string) (string, *store.APIKey, error) {
+	if err := ordo.ValidateID("key name", name); err != nil {
+		return "", nil, err
+	}
+	if !scope.Valid() {
+		return "", nil, fmt.Errorf("%w: scope %q is not one of read, operate, admin", ordo.ErrInvalidArgument, scope)
+	}
+	if name == a.cfg.BootstrapName && a.bootstrapHash != "" {
+		return "", nil, fmt.Errorf("%w: key name %q is the bootstrap key's", ordo.ErrAlreadyExists, name)
+	}
+	if a.cfg.Store == nil {
+		return "", nil, ErrNoKeyStore
+	}
+	key, err := GenerateKey()
+	if err != nil {
+		return "", nil, err
+	}
+	k, err := a.cfg.Store.KeyCreate(ctx, &store.KeyCreateParams{Name: name, Scope: string(scope), Hash: HashKey(key),
+		Prefix: DisplayPrefix(key), CreatedBy: createdBy, Now: a.cfg.Now()})
+	if err != nil {
+		return "", nil, keyError(name, err)
+	}
+	a.Invalidate()
+	return key, k, nil
+}
+
+// RevokeKey revokes the named key; its requests and sessions stop
+// working at once in this process and within Config.CacheTTL in others.
+func (a *Authenticator) RevokeKey(ctx context.Context, name string) (*store.APIKey, error) {
+	if err := ordo.ValidateID("key name", name); err != nil {
+		return nil, err
+	}
+	if a.cfg.Store == nil {
+		return nil, ErrNoKeyStore
+	}
+	k, err := a.cfg.Store.KeyRevoke(ctx, name, a.cfg.Now())
+	if err != nil {
+		return nil, keyError(name, err)
+	}
+	a.Invalidate()
+	return k, nil
+}
+
+// ListKeys returns every stored key (never the keys themselves).
+func (a *Authenticator) ListKeys(ctx context.Context) ([]*store.APIKey, error) {
+	if a.cfg.Store == nil {
+		return nil, ErrNoKeyStore
+	}
+	ks, err := a.cfg.Store.KeyList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list keys: %w", err)
+	}
+	return ks, nil
+}
+
+// keyError maps the store's sentinels to the engine's, with a message for
+// the caller.
+func keyError(name string, err error) error {
+	switch {
+	case errorsIs(err, store.ErrAlreadyExists):
+		return fmt.Errorf("%w: an active key is named %q; revoke it first or pick another name", ordo.ErrAlreadyExists, name)
+	case errorsIs(err, store.ErrNotFound):
+		return fmt.Errorf("%w: no key is named %q", ordo.ErrNotFound, name)
+	}
+	return fmt.Errorf("auth: key %q: %w", name, err)
+}
