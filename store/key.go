@@ -36,8 +36,10 @@ type KeyStore interface {
 	// KeyActiveCount returns how many keys are not revoked.
 	KeyActiveCount(ctx context.Context) (int, error)
 
-	// AuditAppend records one state-changing request.
-	AuditAppend(ctx context.Context, e *AuditEntry) error
+	// AuditAppend records state-changing requests, all in one
+	// transaction (the HTTP layer batches them). Their IDs are assigned by
+	// the store, increasing.
+	AuditAppend(ctx context.Context, entries ...*AuditEntry) error
 	// AuditList returns audit entries newest first, paginated like
 	// InstanceList (Limit 1..1000, 0 means 50; Cursor from the previous
 	// page's NextCursor; a cursor that does not decode wraps
