@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/outbound"
 )
 
 // DefaultMaxResponseBytes is the largest response body Post accepts when
@@ -27,9 +28,20 @@ const DefaultUserAgent = "ordo/1"
 // use.
 type Client struct {
 	// HTTP sends the requests. Default: a client with no overall timeout
-	// (the step's context bounds each request) on http.DefaultTransport.
-	// Post never follows redirects, whatever the client's CheckRedirect.
+	// (the step's context bounds each request) on the Outbound policy's
+	// transport. Post never follows redirects, whatever the client's
+	// CheckRedirect. A client with a Transport of its own keeps it: then
+	// only the URL is checked against Outbound, not the addresses its
+	// connections reach.
 	HTTP *http.Client
+
+	// Outbound is the policy every request is checked against: the URL
+	// before it is sent, and each connection's address when it is made
+	// (see package outbound). A refused request fails with a non-retryable
+	// error wrapping the *outbound.RefusedError. Default: nil, the
+	// built-in policy (link-local, cloud metadata and unspecified
+	// addresses refused; everything else allowed).
+	Outbound *outbound.Policy
 
 	// SigningSecret, when set, makes Post sign every request with an
 	// Ordo-Signature header (see the package documentation). Default: nil,
@@ -91,11 +103,17 @@ func (c *Client) Post(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, ordo.NonRetryable(err)
 	}
+	if err := c.policy().CheckURL(target); err != nil {
+		return nil, ordo.NonRetryable(fmt.Errorf("rest: POST %s: %w", redact(target), err))
+	}
 	req, err := c.newRequest(ctx, r, target)
 	if err != nil {
 		return nil, ordo.NonRetryable(err)
 	}
 	resp, err := c.httpClient().Do(req)
+	if re, ok := errors.AsType[*outbound.RefusedError](err); ok {
+		return nil, ordo.NonRetryable(fmt.Errorf("rest: POST %s: %w", redact(target), re))
+	}
 	if err != nil {
 		return nil, transportError(ctx, target, err)
 	}
@@ -205,8 +223,29 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		hc = *c.HTTP
 	}
+	if hc.Transport == nil {
+		hc.Transport = c.policy().Transport()
+	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc
+}
+
+// defaultPolicy is the policy of clients without one: the built-in
+// refusals only. It is shared, so that its transport's connections are
+// reused across clients, and nothing adds self addresses to it.
+var defaultPolicy = func() *outbound.Policy {
+	p, err := outbound.New(outbound.Config{})
+	if err != nil {
+		panic(err) // an empty configuration is always valid
+	}
+	return p
+}()
+
+func (c *Client) policy() *outbound.Policy {
+	if c.Outbound != nil {
+		return c.Outbound
+	}
+	return defaultPolicy
 }
 
 func (c *Client) maxResponseBytes() int64 {

@@ -57,6 +57,11 @@
 //   - 3xx: redirects are never followed for a POST; the error is
 //     ordo.NonRetryable and names the Location.
 //   - other 4xx: ordo.NonRetryable.
+//   - a request the outbound policy refuses (Client.Outbound; see package
+//     outbound): ordo.NonRetryable wrapping the *outbound.RefusedError,
+//     which names the rule, e.g. "outbound request to 169.254.169.254:80
+//     refused: link-local/cloud metadata address (allow it with
+//     --outbound-allow 169.254.169.254)". Nothing is sent.
 //   - invalid input (empty URL or idempotency key, a body that is not JSON,
 //     a header with a line break) and a 2xx body larger than
 //     Client.MaxResponseBytes: ordo.NonRetryable.
