@@ -30,7 +30,8 @@ type dialInfo struct {
 // DialContext connects like net.Dialer.DialContext after checking the
 // policy: the host name before it is resolved, and each resolved address
 // in the dialer's Control hook, just before the socket connects, so what
-// is checked is exactly what is connected to. Only "tcp", "tcp4" and
+// is checked is exactly what is connected to. With a Config.Resolver that
+// is not a *net.Resolver, the addresses are tried one after the other. Only "tcp", "tcp4" and
 // "tcp6" are supported. A refusal is a *RefusedError.
 func (p *Policy) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	lookup, ok := map[string]string{"tcp": "ip", "tcp4": "ip4", "tcp6": "ip6"}[network]
@@ -52,6 +53,10 @@ func (p *Policy) DialContext(ctx context.Context, network, address string) (net.
 	} else {
 		if info.nameAllowed, err = p.checkName(normalizeName(host), info.target); err != nil {
 			return nil, err
+		}
+		if p.stdResolver {
+			conn, err := p.dialer.DialContext(context.WithValue(ctx, dialKey{}, info), network, address)
+			return conn, refusal(err)
 		}
 		if ips, err = p.resolver.LookupNetIP(ctx, lookup, host); err != nil {
 			return nil, fmt.Errorf("outbound: dial %s: %w", address, err)
@@ -75,11 +80,16 @@ func (p *Policy) DialContext(ctx context.Context, network, address string) (net.
 			break
 		}
 	}
-	var re *RefusedError
-	if errors.As(first, &re) {
-		return nil, re
+	return nil, refusal(first)
+}
+
+// refusal returns the *RefusedError in err's chain, without the dialer's
+// wrapping, or err itself.
+func refusal(err error) error {
+	if re, ok := errors.AsType[*RefusedError](err); ok {
+		return re
 	}
-	return nil, first
+	return err
 }
 
 // control is the dialer's Control hook: it checks the address the socket

@@ -228,3 +228,21 @@ func TestRefuseSelfInput(t *testing.T) {
 		t.Errorf("[::1]:8080 after RefuseSelf: %v, want refused", err)
 	}
 }
+
+// TestStandardResolver: with the default resolver the standard dialer
+// resolves "localhost" itself, and its Control hook still checks every
+// address it tries.
+func TestStandardResolver(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, nil)
+	u := "http://localhost:" + srv.port() + "/"
+	if body, err := get(t, mustPolicy(t, outbound.Config{}), u); err != nil || body != "ok" {
+		t.Fatalf("GET %s, default policy: %q, %v; want ok", u, body, err)
+	}
+	_, err := get(t, mustPolicy(t, outbound.Config{Deny: []string{"127.0.0.0/8", "::1"}}), u)
+	checkRefusal(t, err, "outbound request to localhost:"+srv.port()+" (")
+	checkRefusal(t, err, ") refused: denied by --outbound-deny ")
+	if n := srv.hits.Load(); n != 1 {
+		t.Errorf("server got %d requests, want 1 (the allowed one)", n)
+	}
+}

@@ -46,6 +46,7 @@ type Config struct {
 type Policy struct {
 	allow, deny rules
 	resolver    Resolver
+	stdResolver bool // resolver is a *net.Resolver: the dialer resolves
 	dialer      net.Dialer
 
 	mu   sync.RWMutex
@@ -86,6 +87,12 @@ func New(cfg Config) (*Policy, error) {
 	p.dialer = net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second, ControlContext: p.control}
 	if p.dialer.Timeout <= 0 {
 		p.dialer.Timeout = 30 * time.Second
+	}
+	if r, ok := p.resolver.(*net.Resolver); ok {
+		// The standard dialer resolves and races IPv6 against IPv4
+		// (RFC 8305); its Control hook checks every address it tries.
+		p.dialer.Resolver = r
+		p.stdResolver = true
 	}
 	return p, nil
 }
