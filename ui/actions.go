@@ -17,12 +17,19 @@ import (
 // success redirects to the instance page (POST-redirect-GET); with htmx it
 // answers that page at once. A refused action answers the page with the
 // engine's message and the matching status (409 for an invalid
-// transition, 400 for bad input, 404 for an unknown instance).
+// transition, 400 for bad input, 404 for an unknown instance, 403 for a
+// key without the operate scope).
 func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 	id, name := r.PathValue("id"), r.PathValue("action")
 	if err := h.sameOrigin(r); err != nil {
 		h.log.Warn("ordo ui: refused action", "id", id, "action", name, "err", err)
 		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	if p, ok := mayOperate(r.Context()); !ok {
+		h.log.Warn("ordo ui: refused action", "id", id, "action", name, "key", p.Name, "scope", p.Scope)
+		msg := fmt.Sprintf("The key %q has scope %s: this action needs the operate scope.", p.Name, p.Scope)
+		h.showInstance(w, r, id, http.StatusForbidden, &flash{Message: msg}, nil)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, int64(h.engine.MaxPayloadBytes())+64<<10)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +13,12 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/ui"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser.
@@ -157,7 +161,7 @@ func TestBrowser(t *testing.T) {
 	// A refused action shows the engine's message.
 	run(t, ctx, "click Pause again", chromedp.Click(chromedp.ID("action-pause")),
 		chromedp.WaitVisible(chromedp.CSS(`#actions .flash.error`)))
-	if s := text(t, ctx, "#actions .flash.error"); !strings.Contains(s, "invalid transition") {
+	if s := text(t, ctx, "#actions .flash.error"); !strings.Contains(s, "pause needs a queued, running or waiting instance") {
 		t.Fatalf("refused Pause says %q", s)
 	}
 
@@ -190,4 +194,72 @@ func TestBrowser(t *testing.T) {
 	if st := f.status("order-1043"); st != ordo.StatusPaused {
 		t.Fatalf("engine status after Pause without JavaScript: %s", st)
 	}
+}
+
+// TestBrowserSignIn drives the sign-in in headless Chromium: the
+// dashboard sends the browser to the sign-in page, a wrong key is refused,
+// the right one shows the instances with the key's name, a revoked key
+// sends the live page back to sign-in (htmx's HX-Redirect), and sign-out
+// ends the session.
+func TestBrowserSignIn(t *testing.T) {
+	f := setupAuth(t, &ui.Config{RefreshInterval: 200 * time.Millisecond})
+	ctx := newBrowser(t)
+	shots := t.TempDir()
+	f.waiting("order-2001")
+	list := `#instances a[href="/ui/instances/order-2001"]`
+
+	run(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/ui/instances/order-2001"), chromedp.WaitVisible(chromedp.ID("login-key")))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != f.srv.URL+"/ui/login?next="+url.QueryEscape("/ui/instances/order-2001") {
+		t.Fatalf("not signed in, the browser is at %q (%v), want the sign-in page", loc, err)
+	}
+	screenshot(t, ctx, shots, "login.png")
+
+	run(t, ctx, "sign in with a wrong key", chromedp.SendKeys(chromedp.ID("login-key"), "ordo_not-a-key"),
+		chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("login-error")))
+	if s := text(t, ctx, "#login-error"); !strings.Contains(s, "not accepted") {
+		t.Fatalf("wrong key says %q", s)
+	}
+
+	run(t, ctx, "sign in", chromedp.SendKeys(chromedp.ID("login-key"), f.key["reader"]),
+		chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("timeline")))
+	if s := text(t, ctx, "#signed-in-as"); !strings.Contains(s, "reader") || !strings.Contains(s, "read") {
+		t.Fatalf("the top bar says %q", s)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#actions button").length`)); err != nil || n != 0 {
+		t.Fatalf("a read key sees %d action buttons (%v)", n, err)
+	}
+	run(t, ctx, "see the instances", chromedp.Navigate(f.srv.URL+"/ui/"), chromedp.WaitVisible(chromedp.CSS(list)))
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`)); err != nil || v != "" {
+		t.Fatalf("scripts can read cookies: %q %v", v, err)
+	}
+	var cookie *network.Cookie
+	run(t, ctx, "read the cookie", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		res, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{})
+		for _, c := range res.Cookies {
+			if c.Name == ui.SessionCookie {
+				cookie = c
+			}
+		}
+		return err
+	}))
+	if cookie == nil || !cookie.HTTPOnly || cookie.SameSite != network.CookieSameSiteStrict || cookie.Path != "/ui/" || cookie.Session {
+		t.Fatalf("session cookie in the browser: %+v", cookie)
+	}
+	screenshot(t, ctx, shots, "signed-in.png")
+
+	// Sign out: back to the sign-in page, and the dashboard is closed again.
+	run(t, ctx, "sign out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("login-key")))
+	run(t, ctx, "open the dashboard after signing out", chromedp.Navigate(f.srv.URL+"/ui/"), chromedp.WaitVisible(chromedp.ID("login-key")))
+
+	// An operator signs in; revoking the key while the list polls sends
+	// the page back to sign-in by itself.
+	run(t, ctx, "sign in as operator", chromedp.SendKeys(chromedp.ID("login-key"), f.createKey("night-shift", auth.ScopeOperate)),
+		chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.CSS(list)))
+	if s := text(t, ctx, "#signed-in-as"); !strings.Contains(s, "night-shift") || !strings.Contains(s, "operate") {
+		t.Fatalf("the top bar says %q", s)
+	}
+	if _, err := f.auth.RevokeKey(context.Background(), "night-shift"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "be sent to sign in by the polling table", chromedp.WaitVisible(chromedp.ID("login-key")))
 }

@@ -26,4 +26,18 @@
 // Config.TrustedOrigins behind a proxy), so another site cannot submit
 // them with an operator's browser. A refused action shows the engine's
 // message (an invalid transition answers 409, bad input 400).
+//
+// Sign-in: with Config.Auth set and at least one API key in force
+// (auth.Authenticator.Required), every page, fragment and action needs a
+// session. GET /ui/login is a form taking a key; a valid key gets the
+// cookie ordo_session (HttpOnly, SameSite=Strict, Secure under TLS,
+// Config.SessionTTL, default 12 h) and is sent back to the page it came
+// from (?next=, a dashboard path only). A page without a session is
+// redirected (303) there; htmx requests get 401 with HX-Redirect. A
+// program may send "Authorization: Bearer KEY" instead of the cookie.
+// POST /ui/logout clears the cookie. The top bar names the key and its
+// scope. Keys with the read scope see no action buttons, and an action
+// posted anyway is refused with 403: actions need the operate scope.
+// Without Config.Auth (or without keys) the dashboard is open, as the top
+// bar says. Static assets are always open.
 package ui

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/auth"
 )
 
 // instanceView is an instance's page: its summary, the action forms and
@@ -47,8 +48,13 @@ type actionsView struct {
 	// allows, to stress them; every button stays usable, and the engine
 	// has the last word.
 	Pausable, Resumable, Finished bool
-	Steps                         []string // step names to restart from, in journal order
-	Flash                         *flash
+	// CanOperate is false when the signed-in key lacks the operate scope:
+	// the forms are not shown (and the actions refuse with 403); Key
+	// names that key.
+	CanOperate bool
+	Key        *auth.Principal
+	Steps      []string // step names to restart from, in journal order
+	Flash      *flash
 	// EventType and EventPayload refill the event form after a refused
 	// event, so the operator can fix the JSON.
 	EventType, EventPayload string
@@ -91,12 +97,13 @@ func (h *handler) showInstance(w http.ResponseWriter, r *http.Request, id string
 		return
 	}
 	v := &instanceView{
-		pageData: h.page("Instance " + inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
+		pageData: h.page(r, "Instance "+inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
 		ListURL: h.cfg.BasePath + "/", Workflow: inst.Workflow,
 		Actions: actionsView{URL: h.instanceURL(inst.ID), Flash: fl, Resumable: inst.Status == ordo.StatusPaused,
 			Pausable: inst.Status == ordo.StatusQueued || inst.Status == ordo.StatusRunning || inst.Status == ordo.StatusWaiting,
 			Finished: inst.Status.Terminal()},
 	}
+	v.Actions.Key, v.Actions.CanOperate = mayOperate(r.Context())
 	if form != nil {
 		v.Actions.EventType, v.Actions.EventPayload = form.EventType, form.EventPayload
 	}
@@ -131,7 +138,7 @@ func (h *handler) live(inst *ordo.Instance) liveView {
 		Created:     fc.at(&inst.CreatedAt), Started: fc.at(inst.StartedAt), Finished: fc.at(inst.FinishedAt),
 		Claims: inst.Claims, LeaseOwner: inst.LeaseOwner, Output: prettyJSON(inst.Output),
 		Error: newErrorView(inst.Error), Timeline: buildTimeline(inst, fc),
-		Poll: !inst.Status.Terminal(), LiveURL: h.instanceURL(inst.ID) + "/live", Refresh: h.page("").Refresh,
+		Poll: !inst.Status.Terminal(), LiveURL: h.instanceURL(inst.ID) + "/live", Refresh: h.refresh(),
 	}
 	if inst.Status == ordo.StatusWaiting {
 		v.WakeAt = fc.at(inst.WakeAt)

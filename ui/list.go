@@ -75,7 +75,7 @@ var allStatuses = []string{
 
 func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 	f := parseFilter(r.URL.Query())
-	v := &listView{pageData: h.page("Instances"), Filter: f, Statuses: allStatuses}
+	v := &listView{pageData: h.page(r, "Instances"), Filter: f, Statuses: allStatuses}
 	for _, wf := range h.engine.Workflows() {
 		v.Workflows = append(v.Workflows, wf.Name)
 	}
@@ -114,7 +114,7 @@ func (h *handler) listFragment(w http.ResponseWriter, r *http.Request) {
 // empty table (still polling-capable) and the engine's error.
 func (h *handler) table(r *http.Request, f listFilter) (tableView, error) {
 	b := h.cfg.BasePath
-	t := tableView{FragmentURL: b + "/fragments/instances" + f.query(f.Cursor), Refresh: h.page("").Refresh, Filtered: f.Filtered()}
+	t := tableView{FragmentURL: b + "/fragments/instances" + f.query(f.Cursor), Refresh: h.refresh(), Filtered: f.Filtered()}
 	if f.Cursor != "" {
 		t.NewestURL = b + "/" + f.query("")
 	}

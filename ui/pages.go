@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ordohq/ordo/auth"
 )
 
 //go:embed templates
@@ -17,7 +19,7 @@ var templateFS embed.FS
 // pages holds one template set per page: the layout, the shared partials
 // and the page's own file.
 type pages struct {
-	list, instance, notFound *template.Template
+	list, instance, notFound, login *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -27,6 +29,11 @@ type pageData struct {
 	CSS, JS string // versioned asset URLs
 	Icon    string
 	Refresh string // htmx polling trigger, "every 2s"
+	// User is the signed-in key; nil when the dashboard runs open (Open)
+	// or on the sign-in page (SignIn).
+	User   *auth.Principal
+	Open   bool
+	SignIn bool
 }
 
 func parsePages(cfg Config, as *assets) (*pages, error) {
@@ -66,17 +73,27 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 	if ps.notFound, err = page("notfound.html"); err != nil {
 		return nil, err
 	}
+	if ps.login, err = page("login.html"); err != nil {
+		return nil, err
+	}
 	return ps, nil
 }
 
-// page returns the layout data of a page titled title.
-func (h *handler) page(title string) pageData {
+// page returns the layout data of a page titled title, for the key that
+// signed r in (see gate).
+func (h *handler) page(r *http.Request, title string) pageData {
 	b := h.cfg.BasePath
+	p, signedIn := auth.FromContext(r.Context())
 	return pageData{
 		Title: title, Base: b,
 		CSS: h.assets.url(b, "ordo.css"), JS: h.assets.url(b, "htmx.min.js"), Icon: h.assets.url(b, "favicon.svg"),
-		Refresh: "every " + h.cfg.RefreshInterval.Round(time.Millisecond).String(),
+		Refresh: h.refresh(), User: p, Open: !signedIn,
 	}
+}
+
+// refresh is the htmx polling trigger, "every 2s".
+func (h *handler) refresh() string {
+	return "every " + h.cfg.RefreshInterval.Round(time.Millisecond).String()
 }
 
 // render executes template name of t into a buffer and writes it with
@@ -106,5 +123,5 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderNotFound(w http.ResponseWriter, r *http.Request, msg string) {
-	h.render(w, r, h.pages.notFound, "layout", http.StatusNotFound, &notFoundView{pageData: h.page("Not found"), Message: msg})
+	h.render(w, r, h.pages.notFound, "layout", http.StatusNotFound, &notFoundView{pageData: h.page(r, "Not found"), Message: msg})
 }

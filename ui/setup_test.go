@@ -84,6 +84,8 @@ type fixture struct {
 	engine *ordo.Engine
 	srv    *httptest.Server
 	client *http.Client // does not follow redirects
+	// handler is the dashboard itself, to serve requests in process.
+	handler http.Handler
 }
 
 // setup starts an engine with the test workflows and the dashboard on an
@@ -108,7 +110,7 @@ func setup(t *testing.T, cfg *ui.Config) *fixture {
 	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
-	return &fixture{t: t, env: env, engine: env.Engine, srv: srv, client: client}
+	return &fixture{t: t, env: env, engine: env.Engine, srv: srv, client: client, handler: h}
 }
 
 // response is a finished HTTP exchange.

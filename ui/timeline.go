@@ -85,7 +85,7 @@ func newErrorView(e *store.ErrorInfo) *errorView {
 	if e == nil {
 		return nil
 	}
-	v := &errorView{Message: e.Message, Kind: e.Kind, Step: e.Step}
+	v := &errorView{Message: e.Message, Kind: string(e.Kind), Step: e.Step}
 	for i := range e.Compensations {
 		v.Compensations = append(v.Compensations, *newErrorView(&e.Compensations[i]))
 	}
@@ -180,7 +180,7 @@ func buildRow(st *store.Step, sp span, f clockFormat) stepRow {
 		if a.Error != nil {
 			r.Failures = append(r.Failures, attemptView{
 				Number: a.Number, Compensation: a.Compensation, At: f.at(&a.StartedAt),
-				Took: formatDuration(a.FinishedAt.Sub(a.StartedAt)), Error: a.Error.Message, Kind: a.Error.Kind,
+				Took: formatDuration(a.FinishedAt.Sub(a.StartedAt)), Error: a.Error.Message, Kind: string(a.Error.Kind),
 			})
 		}
 	}

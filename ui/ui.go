@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/auth"
 )
 
 // Config configures the dashboard handler.
@@ -36,7 +37,23 @@ type Config struct {
 	// RefreshInterval is how often htmx refreshes the instances table and
 	// a live instance's timeline. Default 2 s.
 	RefreshInterval time.Duration
+	// Auth checks API keys and sign-in sessions. nil: the dashboard is open
+	// to everyone who reaches it. When Auth.Required is true, every page,
+	// fragment and action needs a session cookie (SessionCookie, set by
+	// the sign-in page BasePath+"/login") or an "Authorization: Bearer"
+	// key, and actions need the operate scope; static assets stay open.
+	Auth *auth.Authenticator
+	// SessionTTL is how long a sign-in lasts (the cookie's lifetime).
+	// Default 12 h, between 1 minute and 30 days.
+	SessionTTL time.Duration
 }
+
+// Config.SessionTTL: its default and bounds.
+const (
+	DefaultSessionTTL = 12 * time.Hour
+	MinSessionTTL     = time.Minute
+	MaxSessionTTL     = 30 * 24 * time.Hour
+)
 
 func (c *Config) withDefaults() (Config, error) {
 	cfg := *c
@@ -67,6 +84,13 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.RefreshInterval < 100*time.Millisecond {
 		return cfg, fmt.Errorf("%w: ui.Config.RefreshInterval must be at least 100ms, got %s", ordo.ErrInvalidArgument, cfg.RefreshInterval)
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.SessionTTL < MinSessionTTL || cfg.SessionTTL > MaxSessionTTL {
+		return cfg, fmt.Errorf("%w: ui.Config.SessionTTL must be between %s and %s, got %s",
+			ordo.ErrInvalidArgument, MinSessionTTL, MaxSessionTTL, cfg.SessionTTL)
 	}
 	for _, o := range cfg.TrustedOrigins {
 		if _, err := originHost(o); err != nil {
@@ -113,18 +137,22 @@ func New(cfg Config) (http.Handler, error) {
 
 func (h *handler) routes() {
 	b := h.cfg.BasePath
-	h.mux.HandleFunc("GET "+b+"/{$}", h.listPage)
-	h.mux.HandleFunc("GET "+b+"/fragments/instances", h.listFragment)
-	h.mux.HandleFunc("GET "+b+"/instances/{id}", h.instancePage)
-	h.mux.HandleFunc("GET "+b+"/instances/{id}/live", h.instanceLive)
-	h.mux.HandleFunc("POST "+b+"/instances/{id}/{action}", h.action)
+	h.mux.HandleFunc("GET "+b+"/{$}", h.gate(gatePage, h.listPage))
+	h.mux.HandleFunc("GET "+b+"/fragments/instances", h.gate(gateFragment, h.listFragment))
+	h.mux.HandleFunc("GET "+b+"/instances/{id}", h.gate(gatePage, h.instancePage))
+	h.mux.HandleFunc("GET "+b+"/instances/{id}/live", h.gate(gateFragment, h.instanceLive))
+	h.mux.HandleFunc("POST "+b+"/instances/{id}/{action}", h.gate(gateAction, h.action))
+	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
+	h.mux.HandleFunc("POST "+b+"/login", h.login)
+	h.mux.HandleFunc("POST "+b+"/logout", h.logout)
 	h.mux.HandleFunc("GET "+b+"/static/{name}", h.assets.serve)
-	h.mux.HandleFunc(b+"/", h.notFound)
+	h.mux.HandleFunc(b+"/", h.gate(gatePage, h.notFound))
 }
 
-// ServeHTTP serves the dashboard with its security headers: a strict
-// content security policy (scripts and styles from the dashboard only),
-// no framing, no MIME sniffing, and same-origin referrers.
+// ServeHTTP serves the dashboard with its security headers, on every
+// answer (pages, sign-in, redirects and errors alike): a strict content
+// security policy (scripts and styles from the dashboard only, none
+// inline), no framing, no MIME sniffing, and same-origin referrers.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
