@@ -116,7 +116,9 @@ type handler struct {
 // event), which are POST forms checked for same origin. Pages work without
 // JavaScript; the vendored htmx only refreshes live parts and submits
 // actions in place. Everything it serves is embedded: it makes no external
-// request.
+// request. With Config.Auth and keys in force, everything but the static
+// assets needs a sign-in ({base}/login) or a Bearer key, and actions the
+// operate scope.
 func New(cfg Config) (http.Handler, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
