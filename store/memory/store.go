@@ -2,10 +2,8 @@ package memory
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +17,8 @@ type Store struct {
 	mu          sync.Mutex
 	instances   map[string]*instance
 	nextEventID int64
+
+	keys keyTable // store.KeyStore, guarded by its own mutex
 }
 
 // instance is what the Store keeps for one instance.
@@ -59,8 +59,6 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 	}
 	return in, nil
 }
-
-// validateCreate checks the arguments of a create.
 
 // create inserts the instance p describes at p.Now (or fallback, or the
 // wall clock) and returns a copy. An existing ID returns
@@ -121,24 +119,18 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: instance list: %w", err)
 	}
-	limit := p.Limit
-	switch {
-	case limit == 0:
-		limit = 50
-	case limit < 0:
-		return nil, fmt.Errorf("memory: instance list: limit %d is negative", limit)
-	case limit > 1000:
-		limit = 1000
+	limit, err := store.ListLimit(p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("memory: instance list: %w", err)
 	}
 	var (
 		after    bool
-		cAt      int64
+		cAt      time.Time
 		cID      string
-		err      error
 		selected []*store.Instance
 	)
 	if p.Cursor != "" {
-		if cAt, cID, err = decodeCursor(p.Cursor); err != nil {
+		if cAt, cID, err = store.DecodeInstanceCursor(p.Cursor); err != nil {
 			return nil, fmt.Errorf("memory: instance list: %w", err)
 		}
 		after = true
@@ -155,8 +147,8 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 			continue
 		}
 		if after {
-			at := in.CreatedAt.UnixMicro()
-			if at > cAt || at == cAt && in.ID >= cID {
+			at, c := in.CreatedAt.UnixMicro(), cAt.UnixMicro()
+			if at > c || at == c && in.ID >= cID {
 				continue
 			}
 		}
@@ -167,7 +159,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	for i, in := range selected {
 		if i == limit {
 			last := selected[i-1]
-			page.NextCursor = encodeCursor(last.CreatedAt.UnixMicro(), last.ID)
+			page.NextCursor = store.EncodeInstanceCursor(last.CreatedAt, last.ID)
 			break
 		}
 		page.Instances = append(page.Instances, cloneInstance(in))
@@ -182,24 +174,4 @@ func newer(a, b *store.Instance) bool {
 		return a.CreatedAt.After(b.CreatedAt)
 	}
 	return a.ID > b.ID
-}
-
-func encodeCursor(createdAt int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "/" + id))
-}
-
-func decodeCursor(c string) (int64, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, "", fmt.Errorf("invalid cursor %q: %w", c, err)
-	}
-	ts, id, ok := strings.Cut(string(b), "/")
-	if !ok {
-		return 0, "", fmt.Errorf("invalid cursor %q", c)
-	}
-	at, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return 0, "", fmt.Errorf("invalid cursor %q: %w", c, err)
-	}
-	return at, id, nil
 }

@@ -17,10 +17,7 @@ import (
 // capability. open is called as in Run; the store it returns must
 // implement store.FlowStore.
 func RunFlows(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, fs store.FlowStore)
-	}{
+	runCapability(t, open, []capabilityTest[store.FlowStore]{
 		{"PutNew", testFlowPutNew},
 		{"PutSameHash", testFlowPutSameHash},
 		{"PutChanged", testFlowPutChanged},
@@ -29,23 +26,7 @@ func RunFlows(t *testing.T, open func(t *testing.T) store.Store) {
 		{"List", testFlowList},
 		{"PutConcurrent", testFlowPutConcurrent},
 		{"NoAliasing", testFlowNoAliasing},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			st := open(t)
-			t.Cleanup(func() {
-				if err := st.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			fs, ok := st.(store.FlowStore)
-			if !ok {
-				t.Fatalf("%T does not implement store.FlowStore", st)
-			}
-			tc.fn(t, fs)
-		})
-	}
+	})
 }
 
 // flowT0 is the base of the times the flow tests pass.
