@@ -64,6 +64,9 @@ type Authenticator struct {
 	byHash   map[string]cached // key hash -> principal
 	byName   map[string]cached // key name -> hash, for sessions
 	required *cachedBool
+	// gen counts Invalidate calls: an answer read from the store before
+	// an Invalidate is not cached after it.
+	gen uint64
 }
 
 type cached struct {
@@ -89,6 +92,13 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if cfg.BootstrapName == "" {
 		cfg.BootstrapName = "bootstrap"
+	}
+	if err := ordo.ValidateID("auth.Config.BootstrapName", cfg.BootstrapName); err != nil {
+		return nil, err
+	}
+	if cfg.CacheTTL < 0 || cfg.TouchInterval < 0 {
+		return nil, fmt.Errorf("%w: auth.Config.CacheTTL (%v) and TouchInterval (%v) must not be negative",
+			ordo.ErrInvalidArgument, cfg.CacheTTL, cfg.TouchInterval)
 	}
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = 5 * time.Second
@@ -121,7 +131,7 @@ func (a *Authenticator) Required(ctx context.Context) (bool, error) {
 	}
 	now := a.cfg.Now()
 	a.mu.Lock()
-	r := a.required
+	r, gen := a.required, a.gen
 	a.mu.Unlock()
 	if r != nil && now.Before(r.expires) {
 		return r.v, nil
@@ -131,7 +141,9 @@ func (a *Authenticator) Required(ctx context.Context) (bool, error) {
 		return true, fmt.Errorf("auth: count keys: %w", err)
 	}
 	a.mu.Lock()
-	a.required = &cachedBool{v: n > 0, expires: now.Add(a.cfg.CacheTTL)}
+	if a.gen == gen {
+		a.required = &cachedBool{v: n > 0, expires: now.Add(a.cfg.CacheTTL)}
+	}
 	a.mu.Unlock()
 	return n > 0, nil
 }
@@ -148,6 +160,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, key string) (*Principa
 	now := a.cfg.Now()
 	a.mu.Lock()
 	c, ok := a.byHash[hash]
+	gen := a.gen
 	a.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		p := c.p
@@ -166,35 +179,47 @@ func (a *Authenticator) Authenticate(ctx context.Context, key string) (*Principa
 	if !k.Active() {
 		return nil, ErrUnauthenticated
 	}
-	p := a.remember(k, c.touched, now)
+	p := a.remember(k, gen, now)
 	return &p, nil
 }
 
-// remember caches an active key and writes its last-used time when the
-// last write is older than TouchInterval.
-func (a *Authenticator) remember(k *store.APIKey, touched, now time.Time) Principal {
+// remember caches an active key read from the store (unless Invalidate
+// ran since gen was read) and writes its last-used time when the last
+// write is older than TouchInterval. The decision to write is taken under
+// the lock, so concurrent requests write it once.
+func (a *Authenticator) remember(k *store.APIKey, gen uint64, now time.Time) Principal {
 	p := Principal{Name: k.Name, Scope: Scope(k.Scope)}
-	if touched.IsZero() && k.LastUsedAt != nil {
+	a.mu.Lock()
+	var touched time.Time
+	if k.LastUsedAt != nil {
 		touched = *k.LastUsedAt
 	}
-	if now.Sub(touched) >= a.cfg.TouchInterval {
-		// A short, separate context: a slow store must not hold the request.
+	if prev, ok := a.byName[k.Name]; ok && prev.hash == k.Hash && prev.touched.After(touched) {
+		touched = prev.touched
+	}
+	touch := now.Sub(touched) >= a.cfg.TouchInterval
+	if touch {
+		touched = now
+	}
+	if a.gen == gen {
+		if len(a.byHash) >= maxCached {
+			a.byHash = map[string]cached{}
+			a.byName = map[string]cached{}
+		}
+		c := cached{p: p, hash: k.Hash, expires: now.Add(a.cfg.CacheTTL), touched: touched}
+		a.byHash[k.Hash] = c
+		a.byName[k.Name] = c
+	}
+	a.mu.Unlock()
+	if touch {
+		// A short, separate context: a request cancelled meanwhile must not
+		// fail the write, and a slow store holds a request for 2 s at most.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if err := a.cfg.Store.KeyTouch(ctx, k.Name, now); err != nil {
 			a.cfg.Logger.Warn("auth: record key use", "key", k.Name, "err", err)
 		}
 		cancel()
-		touched = now
 	}
-	c := cached{p: p, hash: k.Hash, expires: now.Add(a.cfg.CacheTTL), touched: touched}
-	a.mu.Lock()
-	if len(a.byHash) >= maxCached {
-		a.byHash = map[string]cached{}
-		a.byName = map[string]cached{}
-	}
-	a.byHash[k.Hash] = c
-	a.byName[k.Name] = c
-	a.mu.Unlock()
 	return p
 }
 
@@ -205,6 +230,7 @@ func (a *Authenticator) Invalidate() {
 	a.byHash = map[string]cached{}
 	a.byName = map[string]cached{}
 	a.required = nil
+	a.gen++
 	a.mu.Unlock()
 }
 
@@ -214,9 +240,13 @@ func (a *Authenticator) lookupName(ctx context.Context, name string) (Principal,
 	if a.bootstrapHash != "" && name == a.cfg.BootstrapName {
 		return Principal{Name: name, Scope: ScopeAdmin}, a.bootstrapHash, nil
 	}
+	if ordo.ValidateID("key name", name) != nil {
+		return Principal{}, "", ErrUnauthenticated
+	}
 	now := a.cfg.Now()
 	a.mu.Lock()
 	c, ok := a.byName[name]
+	gen := a.gen
 	a.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.p, c.hash, nil
@@ -234,5 +264,5 @@ func (a *Authenticator) lookupName(ctx context.Context, name string) (Principal,
 	if !k.Active() {
 		return Principal{}, "", ErrUnauthenticated
 	}
-	return a.remember(k, c.touched, now), k.Hash, nil
+	return a.remember(k, gen, now), k.Hash, nil
 }

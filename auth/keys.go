@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ordohq/ordo"
@@ -16,11 +17,14 @@ func (a *Authenticator) CreateKey(ctx context.Context, name string, scope Scope,
 	if err := ordo.ValidateID("key name", name); err != nil {
 		return "", nil, err
 	}
-	if !scope.Valid() {
-		return "", nil, fmt.Errorf("%w: scope %q is not one of read, operate, admin", ordo.ErrInvalidArgument, scope)
+	if _, err := ParseScope(string(scope)); err != nil {
+		return "", nil, fmt.Errorf("%w: %w", ordo.ErrInvalidArgument, err)
 	}
-	if name == a.cfg.BootstrapName && a.bootstrapHash != "" {
-		return "", nil, fmt.Errorf("%w: key name %q is the bootstrap key's", ordo.ErrAlreadyExists, name)
+	if name == a.cfg.BootstrapName {
+		// Reserved even while no bootstrap key is set: requests made with
+		// the bootstrap key are recorded under this name.
+		return "", nil, fmt.Errorf("%w: key name %q is reserved for the bootstrap key (ORDO_API_KEY); pick another name",
+			ordo.ErrInvalidArgument, name)
 	}
 	if a.cfg.Store == nil {
 		return "", nil, ErrNoKeyStore
@@ -70,11 +74,14 @@ func (a *Authenticator) ListKeys(ctx context.Context) ([]*store.APIKey, error) {
 // keyError maps the store's sentinels to the engine's, with a message for
 // the caller.
 func keyError(name string, err error) error {
+	var se *store.Error
 	switch {
-	case errorsIs(err, store.ErrAlreadyExists):
+	case errors.Is(err, store.ErrAlreadyExists):
 		return fmt.Errorf("%w: an active key is named %q; revoke it first or pick another name", ordo.ErrAlreadyExists, name)
-	case errorsIs(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("%w: no key is named %q", ordo.ErrNotFound, name)
+	case errors.As(err, &se) && errors.Is(err, store.ErrInvalidArgument):
+		return fmt.Errorf("%w: %s", ordo.ErrInvalidArgument, se.Message)
 	}
 	return fmt.Errorf("auth: key %q: %w", name, err)
 }

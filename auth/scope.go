@@ -1,6 +1,10 @@
 package auth
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ordohq/ordo/store"
+)
 
 // Scope is what a key may do. Each scope includes the ones before it:
 // read < operate < admin.
@@ -8,9 +12,9 @@ type Scope string
 
 // The scopes, from least to most.
 const (
-	ScopeRead    Scope = "read"
-	ScopeOperate Scope = "operate"
-	ScopeAdmin   Scope = "admin"
+	ScopeRead    Scope = store.KeyScopeRead
+	ScopeOperate Scope = store.KeyScopeOperate
+	ScopeAdmin   Scope = store.KeyScopeAdmin
 )
 
 // Scopes lists every scope from least to most.
@@ -34,10 +38,14 @@ func (s Scope) Valid() bool { return s.rank() > 0 }
 // Allows reports whether a key of scope s may do what needs scope need.
 func (s Scope) Allows(need Scope) bool { return s.Valid() && s.rank() >= need.rank() }
 
-// ParseScope returns the scope named s, or an error naming the choices.
+// ParseScope returns the scope named s, or an error naming the choices
+// (a plain message, for a caller to place after the field it read).
 func ParseScope(s string) (Scope, error) {
 	sc := Scope(s)
 	if !sc.Valid() {
+		if len(s) > 64 {
+			s = s[:64] + "..."
+		}
 		return "", fmt.Errorf("scope %q is not one of read, operate, admin", s)
 	}
 	return sc, nil

@@ -6,13 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
-)
 
-var errorsIs = errors.Is
+	"github.com/ordohq/ordo"
+)
 
 // maxSessionLength bounds a session cookie value before it is parsed.
 const maxSessionLength = 1024
@@ -22,6 +22,9 @@ const maxSessionLength = 1024
 // key's stored hash, so only a process that can read the key store can
 // mint one, and revoking the key ends every session made with it.
 func (a *Authenticator) NewSession(ctx context.Context, p *Principal, ttl time.Duration) (string, time.Time, error) {
+	if p == nil || ttl < time.Second {
+		return "", time.Time{}, fmt.Errorf("%w: a session needs a principal and a lifetime of at least 1s", ordo.ErrInvalidArgument)
+	}
 	_, hash, err := a.lookupName(ctx, p.Name)
 	if err != nil {
 		return "", time.Time{}, err
