@@ -16,7 +16,9 @@ import (
 // the step's idempotency key, the same on every attempt and after a
 // restart. A 2xx response's JSON body is the step's output; failures are
 // classified by steps/rest (5xx, 408, 429 and network errors are retried,
-// other 4xx are not).
+// other 4xx are not). The uri and every connection are checked against the
+// REST client's outbound policy (package outbound): a refused request
+// sends nothing and fails the step without retry, naming the rule.
 func (s *Service) postOrder(ctx context.Context, orderID string, sd *flow.StepDefinition) (json.RawMessage, error) {
 	opts, err := sd.RestOptions()
 	if err != nil {
