@@ -18,11 +18,16 @@ import (
 type apiClient struct {
 	base string
 	http *http.Client
+	// key is the API key sent as "Authorization: Bearer <key>"; "" sends
+	// none.
+	key string
 }
 
-// clientFlags adds --server (ORDO_SERVER) and --json to a client command.
+// clientFlags adds --server (ORDO_SERVER), --api-key (ORDO_API_KEY) and
+// --json to a client command.
 type clientFlags struct {
 	server string
+	apiKey string
 	json   bool
 }
 
@@ -32,11 +37,18 @@ func (c *clientFlags) add(cmd *cobra.Command) {
 		def = v
 	}
 	cmd.PersistentFlags().StringVar(&c.server, "server", def, "URL of the Ordo server (ORDO_SERVER)")
+	// The key's default is read in client(), so that help never shows it.
+	cmd.PersistentFlags().StringVar(&c.apiKey, "api-key", "", "API key sent to the server (default ORDO_API_KEY)")
 	cmd.PersistentFlags().BoolVar(&c.json, "json", false, "print JSON instead of tables")
 }
 
 func (c *clientFlags) client() *apiClient {
-	return &apiClient{base: strings.TrimRight(c.server, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	key := c.apiKey
+	if key == "" {
+		key = os.Getenv("ORDO_API_KEY")
+	}
+	return &apiClient{base: strings.TrimRight(c.server, "/"), http: &http.Client{Timeout: 60 * time.Second},
+		key: strings.TrimSpace(key)}
 }
 
 // apiError is an error answered by the server.
@@ -73,6 +85,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, out a
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot reach the Ordo server at %s (is `ordo serve` running? set --server or ORDO_SERVER): %w", c.base, err)
@@ -91,7 +106,11 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, out a
 			} `json:"error"`
 		}
 		if json.Unmarshal(raw, &env) == nil && env.Error.Code != "" {
-			return raw, resp.StatusCode, &apiError{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message, Details: env.Error.Details}
+			msg := env.Error.Message
+			if resp.StatusCode == http.StatusUnauthorized && c.key == "" {
+				msg += " (the server requires an API key: set ORDO_API_KEY or --api-key)"
+			}
+			return raw, resp.StatusCode, &apiError{Status: resp.StatusCode, Code: env.Error.Code, Message: msg, Details: env.Error.Details}
 		}
 		return raw, resp.StatusCode, &apiError{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(raw))}
 	}
