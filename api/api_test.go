@@ -64,6 +64,9 @@ func call(t *testing.T, hs *httptest.Server, method, path, body string) (int, ma
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

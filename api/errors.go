@@ -17,6 +17,9 @@ const (
 	CodeAlreadyExists     = "already_exists"
 	CodeInvalidTransition = "invalid_transition"
 	CodePayloadTooLarge   = "payload_too_large"
+	// CodeLimitExceeded (409): an instance reached one of its limits, such
+	// as the number or total size of its events; the message names it.
+	CodeLimitExceeded = "limit_exceeded"
 	CodeInternal          = "internal"
 )
 
@@ -63,6 +66,8 @@ func classify(err error) (int, string) {
 		return http.StatusConflict, CodeAlreadyExists
 	case errors.Is(err, ordo.ErrInvalidTransition):
 		return http.StatusConflict, CodeInvalidTransition
+	case errors.Is(err, ordo.ErrLimitExceeded):
+		return http.StatusConflict, CodeLimitExceeded
 	case errors.Is(err, ordo.ErrInvalidArgument):
 		return http.StatusBadRequest, CodeInvalidArgument
 	}
@@ -71,7 +76,9 @@ func classify(err error) (int, string) {
 
 func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	status, code := classify(err)
-	msg := err.Error()
+	// What went wrong for the caller, without the internal layers
+	// ("ordo: invalid transition: sqlite: ...").
+	msg := ordo.Message(err)
 	var details any
 	var ae *apiError
 	if errors.As(err, &ae) {
@@ -84,10 +91,14 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	writeJSON(w, status, ErrorResponse{Error: Error{Code: code, Message: msg, Details: details}})
 }
 
+// writeJSON writes v compact, or indented when the request asked for
+// ?pretty=1: indentation can multiply the size of a deeply nested value.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if rec, ok := w.(*statusRecorder); ok && rec.pretty {
+		enc.SetIndent("", "  ")
+	}
 	_ = enc.Encode(v)
 }

@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/store"
 )
 
 func (s *Server) routes() {
@@ -21,6 +23,7 @@ func (s *Server) routes() {
 	s.Handle("POST /v1/instances/{id}/restart", s.restart)
 	s.Handle("POST /v1/instances/{id}/events", s.sendEvent)
 	s.Handle("GET /v1/instances/{id}/events", s.listEvents)
+	s.keyRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -58,12 +61,9 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	opts := &ordo.ListOptions{Workflow: q.Get("workflow"), Status: ordo.Status(q.Get("status")), Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return badRequest(CodeInvalidArgument, "limit must be an integer between 1 and 1000, got "+strconv.Quote(l))
-		}
-		opts.Limit = n
+	var err error
+	if opts.Limit, err = ListLimit(r); err != nil {
+		return err
 	}
 	page, err := s.cfg.Engine.List(r.Context(), opts)
 	if err != nil {
@@ -133,10 +133,29 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
-	evs, err := s.cfg.Engine.Events(r.Context(), r.PathValue("id"))
+	opts := &ordo.EventListOptions{Cursor: r.URL.Query().Get("cursor")}
+	var err error
+	if opts.Limit, err = ListLimit(r); err != nil {
+		return err
+	}
+	page, err := s.cfg.Engine.Events(r.Context(), r.PathValue("id"), opts)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	writeJSON(w, http.StatusOK, page)
 	return nil
+}
+
+// ListLimit reads a listing's ?limit= (1..1000; absent: 0, the default
+// page size), answering 400 invalid_argument for anything else.
+func ListLimit(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > store.MaxListLimit {
+		return 0, badRequest(CodeInvalidArgument, fmt.Sprintf("limit must be an integer between 1 and %d, got %.40q", store.MaxListLimit, l))
+	}
+	return n, nil
 }

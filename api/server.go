@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/auth"
 )
 
 // Config configures the API handler.
@@ -23,14 +25,56 @@ type Config struct {
 	// MaxBodyBytes limits request bodies. Default: the engine's payload
 	// limit plus 64 KiB for the envelope.
 	MaxBodyBytes int64
+	// MaxJSONDepth limits how deeply a JSON request body may nest objects
+	// and arrays. Default 64.
+	MaxJSONDepth int
+	// Auth authenticates requests with API keys. nil: every request is
+	// allowed (a server on loopback without keys).
+	Auth *auth.Authenticator
+	// AllowedHosts lists the names (host or host:port) a request's Host
+	// header may carry, against DNS rebinding: a page on another site whose
+	// name resolves to this server's address is refused. Empty: every Host
+	// is accepted. /healthz and /readyz accept any Host (probes use the
+	// pod's address).
+	AllowedHosts []string
+	// TrustedOrigins lists origins ("https://ops.example.com") allowed to
+	// make state-changing requests from a browser although they are not the
+	// server's own (a dashboard behind a proxy).
+	TrustedOrigins []string
+	// Audit, if set, records every state-changing request (which key made
+	// it, the method, path and status). Writes are batched.
+	Audit AuditLog
 }
 
 // Server is the HTTP API. Extra resources (flows, orders) add their routes
 // with Handle before the server is used.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	hosts  hostSet
+	origin *http.CrossOriginProtection
+	audit  *auditWriter
+	// routeList is every guarded route, in registration order.
+	routeList []Route
+}
+
+// Route is a registered API route and the scope it needs.
+type Route struct {
+	Pattern string
+	Scope   auth.Scope
+}
+
+// Routes lists the guarded routes registered so far (not /healthz and
+// /readyz, which are open, nor the dashboard, which signs in itself).
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.routeList {
+		if !openPath(patternPath(r.Pattern)) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // New returns the API server with the instance endpoints registered.
@@ -44,9 +88,37 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = int64(cfg.Engine.MaxPayloadBytes()) + 64<<10
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.MaxJSONDepth == 0 {
+		cfg.MaxJSONDepth = DefaultMaxJSONDepth
+	}
+	if cfg.MaxJSONDepth < 1 {
+		return nil, fmt.Errorf("%w: api.Config.MaxJSONDepth must be at least 1, got %d", ordo.ErrInvalidArgument, cfg.MaxJSONDepth)
+	}
+	hosts, err := newHostSet(cfg.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	origin := http.NewCrossOriginProtection()
+	for _, o := range cfg.TrustedOrigins {
+		if err := origin.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("%w: api.Config.TrustedOrigins: %w", ordo.ErrInvalidArgument, err)
+		}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), hosts: hosts, origin: origin}
+	if cfg.Audit != nil {
+		s.audit = newAuditWriter(cfg.Audit, cfg.Logger)
+	}
 	s.routes()
 	return s, nil
+}
+
+// Close flushes the audit entries not yet written. The server must not
+// serve requests afterwards.
+func (s *Server) Close(ctx context.Context) error {
+	if s.audit == nil {
+		return nil
+	}
+	return s.audit.close(ctx)
 }
 
 // HandlerFunc is an API handler that returns an error instead of writing
@@ -54,10 +126,24 @@ func New(cfg Config) (*Server, error) {
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Handle registers a handler for a ServeMux pattern ("GET /v1/flows").
+// The scope it needs follows from the method: GET and HEAD need read,
+// every other method operate; HandleScope names another.
 func (s *Server) Handle(pattern string, h HandlerFunc) {
+	s.HandleScope(pattern, defaultScope(pattern), h)
+}
+
+// HandleScope registers a handler that needs scope. Before h runs, the
+// request has passed the Host, cross-origin and authentication checks
+// (ServeHTTP); here the key's scope is checked, every {id} and {name} path
+// value is checked against the id rules (ordo.ValidateID), and the body is
+// limited in size and JSON nesting depth.
+func (s *Server) HandleScope(pattern string, scope auth.Scope, h HandlerFunc) {
+	ids := pathIDs(pattern)
+	s.routeList = append(s.routeList, Route{Pattern: pattern, Scope: scope})
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		if err := s.guardRoute(w, r, scope, ids); err != nil {
+			writeError(w, s.log, err)
+			return
 		}
 		if err := h(w, r); err != nil {
 			writeError(w, s.log, err)
@@ -65,13 +151,33 @@ func (s *Server) Handle(pattern string, h HandlerFunc) {
 	})
 }
 
-// HandleHTTP registers a plain http.Handler (the dashboard, file downloads).
-func (s *Server) HandleHTTP(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// HandleHTTP registers a plain http.Handler (the dashboard, file
+// downloads). Paths under /ui/ authenticate themselves (the dashboard's
+// sign-in); any other pattern gets the checks of HandleScope with the
+// scope its method implies, except the body checks.
+func (s *Server) HandleHTTP(pattern string, h http.Handler) {
+	if strings.HasPrefix(patternPath(pattern), "/ui/") || patternPath(pattern) == "/" || patternPath(pattern) == "/{$}" {
+		s.mux.Handle(pattern, h)
+		return
+	}
+	scope, ids := defaultScope(pattern), pathIDs(pattern)
+	s.routeList = append(s.routeList, Route{Pattern: pattern, Scope: scope})
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := s.guardRoute(w, r, scope, ids); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
-// ServeHTTP serves the API with panic recovery and request logging.
+// ServeHTTP serves the API with panic recovery and request logging, after
+// the checks every request passes: the Host header, cross-origin
+// protection and the content type of state-changing requests, and the API
+// key (except /healthz, /readyz and the dashboard, which signs in itself).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, pretty: r.URL.Query().Has("pretty") && r.URL.Query().Get("pretty") != "0"}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("ordo api: panic", "panic", p, "stack", string(debug.Stack()))
@@ -79,18 +185,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Debug("ordo api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	}()
+	r, err := s.guardRequest(rec, r)
+	if err != nil {
+		writeError(rec, s.log, err)
+		s.record(r, rec.status)
+		return
+	}
+	// Handler finds the route without setting the request's path values;
+	// the mux's ServeHTTP matches again and sets them.
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		s.unmatched(rec, r, h)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
+	s.record(r, rec.status)
 }
 
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// pretty asks for indented JSON (?pretty=1).
+	pretty bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {

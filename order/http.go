@@ -8,6 +8,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/auth"
 )
 
 // API error codes of the flow and order routes, next to api's own.
@@ -20,7 +21,8 @@ const (
 	CodeInvalidOrder = "invalid_order"
 )
 
-// Routes adds the flow and order endpoints to srv:
+// Routes adds the flow and order endpoints to srv. Applying a flow needs
+// the admin scope, creating an order operate, the rest read:
 //
 //	PUT  /v1/flows/{name}                 apply a flow (201 new version, 200 unchanged)
 //	GET  /v1/flows                        latest version of every flow
@@ -32,10 +34,10 @@ const (
 //	GET  /v1/orders/{id}
 //	GET  /v1/orders/{id}/files/{name}     download a production file
 func (s *Service) Routes(srv *api.Server) {
-	srv.Handle("PUT /v1/flows/{name}", s.handleApplyFlow)
+	srv.HandleScope("PUT /v1/flows/{name}", auth.ScopeAdmin, s.handleApplyFlow)
 	srv.Handle("GET /v1/flows", s.handleListFlows)
 	srv.Handle("GET /v1/flows/{name}", s.handleGetFlow)
-	srv.Handle("POST /v1/flows/validate", s.handleValidateFlow)
+	srv.HandleScope("POST /v1/flows/validate", auth.ScopeRead, s.handleValidateFlow) // checks, stores nothing
 	srv.Handle("GET /v1/flows/schema", s.handleFlowSchema)
 	srv.Handle("POST /v1/orders", s.handleCreateOrder)
 	srv.Handle("GET /v1/orders", s.handleListOrders)

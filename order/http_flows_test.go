@@ -137,7 +137,7 @@ func TestHTTPFlowValidateAndSchema(t *testing.T) {
 	if status, _ := f.do("GET", "/v1/flows", nil); status != http.StatusOK {
 		t.Errorf("GET /v1/flows: %d", status)
 	}
-	if _, raw := f.do("GET", "/v1/flows", nil); !strings.Contains(string(raw), `"flows": []`) {
+	if _, raw := f.do("GET", "/v1/flows", nil); !strings.Contains(string(raw), `"flows":[]`) {
 		t.Errorf("validate stored a flow: %s", raw)
 	}
 	status, raw = f.do("GET", "/v1/flows/schema", nil)

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ordohq/ordo/api"
 )
@@ -62,6 +63,9 @@ func (s *Service) handleListOrders(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// fileWriteTime is how long a file download may take.
+const fileWriteTime = 10 * time.Minute
+
 func (s *Service) handleGetFile(w http.ResponseWriter, r *http.Request) error {
 	rc, f, err := s.OpenFile(r.Context(), r.PathValue("id"), r.PathValue("name"))
 	if err != nil {
@@ -77,6 +81,9 @@ func (s *Service) handleGetFile(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodHead {
 		return nil
 	}
+	// A production file may be hundreds of megabytes: give its download
+	// more time than the server's write timeout (still bounded).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(fileWriteTime))
 	_, _ = io.Copy(w, rc) // the status is sent; a failed copy shows as a short body
 	return nil
 }

@@ -163,6 +163,9 @@ func (f *fixture) do(method, path string, body any) (int, []byte) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
