@@ -19,6 +19,7 @@ import (
 	"github.com/ordohq/ordo/api"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/artifact/pgartifact"
+	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
 	"github.com/ordohq/ordo/store/sqlite"
@@ -35,6 +36,7 @@ type serveOptions struct {
 	leaseDuration   time.Duration
 	shutdownTimeout time.Duration
 	logLevel        string
+	security        securityOptions
 	extra           []serveExtension
 }
 
@@ -57,6 +59,10 @@ type serverParts struct {
 	artifacts artifact.Store
 	engine    *ordo.Engine
 	api       *api.Server
+	// auth checks API keys; the dashboard signs in with it.
+	auth *auth.Authenticator
+	// addr is the address the server listens on (host:port, port known).
+	addr string
 }
 
 func newServeCmd() *cobra.Command {
@@ -101,6 +107,7 @@ also read from ORDO_POSTGRES_URL.`,
 	f.DurationVar(&o.leaseDuration, "lease-duration", 0, "how long a claimed instance stays leased without a heartbeat: how soon others pick up a dead worker's instances (default 30s; 10s with --postgres)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running steps")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	o.security.flags(cmd)
 	for _, x := range o.extra {
 		x.flags(cmd)
 	}
@@ -120,11 +127,21 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.security.check(); err != nil {
+		return err
+	}
 	st, files, where, err := openStorage(ctx, o, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	authn, err := o.security.newAuthenticator(st, log)
+	if err != nil {
+		return err
+	}
+	if err := o.security.checkExposure(ctx, o.addr, authn, log); err != nil {
+		return err
+	}
 	lease := o.leaseDuration
 	if lease == 0 && o.postgres != "" {
 		lease = 10 * time.Second
@@ -133,11 +150,19 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Engine: eng, Logger: log})
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	defer ln.Close()
+	audit, _ := st.(store.KeyStore)
+	srv, err := api.New(api.Config{Engine: eng, Logger: log, Auth: authn, AllowedHosts: o.security.hosts(o.addr),
+		TrustedOrigins: o.security.trustedOrigins, MaxJSONDepth: o.security.maxJSONDepth, Audit: audit})
 	if err != nil {
 		return err
 	}
-	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv}
+	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv,
+		auth: authn, addr: ln.Addr().String()}
 	for _, x := range o.extra {
 		if err := x.setup(ctx, parts); err != nil {
 			return err
@@ -146,15 +171,20 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		_ = eng.Stop(context.Background())
-		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	hs := o.security.httpServer(srv, log)
+	scheme := "http"
+	if o.security.tlsCert != "" {
+		scheme = "https"
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("ordo: serving", "addr", ln.Addr().String(), "db", where)
+	log.Info("ordo: serving", "addr", ln.Addr().String(), "scheme", scheme, "db", where)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if scheme == "https" {
+			errc <- hs.ServeTLS(ln, o.security.tlsCert, o.security.tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -166,6 +196,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
 	defer cancel()
 	_ = hs.Shutdown(sctx)
+	if err := srv.Close(sctx); err != nil {
+		log.Warn("ordo: flush audit entries", "err", err)
+	}
 	if err := eng.Stop(sctx); err != nil {
 		log.Warn("ordo: engine stop", "err", err)
 	}
