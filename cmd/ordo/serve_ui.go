@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,20 +16,26 @@ func init() {
 }
 
 // uiExtension serves the web dashboard (package ui) under /ui/ and
-// redirects / to it, unless --ui=false.
+// redirects / to it, unless --ui=false. When the server requires API keys
+// the dashboard signs its users in with a key (/ui/login).
 type uiExtension struct {
-	enabled bool
+	enabled    bool
+	sessionTTL time.Duration
 }
 
 func (x *uiExtension) flags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&x.enabled, "ui", true, "serve the web dashboard under /ui/ (and redirect / to it); --ui=false serves the API alone")
+	cmd.Flags().DurationVar(&x.sessionTTL, "ui-session-ttl", ui.DefaultSessionTTL, "how long a dashboard sign-in lasts (1m to 720h)")
 }
 
 func (x *uiExtension) setup(_ context.Context, s *serverParts) error {
 	if !x.enabled {
 		return nil
 	}
-	dash, err := ui.New(ui.Config{Engine: s.engine, Logger: s.log})
+	if x.sessionTTL < ui.MinSessionTTL || x.sessionTTL > ui.MaxSessionTTL {
+		return fmt.Errorf("--ui-session-ttl must be between %s and %s, got %s", ui.MinSessionTTL, ui.MaxSessionTTL, x.sessionTTL)
+	}
+	dash, err := ui.New(ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL})
 	if err != nil {
 		return err
 	}
