@@ -25,13 +25,22 @@ const (
 	auditQueue = 4096
 )
 
-// record queues an audit entry for a state-changing /v1/ request.
-func (s *Server) record(r *http.Request, status int) {
-	if s.audit == nil || safeMethod(r.Method) || !strings.HasPrefix(r.URL.Path, "/v1/") {
+// audited reports whether a request is recorded: every state-changing
+// request of the API and of the dashboard (its actions, sign-in and
+// sign-out).
+func audited(r *http.Request) bool {
+	return !safeMethod(r.Method) && (strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/ui/"))
+}
+
+// record queues an audit entry for a state-changing request; who made it
+// is the principal the request was authenticated as (whichever layer did
+// it, see auth.WithRecorder).
+func (s *Server) record(r *http.Request, status int, who func() (*auth.Principal, bool)) {
+	if s.audit == nil || !audited(r) {
 		return
 	}
 	e := &store.AuditEntry{At: time.Now().UTC(), Method: r.Method, Path: r.URL.Path, Status: status, RemoteAddr: r.RemoteAddr}
-	if p, ok := auth.FromContext(r.Context()); ok {
+	if p, ok := who(); ok {
 		e.Key = p.Name
 	}
 	s.audit.add(e)

@@ -22,14 +22,14 @@ import (
 // guarded is a server with every route of `ordo serve` (instances, flows,
 // orders, keys), authentication on, and one key of each scope.
 type guarded struct {
-	t    *testing.T
+	t    testing.TB
 	hs   *httptest.Server
 	srv  *api.Server
 	st   *memory.Store
 	keys map[string]string // credential name -> key
 }
 
-func setupGuarded(t *testing.T) *guarded {
+func setupGuarded(t testing.TB) *guarded {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	st := memory.New()
@@ -299,5 +299,43 @@ func TestKeysRoutes(t *testing.T) {
 	}
 	if byAdmin != 5 {
 		t.Errorf("audit entries of admin's POST /v1/keys: %d, want 5: %+v", byAdmin, page.Entries)
+	}
+}
+
+func TestDashboardRequestsAudited(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	st := memory.New()
+	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{Engine: e, Logger: log, Audit: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stand-in for the dashboard, which authenticates its own requests.
+	srv.HandleHTTP("/ui/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = auth.WithPrincipal(r.Context(), &auth.Principal{Name: "ops", Scope: auth.ScopeOperate})
+		w.WriteHeader(http.StatusSeeOther)
+	}))
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/ui/instances/x/pause", strings.NewReader("a=b"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page, err := st.AuditList(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Entries) != 1 || page.Entries[0].Key != "ops" || page.Entries[0].Status != http.StatusSeeOther ||
+		page.Entries[0].Path != "/ui/instances/x/pause" {
+		t.Fatalf("audit entries: %+v, want the dashboard's POST by ops", page.Entries)
 	}
 }

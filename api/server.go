@@ -185,10 +185,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Debug("ordo api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	}()
-	r, err := s.guardRequest(rec, r)
+	ctx, who := auth.WithRecorder(r.Context())
+	r, err := s.guardRequest(rec, r.WithContext(ctx))
 	if err != nil {
 		writeError(rec, s.log, err)
-		s.record(r, rec.status)
+		s.record(r, rec.status, who)
 		return
 	}
 	// Handler finds the route without setting the request's path values;
@@ -198,7 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(rec, r)
-	s.record(r, rec.status)
+	s.record(r, rec.status, who)
 }
 
 type statusRecorder struct {

@@ -78,6 +78,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("ordo ui: signed in", "key", p.Name, "scope", p.Scope, "remote", r.RemoteAddr)
+	_ = auth.WithPrincipal(r.Context(), p) // tells the audit log who signed in
 	http.SetCookie(w, h.sessionCookie(r, value, expires))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, next, http.StatusSeeOther)
