@@ -63,6 +63,9 @@ type serverParts struct {
 	auth *auth.Authenticator
 	// addr is the address the server listens on (host:port, port known).
 	addr string
+	// trustedOrigins are --trusted-origins: other origins whose pages may
+	// post (a dashboard behind a proxy).
+	trustedOrigins []string
 }
 
 func newServeCmd() *cobra.Command {
@@ -162,7 +165,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv,
-		auth: authn, addr: ln.Addr().String()}
+		auth: authn, addr: ln.Addr().String(), trustedOrigins: o.security.trustedOrigins}
 	for _, x := range o.extra {
 		if err := x.setup(ctx, parts); err != nil {
 			return err

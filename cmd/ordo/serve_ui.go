@@ -35,7 +35,8 @@ func (x *uiExtension) setup(_ context.Context, s *serverParts) error {
 	if x.sessionTTL < ui.MinSessionTTL || x.sessionTTL > ui.MaxSessionTTL {
 		return fmt.Errorf("--ui-session-ttl must be between %s and %s, got %s", ui.MinSessionTTL, ui.MaxSessionTTL, x.sessionTTL)
 	}
-	dash, err := ui.New(ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL})
+	dash, err := ui.New(ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL,
+		TrustedOrigins: s.trustedOrigins})
 	if err != nil {
 		return err
 	}
