@@ -22,6 +22,9 @@ func TestValidateID(t *testing.T) {
 		{"a b", false},
 		{"é", false},
 		{"x\x00", false},
+		{".", false},
+		{"-a", false},
+		{"9a", true},
 	} {
 		err := ordo.ValidateID("order id", tc.id)
 		if (err == nil) != tc.ok {

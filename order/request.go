@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/mesh"
 )
 
 // CreateRequest is the body of POST /v1/orders and the argument of
@@ -77,23 +77,28 @@ func (e *InvalidOrderError) Error() string {
 // Unwrap returns ordo.ErrInvalidArgument.
 func (e *InvalidOrderError) Unwrap() error { return ordo.ErrInvalidArgument }
 
-var (
-	orderIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$`)
-	flowNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-)
-
 // Validate checks the request and returns nil or an *InvalidOrderError
-// naming each bad field: flow, customer.email and at least one item with a
-// sku and a positive quantity are required; customer.name is optional.
-// Product templates and parameters are checked when the production files
-// are generated, not here.
+// naming each bad field (at most 100): flow, customer.email and at least
+// one item with a sku and a positive quantity are required; customer.name
+// is optional. Each product's template and parameters are checked as the
+// production files step will use them (unknown template or parameter,
+// wrong type, out of range, conflicting values, more than mesh.MaxTriangles
+// triangles), from the parameters alone: nothing is built. CreateOrder
+// also applies the service's Limits.
 func (r *CreateRequest) Validate() error {
-	var ps []FieldProblem
-	add := func(field, format string, args ...any) {
-		ps = append(ps, FieldProblem{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	if r.ID != "" && !orderIDPattern.MatchString(r.ID) {
-		add("id", "%q is not a valid order ID: use at most 200 letters, digits and . _ : -, starting with a letter or digit", r.ID)
+	var ps problems
+	r.check(mesh.MaxTriangles, &ps)
+	return ps.err()
+}
+
+// check adds the request's problems to ps, with products limited to
+// maxTriangles, and returns the estimates of the valid products.
+func (r *CreateRequest) check(maxTriangles int64, ps *problems) []itemCost {
+	add := ps.add
+	if r.ID != "" {
+		if err := ordo.ValidateID("order id", r.ID); err != nil {
+			add("id", "%s", strings.TrimPrefix(err.Error(), ordo.ErrInvalidArgument.Error()+": "))
+		}
 	}
 	if r.Flow == "" {
 		add("flow", "is required")
@@ -119,17 +124,14 @@ func (r *CreateRequest) Validate() error {
 			add(field+".product.template", "is required when product is given")
 		}
 	}
-	if len(ps) > 0 {
-		return &InvalidOrderError{Problems: ps}
-	}
-	return nil
+	return checkProducts(r.Items, maxTriangles, ps)
 }
 
 // checkFlowName checks a flow name given to ApplyFlow. "schema" and
 // "validate" are taken by the API's own routes.
 func checkFlowName(name string) error {
-	if !flowNamePattern.MatchString(name) {
-		return fmt.Errorf("%w: flow name %q: use at most 100 letters, digits and . _ -, starting with a letter or digit", ordo.ErrInvalidArgument, name)
+	if err := ordo.ValidateID("flow name", name); err != nil {
+		return err
 	}
 	if name == "schema" || name == "validate" {
 		return fmt.Errorf("%w: flow name %q is reserved", ordo.ErrInvalidArgument, name)
