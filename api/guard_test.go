@@ -339,3 +339,19 @@ func TestDashboardRequestsAudited(t *testing.T) {
 		t.Fatalf("audit entries: %+v, want the dashboard's POST by ops", page.Entries)
 	}
 }
+
+func TestDecodeErrorsNameTheField(t *testing.T) {
+	g := setupGuarded(t)
+	for _, tc := range []struct{ path, body, want string }{
+		{"/v1/workflows/w/instances", `{"id":1}`, `field \"id\": expected a string, got a JSON number`},
+		{"/v1/workflows/w/instances", `{"nope":1}`, `unknown field \"nope\"`},
+		{"/v1/workflows/w/instances", `{"id":`, `ends before its value is complete`},
+		{"/v1/workflows/w/instances", `{"id" "x"}`, `invalid JSON at byte`},
+		{"/v1/orders", `{"items":[{"quantity":"2"}]}`, `field \"items.quantity\": expected an integer, got a JSON string`},
+	} {
+		resp, b := g.do("admin", http.MethodPost, tc.path, tc.body, nil)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tc.want) || strings.Contains(string(b), "Go struct") {
+			t.Errorf("POST %s %s: %d %s, want 400 with %q", tc.path, tc.body, resp.StatusCode, b, tc.want)
+		}
+	}
+}

@@ -243,7 +243,7 @@ func DecodeJSON(r *http.Request, v any, allowEmpty bool) error {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return badRequest(CodeInvalidJSON, "invalid JSON body: "+err.Error())
+		return badRequest(CodeInvalidJSON, "invalid JSON body: "+DescribeJSONError(err))
 	}
 	if dec.More() {
 		return badRequest(CodeInvalidJSON, "invalid JSON body: unexpected data after the object")

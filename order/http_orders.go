@@ -18,7 +18,7 @@ func (s *Service) handleCreateOrder(w http.ResponseWriter, r *http.Request) erro
 	}
 	req, err := DecodeCreateRequest(body)
 	if err != nil {
-		return api.BadRequest(api.CodeInvalidJSON, err.Error(), nil)
+		return api.BadRequest(api.CodeInvalidJSON, "invalid order body: "+api.DescribeJSONError(err), nil)
 	}
 	o, created, err := s.CreateOrder(r.Context(), req)
 	var ie *InvalidOrderError
