@@ -15,6 +15,7 @@ import (
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/flow"
 	"github.com/ordohq/ordo/order"
+	"github.com/ordohq/ordo/outbound"
 	"github.com/ordohq/ordo/steps/email"
 	"github.com/ordohq/ordo/steps/rest"
 	"github.com/ordohq/ordo/store"
@@ -32,6 +33,8 @@ type ordersExtension struct {
 	smtpURL       string
 	mailFrom      string
 	signingSecret string
+	outboundAllow []string
+	outboundDeny  []string
 }
 
 func (x *ordersExtension) flags(cmd *cobra.Command) {
@@ -40,6 +43,8 @@ func (x *ordersExtension) flags(cmd *cobra.Command) {
 	f.StringVar(&x.smtpURL, "smtp-url", "", "SMTP server of send-email steps, e.g. smtp://user:pass@mail.example.com or smtp://127.0.0.1:2525?tls=none")
 	f.StringVar(&x.mailFrom, "mail-from", "", "sender address of send-email steps, e.g. \"Shop <shop@example.com>\"")
 	f.StringVar(&x.signingSecret, "signing-secret", "", "secret that signs the POSTs of consume-rest-api steps (Ordo-Signature header)")
+	f.StringSliceVar(&x.outboundAllow, "outbound-allow", nil, "hosts (erp.example.com, *.example.com), addresses and CIDRs flow steps may reach even when denied or refused by default (link-local, cloud metadata); repeat or separate with commas")
+	f.StringSliceVar(&x.outboundDeny, "outbound-deny", nil, "hosts, addresses and CIDRs flow steps may not reach, e.g. 127.0.0.0/8,10.0.0.0/8 (loopback and private ranges are allowed by default); repeat or separate with commas")
 }
 
 func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
@@ -62,9 +67,13 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 	if mailer == nil {
 		s.log.Warn("ordo: no --smtp-url: send-email steps will fail")
 	}
+	policy, err := x.outboundPolicy(s.addr)
+	if err != nil {
+		return err
+	}
 	svc, err := order.New(order.Config{
 		Engine: s.engine, Store: fs, Artifacts: files, Mailer: mailer, MailDomain: domain,
-		REST: &rest.Client{SigningSecret: []byte(x.signingSecret)}, Logger: s.log,
+		REST: &rest.Client{SigningSecret: []byte(x.signingSecret), Outbound: policy}, Logger: s.log,
 	})
 	if err != nil {
 		return err
@@ -76,6 +85,20 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 		}
 	}
 	return svc.Start(ctx)
+}
+
+// outboundPolicy returns the policy of the flow steps' requests from
+// --outbound-allow and --outbound-deny, refusing the server's own listen
+// address.
+func (x *ordersExtension) outboundPolicy(listen string) (*outbound.Policy, error) {
+	p, err := outbound.New(outbound.Config{Allow: x.outboundAllow, Deny: x.outboundDeny})
+	if err != nil {
+		return nil, fmt.Errorf("--outbound-allow/--outbound-deny: %w", err)
+	}
+	if err := p.RefuseSelf(listen); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // mailer returns the SMTP sender configured by the flags (nil without
