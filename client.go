@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -17,6 +19,9 @@ import (
 // returns the existing instance together with an error wrapping
 // ErrAlreadyExists.
 func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMessage, opts *CreateOptions) (*Instance, error) {
+	if err := e.checkReserved(workflow, opts); err != nil {
+		return nil, err
+	}
 	def, ok := e.workflow(workflow)
 	if !ok {
 		return nil, fmt.Errorf("%w: workflow %q is not registered", ErrNotFound, workflow)
@@ -68,7 +73,7 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 			}
 			return &Instance{Instance: *existing}, fmt.Errorf("instance %q already exists: %w", id, ErrAlreadyExists)
 		}
-		return nil, fmt.Errorf("create instance of %q: %w", workflow, translateStoreErr(err))
+		return nil, storeError(fmt.Sprintf("create instance of %q", workflow), err, "")
 	}
 	inst := &store.Instance{ID: id, Workflow: workflow, Status: store.StatusQueued, Params: params, CreatedAt: now, UpdatedAt: now}
 	if reserved {
@@ -85,24 +90,18 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 
 // Get returns an instance with its journal.
 func (e *Engine) Get(ctx context.Context, id string) (*Instance, error) {
+	if err := checkLookupID(id); err != nil {
+		return nil, err
+	}
 	inst, err := e.store.InstanceGet(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("get instance %q: %w", id, translateStoreErr(err))
+		return nil, storeError(fmt.Sprintf("get instance %q", id), err, instanceMissing(id))
 	}
 	j, err := e.store.JournalLoad(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("load journal of instance %q: %w", id, translateStoreErr(err))
+		return nil, storeError(fmt.Sprintf("load journal of instance %q", id), err, instanceMissing(id))
 	}
 	return &Instance{Instance: *inst, Steps: j.Steps}, nil
-}
-
-// Events returns the events sent to an instance, consumed or not.
-func (e *Engine) Events(ctx context.Context, id string) ([]*store.Event, error) {
-	j, err := e.store.JournalLoad(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("load events of instance %q: %w", id, translateStoreErr(err))
-	}
-	return j.Events, nil
 }
 
 // List returns instances newest first.
@@ -113,97 +112,28 @@ func (e *Engine) List(ctx context.Context, opts *ListOptions) (*InstancePage, er
 	if opts.Status != "" && !opts.Status.Valid() {
 		return nil, fmt.Errorf("%w: unknown status %q", ErrInvalidArgument, opts.Status)
 	}
-	if opts.Limit < 0 || opts.Limit > 1000 {
-		return nil, fmt.Errorf("%w: limit must be between 1 and 1000, got %d", ErrInvalidArgument, opts.Limit)
+	if err := checkListLimit(opts.Limit); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ name, v string }{
+		{"workflow", opts.Workflow}, {"workflow prefix", opts.WorkflowPrefix}, {"custom status", opts.CustomStatus},
+	} {
+		if err := checkFilter(f.name, f.v); err != nil {
+			return nil, err
+		}
 	}
 	page, err := e.store.InstanceList(ctx, &store.InstanceListParams{
 		Workflow: opts.Workflow, WorkflowPrefix: opts.WorkflowPrefix, Status: opts.Status,
 		CustomStatus: opts.CustomStatus, Limit: opts.Limit, Cursor: opts.Cursor,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list instances: %w", translateStoreErr(err))
+		return nil, storeError("list instances", err, "")
 	}
 	out := &InstancePage{NextCursor: page.NextCursor, Instances: make([]*Instance, len(page.Instances))}
 	for i, in := range page.Instances {
 		out.Instances[i] = &Instance{Instance: *in}
 	}
 	return out, nil
-}
-
-func (e *Engine) control(ctx context.Context, id string, action store.ControlAction, from string) (*Instance, error) {
-	inst, err := e.store.InstanceControl(ctx, &store.ControlParams{
-		InstanceID: id, Action: action, FromStep: from, Now: e.clock.Now(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s instance %q: %w", action, id, translateStoreErr(err))
-	}
-	e.worker.notify()
-	e.worker.signalControl(id)
-	return &Instance{Instance: *inst}, nil
-}
-
-// Pause stops an instance at its next step boundary (a running step
-// finishes and is recorded). Allowed from queued, running and waiting.
-func (e *Engine) Pause(ctx context.Context, id string) (*Instance, error) {
-	return e.control(ctx, id, store.ActionPause, "")
-}
-
-// Resume continues a paused instance.
-func (e *Engine) Resume(ctx context.Context, id string) (*Instance, error) {
-	return e.control(ctx, id, store.ActionResume, "")
-}
-
-// Terminate stops an instance for good; a running step's context is
-// cancelled. No compensation runs.
-func (e *Engine) Terminate(ctx context.Context, id string) (*Instance, error) {
-	return e.control(ctx, id, store.ActionTerminate, "")
-}
-
-// Restart runs an instance again, from the beginning or from a named step
-// (see RestartOptions). Restarting from a step is refused with
-// ErrInvalidTransition when compensations already undid earlier steps.
-func (e *Engine) Restart(ctx context.Context, id string, opts *RestartOptions) (*Instance, error) {
-	from := ""
-	if opts != nil {
-		from = opts.FromStep
-	}
-	return e.control(ctx, id, store.ActionRestart, from)
-}
-
-// SendEvent delivers an event to an instance. An instance waiting for this
-// event type wakes at once; an event sent before the wait starts is kept
-// until a WaitForEvent of that type receives it.
-func (e *Engine) SendEvent(ctx context.Context, id, eventType string, payload any) error {
-	if eventType == "" {
-		return fmt.Errorf("%w: event type must not be empty", ErrInvalidArgument)
-	}
-	var raw json.RawMessage
-	switch p := payload.(type) {
-	case nil:
-	case json.RawMessage:
-		raw = p
-	case []byte:
-		raw = p
-	default:
-		b, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("%w: marshal event payload: %w", ErrInvalidArgument, err)
-		}
-		raw = b
-	}
-	if len(raw) > 0 && !json.Valid(raw) {
-		return fmt.Errorf("%w: event payload is not valid JSON", ErrInvalidArgument)
-	}
-	if err := e.checkPayload("event payload", raw); err != nil {
-		return err
-	}
-	if _, err := e.store.EventSend(ctx, &store.EventSendParams{
-		InstanceID: id, Type: eventType, Payload: raw, Now: e.clock.Now(),
-	}); err != nil {
-		return fmt.Errorf("send event %q to instance %q: %w", eventType, id, translateStoreErr(err))
-	}
-	e.worker.notify()
-	return nil
 }
 
 // Wait polls an instance until it is complete, errored or terminated, or
@@ -228,4 +158,23 @@ func (e *Engine) Wait(ctx context.Context, id string) (*Instance, error) {
 		}
 		delay = min(delay*2, 200*time.Millisecond)
 	}
+}
+
+// checkFilter checks a listing filter: at most maxLookupBytes of valid
+// UTF-8 without NUL bytes.
+func checkFilter(name, v string) error {
+	if len(v) > maxLookupBytes || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		return &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("%s filter must be at most %d bytes of UTF-8 text without NUL", name, maxLookupBytes)}
+	}
+	return nil
+}
+
+// checkListLimit checks a listing's page size: 0 (the default) or 1..1000.
+func checkListLimit(n int) error {
+	if n < 0 || n > store.MaxListLimit {
+		return &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("limit must be between 1 and %d, got %d", store.MaxListLimit, n)}
+	}
+	return nil
 }

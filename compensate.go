@@ -83,7 +83,7 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 		next.CompensationError = nil
 		next.CompensationNextAt = nil
 	} else {
-		ei := &store.ErrorInfo{Message: fmt.Sprintf("compensation of step %q: %v", rec.Name, err), Kind: "compensation", Step: rec.Name}
+		ei := &store.ErrorInfo{Message: fmt.Sprintf("compensation of step %q: %v", rec.Name, err), Kind: store.ErrorKindCompensation, Step: rec.Name}
 		att.Error = ei
 		next.CompensationError = ei
 		policy := opts.policy()

@@ -3,7 +3,6 @@ package ordo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -40,6 +39,23 @@ type Config struct {
 	// MaxPayloadBytes limits params, step outputs, compensation data and
 	// event payloads. Default 1 MiB.
 	MaxPayloadBytes int
+	// MaxEventsPerInstance is how many events one instance accepts, consumed
+	// or not; SendEvent refuses more with ErrLimitExceeded. Default
+	// DefaultMaxEventsPerInstance (1000); -1 means no limit.
+	MaxEventsPerInstance int
+	// MaxEventBytesPerInstance bounds the total payload size of one
+	// instance's events; SendEvent refuses an event that would pass it with
+	// ErrLimitExceeded. Default DefaultMaxEventBytesPerInstance (16 MiB);
+	// -1 means no limit.
+	MaxEventBytesPerInstance int64
+	// AbandonGrace is how long a step attempt whose timeout elapsed may
+	// still take to return after its context was cancelled. Past it the
+	// engine stops waiting: the attempt is recorded as failed with error
+	// kind "abandoned", the step fails without a retry (a retry would run
+	// beside the attempt that is still going), the abandonment is logged,
+	// and the goroutine is left to end on its own (counted by
+	// Engine.AbandonedAttempts). Default DefaultAbandonGrace (10 s).
+	AbandonGrace time.Duration
 	// MaxCommitBatch is how many instances' updates one storage transaction
 	// may carry. Default 256.
 	MaxCommitBatch int
@@ -58,6 +74,13 @@ type Config struct {
 type StepInterceptor func(ctx context.Context, info StepInfo, next func(context.Context) (json.RawMessage, error)) (json.RawMessage, error)
 
 const defaultMaxPayload = 1 << 20
+
+// Defaults of Config's per-instance event limits and abandon grace.
+const (
+	DefaultMaxEventsPerInstance           = 1000
+	DefaultMaxEventBytesPerInstance int64 = 16 << 20
+	DefaultAbandonGrace                   = 10 * time.Second
+)
 
 func (c *Config) withDefaults() (Config, error) {
 	cfg := *c
@@ -91,6 +114,15 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.MaxPayloadBytes == 0 {
 		cfg.MaxPayloadBytes = defaultMaxPayload
 	}
+	if err := cfg.eventLimitDefaults(); err != nil {
+		return cfg, err
+	}
+	if cfg.AbandonGrace == 0 {
+		cfg.AbandonGrace = DefaultAbandonGrace
+	}
+	if cfg.AbandonGrace < 0 {
+		return cfg, fmt.Errorf("%w: Config.AbandonGrace must be positive, got %s", ErrInvalidArgument, cfg.AbandonGrace)
+	}
 	if cfg.MaxCommitBatch == 0 {
 		cfg.MaxCommitBatch = 256
 	}
@@ -99,6 +131,24 @@ func (c *Config) withDefaults() (Config, error) {
 		cfg.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
 	}
 	return cfg, nil
+}
+
+// eventLimitDefaults applies the defaults of the event limits and checks
+// them: positive, or -1 for none.
+func (c *Config) eventLimitDefaults() error {
+	switch {
+	case c.MaxEventsPerInstance == 0:
+		c.MaxEventsPerInstance = DefaultMaxEventsPerInstance
+	case c.MaxEventsPerInstance < -1:
+		return fmt.Errorf("%w: Config.MaxEventsPerInstance must be positive or -1 (no limit), got %d", ErrInvalidArgument, c.MaxEventsPerInstance)
+	}
+	switch {
+	case c.MaxEventBytesPerInstance == 0:
+		c.MaxEventBytesPerInstance = DefaultMaxEventBytesPerInstance
+	case c.MaxEventBytesPerInstance < -1:
+		return fmt.Errorf("%w: Config.MaxEventBytesPerInstance must be positive or -1 (no limit), got %d", ErrInvalidArgument, c.MaxEventBytesPerInstance)
+	}
+	return nil
 }
 
 // Engine runs workflows. Create one with NewEngine, Register workflows,
@@ -113,8 +163,10 @@ type Engine struct {
 
 	mu        sync.RWMutex
 	workflows map[string]Definition
+	reserved  []*Reservation
 
-	worker *worker
+	worker   *worker
+	abandons *abandons
 }
 
 // NewEngine validates cfg and returns an engine. It does not touch storage.
@@ -132,6 +184,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.LeaseDuration/2, c.Logger)
 	e.worker = newWorker(e)
+	e.abandons = &abandons{log: c.Logger, clock: c.Clock}
 	return e, nil
 }
 
@@ -210,20 +263,6 @@ func (e *Engine) checkPayload(what string, b []byte) error {
 		return fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrPayloadTooLarge, what, len(b), e.cfg.MaxPayloadBytes)
 	}
 	return nil
-}
-
-func translateStoreErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case errors.Is(err, store.ErrAlreadyExists):
-		return fmt.Errorf("%w: %w", ErrAlreadyExists, err)
-	case errors.Is(err, store.ErrInvalidTransition):
-		return fmt.Errorf("%w: %w", ErrInvalidTransition, err)
-	}
-	return err
 }
 
 // Active returns how many instances are executing in this engine right now

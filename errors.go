@@ -3,6 +3,7 @@ package ordo
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,60 @@ var (
 	// ErrStepTimeout is the cause of an attempt whose per-attempt timeout
 	// elapsed; its context was cancelled at the deadline.
 	ErrStepTimeout = errors.New("ordo: step attempt timed out")
+	// ErrLimitExceeded is returned when an instance reached one of its
+	// limits: SendEvent to an instance that holds Config.MaxEventsPerInstance
+	// events, or whose events' payloads would pass
+	// Config.MaxEventBytesPerInstance.
+	ErrLimitExceeded = errors.New("ordo: limit exceeded")
 )
+
+// Error is an error the engine returns to its callers: Message says what
+// went wrong in the caller's terms ("instance \"X\" is complete: resume
+// needs a paused instance"), without the storage layers it went through.
+// It matches Sentinel (ErrNotFound, ErrInvalidTransition, ...) with
+// errors.Is; Cause, when set, is the underlying error for logs, which
+// errors.Is and errors.As see too.
+type Error struct {
+	Sentinel error
+	Message  string
+	Cause    error
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the sentinel and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Sentinel}
+	}
+	return []error{e.Sentinel, e.Cause}
+}
+
+// callerSentinels are the sentinels whose text Message removes.
+var callerSentinels = []error{
+	ErrNotFound, ErrAlreadyExists, ErrInvalidTransition, ErrPayloadTooLarge,
+	ErrInvalidArgument, ErrLimitExceeded, ErrEventTimeout, ErrStepTimeout,
+}
+
+// Message returns err's text for a caller of an API: an *Error's message
+// as is, and in any message the sentinel texts that wrapping adds
+// ("ordo: not found: workflow \"x\" is not registered" becomes
+// "workflow \"x\" is not registered").
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	for _, s := range callerSentinels {
+		text := s.Error()
+		if msg == text {
+			return strings.TrimPrefix(text, "ordo: ")
+		}
+		msg = strings.ReplaceAll(msg, text+": ", "")
+		msg = strings.TrimSuffix(msg, ": "+text)
+	}
+	return msg
+}
 
 // nonRetryableError marks an error so that the engine does not retry the step.
 type nonRetryableError struct{ err error }
@@ -98,7 +152,12 @@ type StepError struct {
 	NonRetryableFailure bool
 	// Timeout is true when the last attempt ended by its timeout.
 	Timeout bool
-	cause   error
+	// Abandoned is true when the last attempt ignored its context: it had
+	// not returned Config.AbandonGrace after its timeout, so the engine
+	// stopped waiting for it (error kind "abandoned"). Timeout and
+	// NonRetryableFailure are then true as well.
+	Abandoned bool
+	cause     error
 }
 
 func (e *StepError) Error() string {

@@ -81,7 +81,7 @@ func (r *run) waitForEvent(name, eventType string, timeout time.Duration) (json.
 	if !deadline.After(now) {
 		step.Status = store.StepFailed
 		step.FinishedAt = &now
-		step.Error = &store.ErrorInfo{Message: fmt.Sprintf("no %q event within %s", eventType, timeout), Kind: "timeout", Step: name}
+		step.Error = &store.ErrorInfo{Message: fmt.Sprintf("no %q event within %s", eventType, timeout), Kind: store.ErrorKindTimeout, Step: name}
 		if _, err := r.commit(&store.Update{Steps: []*store.Step{step}}); err != nil {
 			panic(&stopSignal{cause: err})
 		}

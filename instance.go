@@ -35,6 +35,10 @@ type CreateOptions struct {
 	// ID is the instance ID. Default: a new time-ordered UUID. Creating an
 	// ID that exists fails with ErrAlreadyExists.
 	ID string
+	// Reservation lets the holder of a reserved workflow prefix create
+	// instances of its workflows (see Engine.ReservePrefix). Default nil:
+	// only unreserved workflows.
+	Reservation *Reservation
 }
 
 // ListOptions filter Engine.List. The zero value lists the newest 50.

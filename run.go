@@ -413,19 +413,22 @@ func errorInfo(err error) *store.ErrorInfo {
 	var pe *panicError
 	switch {
 	case errors.As(err, &se):
-		kind := "step"
-		if se.Timeout {
-			kind = "timeout"
-		} else if se.NonRetryableFailure {
-			kind = "non_retryable"
+		kind := store.ErrorKindStep
+		switch {
+		case se.Abandoned:
+			kind = store.ErrorKindAbandoned
+		case se.Timeout:
+			kind = store.ErrorKindTimeout
+		case se.NonRetryableFailure:
+			kind = store.ErrorKindNonRetryable
 		}
 		return &store.ErrorInfo{Message: err.Error(), Kind: kind, Step: se.Step}
 	case errors.As(err, &pe):
-		return &store.ErrorInfo{Message: err.Error(), Kind: "panic"}
+		return &store.ErrorInfo{Message: err.Error(), Kind: store.ErrorKindPanic}
 	case errors.Is(err, ErrEventTimeout):
-		return &store.ErrorInfo{Message: err.Error(), Kind: "timeout"}
+		return &store.ErrorInfo{Message: err.Error(), Kind: store.ErrorKindTimeout}
 	}
-	return &store.ErrorInfo{Message: err.Error(), Kind: "workflow"}
+	return &store.ErrorInfo{Message: err.Error(), Kind: store.ErrorKindWorkflow}
 }
 
 // mergeOlder puts the journal records of older before upd's own. A step in

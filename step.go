@@ -214,8 +214,9 @@ func stepErrorFromRecord(rec *store.Step) *StepError {
 	se := &StepError{Step: rec.Name, Attempts: rec.Attempts}
 	if rec.Error != nil {
 		se.Message = rec.Error.Message
-		se.NonRetryableFailure = rec.Error.Kind == "non_retryable"
-		se.Timeout = rec.Error.Kind == "timeout"
+		se.Abandoned = rec.Error.Kind == store.ErrorKindAbandoned
+		se.NonRetryableFailure = rec.Error.Kind == store.ErrorKindNonRetryable || se.Abandoned
+		se.Timeout = rec.Error.Kind == store.ErrorKindTimeout || se.Abandoned
 	}
 	return se
 }
@@ -289,7 +290,8 @@ func (r *run) runStep(c *stepCall) *stepResult {
 			step.Status = store.StepFailed
 			step.FinishedAt = &end
 			res = &stepResult{err: &StepError{Step: c.name, Attempts: attempt, Message: err.Error(),
-				NonRetryableFailure: IsNonRetryable(err), Timeout: errors.Is(err, ErrStepTimeout), cause: err}}
+				NonRetryableFailure: IsNonRetryable(err), Timeout: errors.Is(err, ErrStepTimeout),
+				Abandoned: errors.As(err, new(*abandonedError)), cause: err}}
 		} else {
 			delay := policy.NextDelay(attempt)
 			if ra, ok := RetryAfterDelay(err); ok && ra > delay {
@@ -315,14 +317,16 @@ func (r *run) runStep(c *stepCall) *stepResult {
 }
 
 func attemptErrorInfo(err error, step string) *store.ErrorInfo {
-	kind := "step"
+	kind := store.ErrorKindStep
 	switch {
+	case errors.As(err, new(*abandonedError)):
+		kind = store.ErrorKindAbandoned
 	case errors.Is(err, ErrStepTimeout):
-		kind = "timeout"
+		kind = store.ErrorKindTimeout
 	case errors.As(err, new(*cutOffError)):
-		kind = "cut_off"
+		kind = store.ErrorKindCutOff
 	case IsNonRetryable(err):
-		kind = "non_retryable"
+		kind = store.ErrorKindNonRetryable
 	}
 	return &store.ErrorInfo{Message: err.Error(), Kind: kind, Step: step}
 }
@@ -332,8 +336,11 @@ type attemptResult struct {
 	err       error
 }
 
-// attempt runs fn once with a per-attempt timeout. A function that ignores
-// its context is abandoned at the deadline.
+// attempt runs fn once with a per-attempt timeout. At the deadline its
+// context is cancelled and fn gets Config.AbandonGrace to return; a
+// function that ignores its context past that is abandoned (see
+// abandonedError). A function still running when the run stops (pause,
+// terminate, shutdown) is watched the same way.
 func (r *run) attempt(state *stepState, timeout time.Duration, fn stepFunc) (json.RawMessage, json.RawMessage, error) {
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
@@ -372,10 +379,27 @@ func (r *run) attempt(state *stepState, timeout time.Duration, fn stepFunc) (jso
 		}
 		return res.out, res.comp, res.err
 	case <-ctx.Done():
-		if errors.Is(context.Cause(ctx), ErrStepTimeout) {
-			return nil, nil, timeoutErr
-		}
+	}
+	if !errors.Is(context.Cause(ctx), ErrStepTimeout) {
+		// The run stops: it does not wait, but keeps an eye on fn.
+		r.e.abandons.watch(state.info, resCh, r.e.cfg.AbandonGrace)
 		return nil, nil, context.Cause(ctx)
+	}
+	grace := r.e.clock.NewTimer(r.e.cfg.AbandonGrace)
+	defer grace.Stop()
+	select {
+	case res := <-resCh:
+		if res.err != nil {
+			res.err = timeoutErr
+		}
+		return res.out, res.comp, res.err
+	case <-r.ctx.Done():
+		r.e.abandons.watch(state.info, resCh, r.e.cfg.AbandonGrace)
+		return nil, nil, context.Cause(r.ctx)
+	case <-grace.C():
+		r.e.abandons.add(state.info, resCh, "timeout")
+		return nil, nil, NonRetryable(&abandonedError{step: state.info.Step, attempt: state.info.Attempt,
+			timeout: timeout, grace: r.e.cfg.AbandonGrace})
 	}
 }
 

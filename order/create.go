@@ -38,7 +38,7 @@ func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: encode order: %w", ordo.ErrInvalidArgument, err)
 	}
-	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID})
+	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID, Reservation: s.reservation})
 	switch {
 	case err == nil:
 		s.log.Info("order: created", "order", inst.ID, "flow", req.Flow, "version", v.Version)

@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,9 +16,24 @@ import (
 // GetOrder returns an order with its status history, steps and files. An
 // unknown ID (or the ID of an instance that is not an order) wraps
 // ordo.ErrNotFound.
+//
+// An order whose stored document does not decode is returned with
+// Unreadable set and only the fields its instance knows.
 func (s *Service) GetOrder(ctx context.Context, id string) (*Order, error) {
-	return s.snapshot(ctx, id, "")
+	o, err := s.snapshot(ctx, id, "")
+	var ue *unreadableError
+	if errors.As(err, &ue) {
+		return ue.order, nil
+	}
+	return o, err
 }
+
+// unreadableError is the error of summary for an instance whose params
+// are not an order document: order holds what is known, with Unreadable
+// saying why.
+type unreadableError struct{ order *Order }
+
+func (e *unreadableError) Error() string { return e.order.Unreadable }
 
 // snapshot builds the order from its instance and journal. The journal
 // entry of skipKey (the step asking, while it runs) is left out, so that
@@ -62,22 +78,29 @@ func (s *Service) snapshot(ctx context.Context, id, skipKey string) (*Order, err
 }
 
 // summary converts an instance (without its journal) into an order with the
-// fields a list shows.
+// fields a list shows. An instance whose params do not decode as an order
+// returns an *unreadableError.
 func summary(inst *ordo.Instance) (*Order, *params, error) {
-	p, err := decodeParams(inst.Params)
-	if err != nil {
-		return nil, nil, fmt.Errorf("order %q: %w", inst.ID, err)
-	}
 	status := inst.CustomStatus
 	if status == "" {
 		status = StatusCreated
 	}
-	return &Order{
-		ID: inst.ID, Flow: p.Flow, FlowVersion: p.Version, Status: status,
-		Customer: p.Customer, Items: p.Items, Metadata: p.Metadata,
+	o := &Order{
+		ID: inst.ID, Flow: strings.TrimPrefix(inst.Workflow, workflowPrefix), Status: status,
 		InstanceID: inst.ID, InstanceStatus: inst.Status, Error: inst.Error,
 		CreatedAt: inst.CreatedAt, FinishedAt: inst.FinishedAt,
-	}, p, nil
+	}
+	if inst.Unreadable != "" {
+		o.Unreadable = inst.Unreadable
+		return nil, nil, &unreadableError{order: o}
+	}
+	p, err := decodeParams(inst.Params)
+	if err != nil {
+		o.Unreadable = fmt.Sprintf("order %q does not decode: %v", inst.ID, err)
+		return nil, nil, &unreadableError{order: o}
+	}
+	o.Flow, o.FlowVersion, o.Customer, o.Items, o.Metadata = p.Flow, p.Version, p.Customer, p.Items, p.Metadata
+	return o, p, nil
 }
 
 // mergeFiles adds the files recorded in a generate-production-files step's
@@ -157,6 +180,12 @@ func (s *Service) ListOrders(ctx context.Context, opts *ListOptions) (*OrderPage
 				continue
 			}
 			o, _, err := summary(inst)
+			var ue *unreadableError
+			if errors.As(err, &ue) {
+				// One bad row does not fail the page: it is shown as
+				// unreadable, with its ID.
+				o, err = ue.order, nil
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -50,6 +50,11 @@ type Order struct {
 
 	CreatedAt  time.Time  `json:"createdAt"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// Unreadable, when set, says why the order's stored document could not
+	// be decoded; only its ID, status and instance fields are then known.
+	// Lists show such an order instead of failing.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // Customer is who placed the order.

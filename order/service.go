@@ -48,6 +48,8 @@ type Service struct {
 	cfg Config
 	log *slog.Logger
 	eng *ordo.Engine
+	// reservation lets CreateOrder create instances of the flow workflows.
+	reservation *ordo.Reservation
 
 	mu         sync.Mutex
 	registered map[string]bool              // flow names registered on the engine
@@ -88,8 +90,15 @@ func New(cfg Config) (*Service, error) {
 	if cfg.SyncInterval == 0 {
 		cfg.SyncInterval = 5 * time.Second
 	}
+	// Orders are created through CreateOrder only, which validates them:
+	// Engine.Create (and POST /v1/workflows/{name}/instances) refuses the
+	// flow workflows without this reservation.
+	reservation, err := cfg.Engine.ReservePrefix(workflowPrefix, "the workflows of order flows run orders; create orders with POST /v1/orders")
+	if err != nil {
+		return nil, fmt.Errorf("order: reserve the workflows %q: %w", workflowPrefix+"*", err)
+	}
 	return &Service{
-		cfg: cfg, log: cfg.Logger, eng: cfg.Engine,
+		cfg: cfg, log: cfg.Logger, eng: cfg.Engine, reservation: reservation,
 		registered: map[string]bool{}, defs: map[flowKey]*flow.Definition{},
 	}, nil
 }

@@ -16,8 +16,15 @@ var (
 	// ErrLeaseLost: an Update whose lease token no longer matches; the
 	// instance was claimed by someone else (or released) meanwhile.
 	ErrLeaseLost = errors.New("store: lease lost")
-	// ErrInvalidTransition: a control action the current status forbids.
+	// ErrInvalidTransition: a control action the current status forbids,
+	// or an event sent to a finished instance (a *TransitionError).
 	ErrInvalidTransition = errors.New("store: invalid transition")
+	// ErrInvalidArgument: an argument no call could accept, such as a
+	// cursor that no listing returned (an *Error).
+	ErrInvalidArgument = errors.New("store: invalid argument")
+	// ErrLimitExceeded: an event the instance's event limits refuse (a
+	// *LimitError).
+	ErrLimitExceeded = errors.New("store: limit exceeded")
 )
 
 // Store is what a backend implements. Every method is safe for concurrent
@@ -29,6 +36,9 @@ type Store interface {
 	// InstanceGet returns one instance or ErrNotFound.
 	InstanceGet(ctx context.Context, id string) (*Instance, error)
 	// InstanceList returns instances newest first (by creation time, then ID).
+	// A row that does not decode is returned with Unreadable set rather
+	// than failing the page; a cursor no listing returned is an *Error
+	// matching ErrInvalidArgument.
 	InstanceList(ctx context.Context, p *InstanceListParams) (*InstancePage, error)
 	// InstanceClaim leases up to p.Limit runnable instances to p.Owner and
 	// marks them running. Runnable: queued; waiting with WakeAt <= p.Now;
@@ -60,8 +70,14 @@ type Store interface {
 
 	// EventSend stores an event for an instance (ErrNotFound if the
 	// instance does not exist). A waiting instance is made due at once
-	// (WakeAt = Now, unless it is already earlier).
+	// (WakeAt = Now, unless it is already earlier). In the same
+	// transaction as the insert it refuses the event, per CheckEvent, when
+	// the instance is finished (a *TransitionError) or the event would
+	// pass p.MaxEvents or p.MaxBytes (a *LimitError).
 	EventSend(ctx context.Context, p *EventSendParams) (*Event, error)
+	// EventList returns a page of an instance's events in send order (by
+	// ID), consumed or not (ErrNotFound if the instance does not exist).
+	EventList(ctx context.Context, p *EventListParams) (*EventPage, error)
 
 	// Close releases the backend's resources.
 	Close() error
@@ -96,7 +112,7 @@ type InstanceListParams struct {
 	WorkflowPrefix string
 	// CustomStatus, if set, matches instances with that custom status.
 	CustomStatus string
-	Limit        int    // 1..1000; 0 means 50
+	Limit        int    // 1..1000 (more is capped); 0 means 50; see ListLimit
 	Cursor       string // opaque, from InstancePage.NextCursor
 }
 
@@ -175,6 +191,26 @@ type EventSendParams struct {
 	Type       string
 	Payload    json.RawMessage
 	Now        time.Time
+	// MaxEvents, if positive, is how many events the instance may hold:
+	// the event that would be one more is refused.
+	MaxEvents int
+	// MaxBytes, if positive, bounds the total payload size of the
+	// instance's events: the event that would pass it is refused.
+	MaxBytes int64
+}
+
+// EventListParams are the arguments of Store.EventList.
+type EventListParams struct {
+	InstanceID string
+	Limit      int    // 1..1000 (more is capped); 0 means 50; see ListLimit
+	Cursor     string // opaque, from EventPage.NextCursor
+}
+
+// EventPage is one page of Store.EventList.
+type EventPage struct {
+	Events []*Event
+	// NextCursor continues the listing; "" when there is no more.
+	NextCursor string
 }
 
 // Update is what one worker writes for one instance in one commit.

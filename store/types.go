@@ -33,12 +33,31 @@ func (s InstanceStatus) Valid() bool {
 	return false
 }
 
+// ErrorKind classifies a persisted error.
+type ErrorKind string
+
+// Error kinds.
+const (
+	ErrorKindStep         ErrorKind = "step"          // a step attempt returned an error
+	ErrorKindNonRetryable ErrorKind = "non_retryable" // a step returned an error marked non-retryable
+	ErrorKindTimeout      ErrorKind = "timeout"       // an attempt's timeout elapsed (or an event wait's)
+	ErrorKindWorkflow     ErrorKind = "workflow"      // the workflow function returned an error
+	ErrorKindCompensation ErrorKind = "compensation"  // a compensation failed
+	ErrorKindPanic        ErrorKind = "panic"         // workflow or step code panicked
+	ErrorKindTerminated   ErrorKind = "terminated"    // an operator terminated the instance
+	ErrorKindCutOff       ErrorKind = "cut_off"       // the worker running the attempt crashed or froze
+	// ErrorKindAbandoned: the attempt's timeout elapsed and the step
+	// function still had not returned a grace period later; the engine
+	// stopped waiting for it (its goroutine may still run) and failed the
+	// step without a retry.
+	ErrorKindAbandoned ErrorKind = "abandoned"
+)
+
 // ErrorInfo is an error as persisted: its text and how it was classified.
 type ErrorInfo struct {
 	Message string `json:"message"`
-	// Kind classifies the error: "step", "non_retryable", "timeout",
-	// "workflow", "compensation", "panic", "terminated".
-	Kind string `json:"kind,omitempty"`
+	// Kind classifies the error (the ErrorKind constants).
+	Kind ErrorKind `json:"kind,omitempty"`
 	// Step names the step that caused it, if any.
 	Step string `json:"step,omitempty"`
 	// Compensations lists compensation failures that happened while
@@ -77,6 +96,11 @@ type Instance struct {
 	// queued or due instance: a step attempt may have been cut off. It is
 	// not stored.
 	LeaseExpired bool `json:"-"`
+	// Unreadable, when set, says why the stored row could not be decoded
+	// in full; the fields that could not be read are left empty. Listings
+	// and InstanceGet return such a row rather than fail (see
+	// MarkUnreadable).
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // StepKind says what a journal entry records.

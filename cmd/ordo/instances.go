@@ -31,7 +31,7 @@ func newInstancesCmd() *cobra.Command {
 		instancesActionCmd(cf, "pause", "Pause an instance at its next step boundary"),
 		instancesActionCmd(cf, "resume", "Resume a paused instance"),
 		instancesActionCmd(cf, "terminate", "Terminate an instance for good"),
-		instancesRestartCmd(cf), instancesSendEventCmd(cf),
+		instancesRestartCmd(cf), instancesSendEventCmd(cf), instancesEventsCmd(cf),
 	)
 	return cmd
 }
@@ -66,6 +66,10 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tWORKFLOW\tSTATUS\tCUSTOM STATUS\tCREATED\tFINISHED")
 			for _, in := range page.Instances {
+				if in.Unreadable != "" {
+					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", in.ID, truncate(in.Unreadable, 100))
+					continue
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Workflow, in.Status, dash(in.CustomStatus),
 					in.CreatedAt.Local().Format(time.DateTime), fmtTimePtr(in.FinishedAt))
 			}
@@ -105,6 +109,9 @@ func instancesDescribeCmd(cf *clientFlags) *cobra.Command {
 // describeInstance prints a readable step timeline.
 func describeInstance(w io.Writer, in *ordo.Instance) error {
 	fmt.Fprintf(w, "Instance  %s\nWorkflow  %s\nStatus    %s\n", in.ID, in.Workflow, in.Status)
+	if in.Unreadable != "" {
+		fmt.Fprintf(w, "Unreadable %s\n", in.Unreadable)
+	}
 	if in.CustomStatus != "" {
 		fmt.Fprintf(w, "Custom    %s\n", in.CustomStatus)
 	}
@@ -159,6 +166,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 			label := "attempt"
 			if a.Compensation {
 				label = "compensation attempt"
+			}
+			if a.Error.Kind != "" {
+				label += " [" + string(a.Error.Kind) + "]"
 			}
 			fmt.Fprintf(tw, "\t  %s %d\t\t\t\t\t\t%s\n", label, a.Number, truncate(a.Error.Message, 80))
 		}
@@ -272,6 +282,43 @@ func instancesSendEventCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&payload, "payload", "", "event payload as JSON")
+	return cmd
+}
+
+func instancesEventsCmd(cf *clientFlags) *cobra.Command {
+	var cursor string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "events ID",
+		Short: "List the events sent to an instance, oldest first",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			if cursor != "" {
+				q.Set("cursor", cursor)
+			}
+			var page ordo.EventPage
+			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/instances/"+url.PathEscape(args[0])+"/events?"+q.Encode(), nil, &page)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTYPE\tSENT\tRECEIVED BY\tPAYLOAD")
+			for _, ev := range page.Events {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ev.ID, ev.Type, ev.CreatedAt.Local().Format(time.DateTime),
+					dash(ev.ConsumedBy), truncate(compact(ev.Payload), 80))
+			}
+			if page.NextCursor != "" {
+				fmt.Fprintf(tw, "\nmore: --cursor %s\n", page.NextCursor)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
+	cmd.Flags().IntVar(&limit, "limit", 50, "page size (1-1000)")
 	return cmd
 }
 

@@ -37,24 +37,17 @@ func (s *Store) control(p *store.ControlParams) error {
 	}
 	in := x.in
 	t := now(p.Now)
-	invalid := fmt.Errorf("%w: %s from %s", store.ErrInvalidTransition, p.Action, in.Status)
+	if err := store.CheckControl(p.InstanceID, p.Action, in.Status); err != nil {
+		return err
+	}
 	switch p.Action {
 	case store.ActionPause:
-		if in.Status != store.StatusQueued && in.Status != store.StatusRunning && in.Status != store.StatusWaiting {
-			return invalid
-		}
 		in.Status = store.StatusPaused
 	case store.ActionResume:
-		if in.Status != store.StatusPaused {
-			return invalid
-		}
 		in.Status = store.StatusQueued
 		in.WakeAt = nil
 		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil
 	case store.ActionTerminate:
-		if in.Status.Terminal() {
-			return invalid
-		}
 		in.Status = store.StatusTerminated
 		in.FinishedAt = &t
 		in.WakeAt = nil
@@ -66,8 +59,6 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.Output, in.Error, in.WakeAt, in.FinishedAt = nil, nil, nil, nil
 		in.CustomStatus = ""
 		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil
-	default:
-		return fmt.Errorf("%w: unknown action %q", store.ErrInvalidTransition, p.Action)
 	}
 	in.UpdatedAt = t
 	return nil
@@ -91,12 +82,11 @@ func (x *instance) truncateJournal(from string) error {
 			}
 		}
 		if first < 0 {
-			return fmt.Errorf("restart from step %q: %w", from, store.ErrNotFound)
+			return store.RestartUnknownStep(x.in.ID, from)
 		}
 		for key, st := range x.steps {
 			if st.Ordinal < first && st.CompensationStatus == store.CompCompleted {
-				return fmt.Errorf("%w: restart from step %q: an earlier step was already compensated",
-					store.ErrInvalidTransition, from)
+				return store.RestartCompensated(x.in.ID, x.in.Status, from)
 			}
 			if st.Ordinal >= first {
 				deleted[key] = true

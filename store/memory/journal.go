@@ -57,6 +57,13 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	if !ok {
 		return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, store.ErrNotFound)
 	}
+	var bytes int64
+	for _, ev := range x.events {
+		bytes += int64(len(ev.Payload))
+	}
+	if err := store.CheckEvent(p, x.in.Status, int64(len(x.events)), bytes); err != nil {
+		return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
 	t := now(p.Now)
 	s.nextEventID++
 	ev := &store.Event{
@@ -72,4 +79,32 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 		in.UpdatedAt = t
 	}
 	return cloneEvent(ev), nil
+}
+
+// EventList returns a page of an instance's events in send order
+// (store.ErrNotFound if the instance does not exist).
+func (s *Store) EventList(ctx context.Context, p *store.EventListParams) (*store.EventPage, error) {
+	if p == nil {
+		return nil, errors.New("memory: event list: nil params")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: event list %q: %w", p.InstanceID, err)
+	}
+	limit, after, err := store.EventListBounds(p)
+	if err != nil {
+		return nil, fmt.Errorf("memory: event list %q: %w", p.InstanceID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.instances[p.InstanceID]
+	if !ok {
+		return nil, fmt.Errorf("memory: event list %q: %w", p.InstanceID, store.ErrNotFound)
+	}
+	var events []*store.Event
+	for _, ev := range x.events {
+		if ev.ID > after && len(events) <= limit {
+			events = append(events, cloneEvent(ev))
+		}
+	}
+	return store.EventPageOf(events, limit), nil
 }

@@ -1,12 +1,9 @@
 package postgres
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -87,30 +84,6 @@ func errorValue(s *string) (*store.ErrorInfo, error) {
 		return nil, fmt.Errorf("decode error info %q: %w", *s, err)
 	}
 	return &e, nil
-}
-
-// encodeCursor makes the opaque InstanceList cursor for the position after
-// the instance created at createdAt with ID id. It has the same form as
-// the SQLite backend's (unix microseconds, then the ID).
-func encodeCursor(createdAt time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt.UnixMicro(), 10) + "/" + id))
-}
-
-// decodeCursor reverses encodeCursor.
-func decodeCursor(c string) (createdAt time.Time, id string, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", fmt.Errorf("invalid cursor %q: %w", c, err)
-	}
-	us, id, ok := strings.Cut(string(b), "/")
-	if !ok {
-		return time.Time{}, "", fmt.Errorf("invalid cursor %q", c)
-	}
-	v, err := strconv.ParseInt(us, 10, 64)
-	if err != nil {
-		return time.Time{}, "", fmt.Errorf("invalid cursor %q: %w", c, err)
-	}
-	return time.UnixMicro(v).UTC(), id, nil
 }
 
 // noRows reports whether err means a query returned no row.

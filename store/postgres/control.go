@@ -74,42 +74,33 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 		return nil, err
 	}
 	status := store.InstanceStatus(st)
+	if err := store.CheckControl(p.InstanceID, p.Action, status); err != nil {
+		return nil, err
+	}
 	t := ts(now(p.Now))
-	invalid := fmt.Errorf("%w: %s from %s", store.ErrInvalidTransition, p.Action, status)
 	switch p.Action {
 	case store.ActionPause:
-		if status != store.StatusQueued && status != store.StatusRunning && status != store.StatusWaiting {
-			return nil, invalid
-		}
 		return scanInstance(tx.QueryRow(ctx, sqlPause, t, p.InstanceID))
 	case store.ActionResume:
-		if status != store.StatusPaused {
-			return nil, invalid
-		}
 		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
 			return nil, err
 		}
 		return scanInstance(tx.QueryRow(ctx, sqlResume, t, p.InstanceID))
 	case store.ActionTerminate:
-		if status.Terminal() {
-			return nil, invalid
-		}
 		return scanInstance(tx.QueryRow(ctx, sqlTerminate, t, p.InstanceID))
-	case store.ActionRestart:
-		if err := truncateJournal(ctx, tx, p); err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
-			return nil, err
-		}
-		return scanInstance(tx.QueryRow(ctx, sqlRestart, t, p.InstanceID))
 	}
-	return nil, fmt.Errorf("%w: unknown action %q", store.ErrInvalidTransition, p.Action)
+	if err := truncateJournal(ctx, tx, p, status); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
+		return nil, err
+	}
+	return scanInstance(tx.QueryRow(ctx, sqlRestart, t, p.InstanceID))
 }
 
 // truncateJournal deletes the steps a restart re-runs, with their attempts,
 // and un-consumes the events those steps had received.
-func truncateJournal(ctx context.Context, tx pgx.Tx, p *store.ControlParams) error {
+func truncateJournal(ctx context.Context, tx pgx.Tx, p *store.ControlParams, status store.InstanceStatus) error {
 	if p.FromStep == "" {
 		for _, q := range []string{sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps} {
 			if _, err := tx.Exec(ctx, q, p.InstanceID); err != nil {
@@ -123,15 +114,14 @@ func truncateJournal(ctx context.Context, tx pgx.Tx, p *store.ControlParams) err
 		return err
 	}
 	if from == nil {
-		return fmt.Errorf("restart from step %q: %w", p.FromStep, store.ErrNotFound)
+		return store.RestartUnknownStep(p.InstanceID, p.FromStep)
 	}
 	var compensated bool
 	if err := tx.QueryRow(ctx, sqlKeptCompensated, p.InstanceID, *from).Scan(&compensated); err != nil {
 		return err
 	}
 	if compensated {
-		return fmt.Errorf("%w: restart from step %q: an earlier step was already compensated",
-			store.ErrInvalidTransition, p.FromStep)
+		return store.RestartCompensated(p.InstanceID, status, p.FromStep)
 	}
 	for _, q := range []string{sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom} {
 		if _, err := tx.Exec(ctx, q, p.InstanceID, *from); err != nil {

@@ -43,7 +43,7 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 	in.Params = rawValue(params)
 	in.Output = rawValue(output)
 	if in.Error, err = errorValue(errJSON); err != nil {
-		return nil, fmt.Errorf("instance %q: %w", in.ID, err)
+		store.MarkUnreadable(&in, fmt.Errorf("error column: %w", err))
 	}
 	in.CreatedAt = in.CreatedAt.UTC()
 	in.UpdatedAt = in.UpdatedAt.UTC()
@@ -142,6 +142,7 @@ func (s *Store) InstanceGet(ctx context.Context, id string) (*store.Instance, er
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instance get %q: %w", id, err)
 	}
+	store.MarkUnreadable(in, nil)
 	return in, nil
 }
 
@@ -151,7 +152,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	if p == nil {
 		p = &store.InstanceListParams{}
 	}
-	limit, err := listLimit(p.Limit)
+	limit, err := store.ListLimit(p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instance list: %w", err)
 	}
@@ -180,7 +181,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 		where = append(where, "custom_status = "+arg(p.CustomStatus)+" AND custom_status <> ''")
 	}
 	if p.Cursor != "" {
-		createdAt, id, err := decodeCursor(p.Cursor)
+		createdAt, id, err := store.DecodeInstanceCursor(p.Cursor)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: instance list: %w", err)
 		}
@@ -203,6 +204,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 		if err != nil {
 			return nil, fmt.Errorf("postgres: instance list: %w", err)
 		}
+		store.MarkUnreadable(in, nil)
 		page.Instances = append(page.Instances, in)
 	}
 	if err := rows.Err(); err != nil {
@@ -211,21 +213,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	if len(page.Instances) > limit {
 		page.Instances = page.Instances[:limit]
 		last := page.Instances[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		page.NextCursor = store.EncodeInstanceCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
-}
-
-// listLimit applies InstanceListParams.Limit's default (0 means 50) and
-// bounds (at most 1000).
-func listLimit(n int) (int, error) {
-	switch {
-	case n == 0:
-		return 50, nil
-	case n < 0:
-		return 0, fmt.Errorf("limit %d is negative", n)
-	case n > 1000:
-		return 1000, nil
-	}
-	return n, nil
 }

@@ -34,15 +34,28 @@ const (
 	sqlClaimedAttempts = `SELECT ` + attemptColumns + ` FROM attempts WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
 	sqlClaimedEvents   = `SELECT ` + eventColumns + ` FROM events WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
 
-	// EventSend: lock the instance (so a Commit that starts it waiting
-	// for this event type either sees the event or is seen by the wake
-	// below), insert, make a waiting instance due.
+	// EventSend, in one implicit transaction: lock the instance (so a
+	// Commit that starts it waiting for this event type either sees the
+	// event or is seen by the wake below, and concurrent sends count each
+	// other), read its event totals (a statement after the lock, so a
+	// snapshot that sees the sends before it), insert the event unless
+	// the instance is finished or it would pass a limit ($5 events, $6
+	// payload bytes; 0: none), and make a waiting instance due if it was
+	// inserted. store.CheckEvent applies the same rule to the totals to
+	// say why an event was refused.
 	sqlEventLock   = `SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE`
-	sqlEventInsert = `INSERT INTO events (instance_id, type, payload, created_at)
-		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM instances WHERE id = $1)
-		RETURNING id`
-	sqlEventWake = `UPDATE instances SET wake_at = $2, updated_at = $2
-		WHERE id = $1 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > $2)`
+	sqlEventTotals = `SELECT count(*), coalesce(sum(octet_length(payload)), 0)::bigint FROM events WHERE instance_id = $1`
+	sqlEventInsert = `WITH ins AS (
+			INSERT INTO events (instance_id, type, payload, created_at)
+			SELECT $1, $2, $3, $4 FROM instances
+			WHERE id = $1 AND status NOT IN ('complete', 'errored', 'terminated')
+			  AND ($5::int <= 0 OR (SELECT count(*) FROM events WHERE instance_id = $1) < $5::int)
+			  AND ($6::bigint <= 0 OR (SELECT coalesce(sum(octet_length(payload)), 0) FROM events WHERE instance_id = $1)
+			      + coalesce(octet_length($3::bytea), 0) <= $6::bigint)
+			RETURNING id),
+		wake AS (UPDATE instances SET wake_at = $4, updated_at = $4
+			WHERE id = $1 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) AND EXISTS (SELECT 1 FROM ins))
+		SELECT id FROM ins`
 )
 
 // JournalLoad returns the steps (ordered by Ordinal, each with its attempt
@@ -125,18 +138,9 @@ func queueJournals(b *pgx.Batch, journals map[string]*store.Journal, lo, hi stri
 	})
 	b.Queue(eventsQ, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			ev := &store.Event{}
-			var (
-				payload  []byte
-				consumed *string
-			)
-			if err := rows.Scan(&ev.InstanceID, &ev.ID, &ev.Type, &payload, &ev.CreatedAt, &consumed); err != nil {
+			ev, err := scanEvent(rows)
+			if err != nil {
 				return err
-			}
-			ev.Payload = rawValue(payload)
-			ev.CreatedAt = ev.CreatedAt.UTC()
-			if consumed != nil {
-				ev.ConsumedBy = *consumed
 			}
 			if j := journals[ev.InstanceID]; j != nil {
 				j.Events = append(j.Events, ev)
@@ -144,6 +148,24 @@ func queueJournals(b *pgx.Batch, journals map[string]*store.Journal, lo, hi stri
 		}
 		return rows.Err()
 	})
+}
+
+// scanEvent reads one row of eventColumns.
+func scanEvent(row pgx.Row) (*store.Event, error) {
+	ev := &store.Event{}
+	var (
+		payload  []byte
+		consumed *string
+	)
+	if err := row.Scan(&ev.InstanceID, &ev.ID, &ev.Type, &payload, &ev.CreatedAt, &consumed); err != nil {
+		return nil, err
+	}
+	ev.Payload = rawValue(payload)
+	ev.CreatedAt = ev.CreatedAt.UTC()
+	if consumed != nil {
+		ev.ConsumedBy = *consumed
+	}
+	return ev, nil
 }
 
 // scanStep reads one row of stepColumns; the instance ID goes to id.
@@ -190,13 +212,25 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	s.prefetch.drop(p.InstanceID)
 	t := ts(now(p.Now))
 	ev := &store.Event{InstanceID: p.InstanceID, Type: p.Type, Payload: cloneRaw(p.Payload), CreatedAt: t}
-	found := false
+	var (
+		found        bool
+		status       string
+		count, bytes int64
+	)
 	b := &pgx.Batch{}
 	b.Queue(sqlEventLock, p.InstanceID).Query(func(rows pgx.Rows) error {
-		found = rows.Next()
-		return nil
+		for rows.Next() {
+			found = true
+			if err := rows.Scan(&status); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	})
-	b.Queue(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t).Query(func(rows pgx.Rows) error {
+	b.Queue(sqlEventTotals, p.InstanceID).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&count, &bytes)
+	})
+	b.Queue(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t, p.MaxEvents, p.MaxBytes).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			if err := rows.Scan(&ev.ID); err != nil {
 				return err
@@ -204,13 +238,19 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 		}
 		return rows.Err()
 	})
-	b.Queue(sqlEventWake, p.InstanceID, t)
 	b.Queue(sqlNotify, s.channel)
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("postgres: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
 	if !found {
 		return nil, fmt.Errorf("postgres: event send %q to %q: %w", p.Type, p.InstanceID, store.ErrNotFound)
+	}
+	if ev.ID == 0 {
+		err := store.CheckEvent(p, store.InstanceStatus(status), count, bytes)
+		if err == nil {
+			err = errors.New("the event was not stored")
+		}
+		return nil, fmt.Errorf("postgres: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
 	return ev, nil
 }

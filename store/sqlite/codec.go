@@ -2,11 +2,8 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ordohq/ordo/store"
@@ -89,27 +86,4 @@ func boolArg(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-// encodeCursor makes the opaque InstanceList cursor for the position after
-// the instance created at createdAt (unix microseconds) with ID id.
-func encodeCursor(createdAt int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "/" + id))
-}
-
-// decodeCursor reverses encodeCursor.
-func decodeCursor(c string) (createdAt int64, id string, err error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, "", fmt.Errorf("invalid cursor %q: %w", c, err)
-	}
-	ts, id, ok := strings.Cut(string(b), "/")
-	if !ok {
-		return 0, "", fmt.Errorf("invalid cursor %q", c)
-	}
-	createdAt, err = strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return 0, "", fmt.Errorf("invalid cursor %q: %w", c, err)
-	}
-	return createdAt, id, nil
 }

@@ -71,36 +71,27 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 		return nil, err
 	}
 	status := store.InstanceStatus(s)
+	if err := store.CheckControl(p.InstanceID, p.Action, status); err != nil {
+		return nil, err
+	}
 	t := micros(now(p.Now))
-	invalid := fmt.Errorf("%w: %s from %s", store.ErrInvalidTransition, p.Action, status)
 	switch p.Action {
 	case store.ActionPause:
-		if status != store.StatusQueued && status != store.StatusRunning && status != store.StatusWaiting {
-			return nil, invalid
-		}
 		return scanInstance(w.queryRow(sqlPause, t, p.InstanceID))
 	case store.ActionResume:
-		if status != store.StatusPaused {
-			return nil, invalid
-		}
 		return scanInstance(w.queryRow(sqlResume, t, p.InstanceID))
 	case store.ActionTerminate:
-		if status.Terminal() {
-			return nil, invalid
-		}
 		return scanInstance(w.queryRow(sqlTerminate, t, t, p.InstanceID))
-	case store.ActionRestart:
-		if err := w.truncateJournal(p); err != nil {
-			return nil, err
-		}
-		return scanInstance(w.queryRow(sqlRestart, t, p.InstanceID))
 	}
-	return nil, fmt.Errorf("%w: unknown action %q", store.ErrInvalidTransition, p.Action)
+	if err := w.truncateJournal(p, status); err != nil {
+		return nil, err
+	}
+	return scanInstance(w.queryRow(sqlRestart, t, p.InstanceID))
 }
 
 // truncateJournal deletes the steps a restart re-runs, with their attempts,
 // and un-consumes the events those steps had received.
-func (w *writeTx) truncateJournal(p *store.ControlParams) error {
+func (w *writeTx) truncateJournal(p *store.ControlParams, status store.InstanceStatus) error {
 	if p.FromStep == "" {
 		for _, q := range []string{sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps} {
 			if _, err := w.exec(q, p.InstanceID); err != nil {
@@ -114,15 +105,14 @@ func (w *writeTx) truncateJournal(p *store.ControlParams) error {
 		return err
 	}
 	if !from.Valid {
-		return fmt.Errorf("restart from step %q: %w", p.FromStep, store.ErrNotFound)
+		return store.RestartUnknownStep(p.InstanceID, p.FromStep)
 	}
 	var compensated bool
 	if err := w.queryRow(sqlKeptCompensated, p.InstanceID, from.Int64).Scan(&compensated); err != nil {
 		return err
 	}
 	if compensated {
-		return fmt.Errorf("%w: restart from step %q: an earlier step was already compensated",
-			store.ErrInvalidTransition, p.FromStep)
+		return store.RestartCompensated(p.InstanceID, status, p.FromStep)
 	}
 	for _, q := range []string{sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom} {
 		if _, err := w.exec(q, p.InstanceID, from.Int64); err != nil {

@@ -34,7 +34,7 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 	in.Params = rawValue(params)
 	in.Output = rawValue(output)
 	if in.Error, err = errorValue(errJSON); err != nil {
-		return nil, fmt.Errorf("instance %q: %w", in.ID, err)
+		store.MarkUnreadable(&in, fmt.Errorf("error column: %w", err))
 	}
 	in.CreatedAt = fromMicros(createdAt)
 	in.UpdatedAt = fromMicros(updatedAt)
@@ -55,8 +55,6 @@ const (
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
 )
-
-// validateCreate checks the arguments of a create.
 
 // InstanceCreate inserts a queued instance, or a running one leased to
 // p.Claim. An existing ID returns store.ErrAlreadyExists together with the
@@ -109,14 +107,35 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 	return in, err
 }
 
-// InstanceGet returns one instance or store.ErrNotFound.
+// InstanceGet returns one instance or store.ErrNotFound. A row that does
+// not decode is returned with Unreadable set.
 func (s *Store) InstanceGet(ctx context.Context, id string) (*store.Instance, error) {
-	in, err := scanInstance(s.read.QueryRowContext(ctx, sqlInstanceGet, id))
+	in, err := s.instanceGet(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: instance get %q: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance get %q: %w", id, err)
+	}
+	store.MarkUnreadable(in, nil)
+	return in, nil
+}
+
+func (s *Store) instanceGet(ctx context.Context, id string) (*store.Instance, error) {
+	rows, err := s.read.QueryContext(ctx, sqlInstanceGet, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, sql.ErrNoRows
+	}
+	in, err := scanInstance(rows)
+	if err != nil {
+		return scanUnreadable(rows, err)
 	}
 	return in, nil
 }
@@ -127,7 +146,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	if p == nil {
 		p = &store.InstanceListParams{}
 	}
-	limit, err := listLimit(p.Limit)
+	limit, err := store.ListLimit(p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance list: %w", err)
 	}
@@ -155,12 +174,12 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 		args = append(args, p.CustomStatus)
 	}
 	if p.Cursor != "" {
-		createdAt, id, err := decodeCursor(p.Cursor)
+		createdAt, id, err := store.DecodeInstanceCursor(p.Cursor)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: instance list: %w", err)
 		}
 		where = append(where, "(created_at, id) < (?, ?)")
-		args = append(args, createdAt, id)
+		args = append(args, micros(createdAt), id)
 	}
 	q := "SELECT " + instanceCols + " FROM instances"
 	if len(where) > 0 {
@@ -178,8 +197,11 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	for rows.Next() {
 		in, err := scanInstance(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: instance list: %w", err)
+			if in, err = scanUnreadable(rows, err); err != nil {
+				return nil, fmt.Errorf("sqlite: instance list: %w", err)
+			}
 		}
+		store.MarkUnreadable(in, nil)
 		page.Instances = append(page.Instances, in)
 	}
 	if err := rows.Err(); err != nil {
@@ -188,21 +210,29 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	if len(page.Instances) > limit {
 		page.Instances = page.Instances[:limit]
 		last := page.Instances[limit-1]
-		page.NextCursor = encodeCursor(micros(last.CreatedAt), last.ID)
+		page.NextCursor = store.EncodeInstanceCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
 }
 
-// listLimit applies InstanceListParams.Limit's default (0 means 50) and
-// bounds (at most 1000).
-func listLimit(n int) (int, error) {
-	switch {
-	case n == 0:
-		return 50, nil
-	case n < 0:
-		return 0, fmt.Errorf("limit %d is negative", n)
-	case n > 1000:
-		return 1000, nil
+// scanUnreadable reads what it can of a row of instanceCols that
+// scanInstance could not (a column holding a value of the wrong type):
+// the ID and the creation time that orders the listing, with Unreadable
+// saying why. It returns scanErr when even those do not decode.
+func scanUnreadable(rows *sql.Rows, scanErr error) (*store.Instance, error) {
+	var (
+		in        store.Instance
+		createdAt int64
+		skip      any
+		dest      = []any{&in.ID, &skip, &skip, &skip, &skip, &skip, &skip, &createdAt}
+	)
+	for len(dest) < strings.Count(instanceCols, ",")+1 {
+		dest = append(dest, &skip)
 	}
-	return n, nil
+	if rows.Scan(dest...) != nil {
+		return nil, scanErr
+	}
+	in.CreatedAt, in.UpdatedAt = fromMicros(createdAt), fromMicros(createdAt)
+	in.Unreadable = fmt.Sprintf("stored instance %q does not decode: %v", in.ID, scanErr)
+	return &in, nil
 }

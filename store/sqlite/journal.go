@@ -20,6 +20,9 @@ const (
 		FROM attempts WHERE instance_id = ? ORDER BY id`
 	sqlEvents = `SELECT id, type, payload, created_at, consumed_by
 		FROM events WHERE instance_id = ? ORDER BY id`
+	// The instance's event count and payload bytes; octet_length reads
+	// the sizes from the record headers, not the payloads.
+	sqlEventTotals = `SELECT count(*), coalesce(sum(octet_length(payload)), 0) FROM events WHERE instance_id = ?`
 	sqlEventInsert = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
 	sqlEventWake   = `UPDATE instances SET wake_at = ?1, updated_at = ?1
 		WHERE id = ?2 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1)`
@@ -108,25 +111,34 @@ func loadJournal(ctx context.Context, tx *sql.Tx, instanceID string) (*store.Jou
 		return nil, err
 	}
 	for rows.Next() {
-		ev := &store.Event{InstanceID: instanceID}
-		var (
-			payload  []byte
-			created  int64
-			consumed sql.NullString
-		)
-		if err := rows.Scan(&ev.ID, &ev.Type, &payload, &created, &consumed); err != nil {
+		ev, err := scanEvent(rows, instanceID)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ev.Payload = rawValue(payload)
-		ev.CreatedAt = fromMicros(created)
-		ev.ConsumedBy = consumed.String
 		j.Events = append(j.Events, ev)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
 	return j, nil
+}
+
+// scanEvent reads one row of sqlEvents.
+func scanEvent(sc scanner, instanceID string) (*store.Event, error) {
+	ev := &store.Event{InstanceID: instanceID}
+	var (
+		payload  []byte
+		created  int64
+		consumed sql.NullString
+	)
+	if err := sc.Scan(&ev.ID, &ev.Type, &payload, &created, &consumed); err != nil {
+		return nil, err
+	}
+	ev.Payload = rawValue(payload)
+	ev.CreatedAt = fromMicros(created)
+	ev.ConsumedBy = consumed.String
+	return ev, nil
 }
 
 func closeRows(rows *sql.Rows) error {
@@ -191,6 +203,15 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 		err = store.ErrNotFound
 	}
 	if err != nil {
+		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+	}
+	var count, bytes int64
+	if p.MaxEvents > 0 || p.MaxBytes > 0 {
+		if err := w.queryRow(sqlEventTotals, p.InstanceID).Scan(&count, &bytes); err != nil {
+			return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
+		}
+	}
+	if err := store.CheckEvent(p, store.InstanceStatus(status), count, bytes); err != nil {
 		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
 	ev := &store.Event{InstanceID: p.InstanceID, Type: p.Type, Payload: cloneRaw(p.Payload), CreatedAt: fromMicros(t)}

@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +41,7 @@ func testControlTransitions(t *testing.T, s suite) {
 				got, err := f.control("a", action, "", now)
 				if !ok {
 					wantErr(t, "InstanceControl", err, store.ErrInvalidTransition)
+					wantTransition(t, err, "a", string(action), from)
 					if diff := cmp.Diff(before, f.get("a")); diff != "" {
 						t.Errorf("refused action changed the instance (-before +after):\n%s", diff)
 					}
@@ -281,6 +285,9 @@ func testRestartCompensated(t *testing.T, s suite) {
 
 	_, err := f.control("a", store.ActionRestart, "c", at(time.Hour))
 	wantErr(t, "restart from c (keeps compensated b)", err, store.ErrInvalidTransition)
+	if te := wantTransition(t, err, "a", string(store.ActionRestart), before.Status); te.Reason == "" {
+		t.Errorf("refused restart: TransitionError without a Reason: %v", te)
+	}
 	if diff := cmp.Diff(before, f.get("a")); diff != "" {
 		t.Errorf("refused restart changed the instance (-before +after):\n%s", diff)
 	}
@@ -302,6 +309,10 @@ func testRestartUnknownStep(t *testing.T, s suite) {
 	before := f.get("a")
 	_, err := f.control("a", store.ActionRestart, "refund", at(time.Hour))
 	wantErr(t, "restart from an unknown step", err, store.ErrNotFound)
+	var se *store.Error
+	if !errors.As(err, &se) || se.Message != `instance "a" has no step "refund" to restart from` {
+		t.Errorf("restart from an unknown step: %v, want a *store.Error naming the instance and step", err)
+	}
 	// Keys are not names.
 	_, err = f.control("a", store.ActionRestart, "charge#1", at(time.Hour))
 	wantErr(t, "restart from a step key", err, store.ErrNotFound)
@@ -311,4 +322,22 @@ func testRestartUnknownStep(t *testing.T, s suite) {
 	if n := len(f.journal("a").Steps); n != 5 {
 		t.Errorf("failed restart left %d steps, want 5", n)
 	}
+}
+
+// wantTransition fails unless err is a *store.TransitionError for op on
+// instance id in status, whose message starts with the instance and its
+// status, and returns it.
+func wantTransition(t *testing.T, err error, id, op string, status store.InstanceStatus) *store.TransitionError {
+	t.Helper()
+	var te *store.TransitionError
+	if !errors.As(err, &te) {
+		t.Fatalf("error %v is not a *store.TransitionError", err)
+	}
+	if te.InstanceID != id || te.Op != op || te.Status != status {
+		t.Errorf("TransitionError = %+v, want instance %q, op %q, status %s", te, id, op, status)
+	}
+	if prefix := fmt.Sprintf("instance %q is %s: ", id, status); !strings.HasPrefix(te.Error(), prefix) {
+		t.Errorf("TransitionError message %q does not start with %q", te.Error(), prefix)
+	}
+	return te
 }

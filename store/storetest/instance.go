@@ -194,16 +194,6 @@ func testInstanceListPagination(t *testing.T, s suite) {
 	}
 }
 
-func testInstanceListBadCursor(t *testing.T, s suite) {
-	f := s.setup(t)
-	f.create("a", "wf", at(0))
-	for _, c := range []string{"!!!", "bm90LWEtY3Vyc29y"} {
-		if _, err := f.s.InstanceList(f.ctx, &store.InstanceListParams{Cursor: c}); err == nil {
-			t.Errorf("InstanceList with cursor %q: no error", c)
-		}
-	}
-}
-
 func testInstanceListDefaultLimit(t *testing.T, s suite) {
 	f := s.setup(t)
 	for i := range 51 {
