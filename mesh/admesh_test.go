@@ -22,7 +22,7 @@ func TestAdmeshAcceptsFiles(t *testing.T) {
 	dir := t.TempDir()
 	meshes := sampleMeshes(t)
 	for _, text := range []string{"ABBA", "Straße"} {
-		m, err := Generate("nameplate", map[string]any{"text": text, "font": "bold"})
+		m, err := Generate("nameplate", map[string]any{"text": text, "font": "bold"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ var (
 // bigVase returns the million-triangle vase, built once per process.
 func bigVase(b *testing.B) *Mesh {
 	b.Helper()
-	benchOnce.Do(func() { benchMesh, benchErr = Generate("vase", vase1M) })
+	benchOnce.Do(func() { benchMesh, benchErr = Generate("vase", vase1M, nil) })
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
@@ -73,7 +73,7 @@ func BenchmarkGenerateVase1M(b *testing.B) {
 	var peak uint64
 	for b.Loop() {
 		peak = max(peak, peakHeap(func() {
-			m, err := Generate("vase", vase1M)
+			m, err := Generate("vase", vase1M, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -184,7 +184,7 @@ func BenchmarkWrite1M(b *testing.B) {
 func BenchmarkNameplate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Generate("nameplate", map[string]any{"text": "Bjørn Straße 12"}); err != nil {
+		if _, err := Generate("nameplate", map[string]any{"text": "Bjørn Straße 12"}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

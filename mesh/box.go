@@ -46,6 +46,29 @@ func boxParams(v Values) (boxDims, error) {
 	return d, nil
 }
 
+// outlines returns the outer and inner outlines of the walls, seen from
+// above.
+func (d boxDims) outlines() (outer, inner []vec2) {
+	outer = roundedRect(-d.l/2, -d.w/2, d.l/2, d.w/2, d.r, chordTolerance)
+	in := d.wall
+	inner = roundedRect(-d.l/2+in, -d.w/2+in, d.l/2-in, d.w/2-in, max(d.r-in, 0), chordTolerance)
+	return outer, inner
+}
+
+// Estimate counts the mesh Build makes from outlines of o and i points:
+// four rings, two walls of 2o and 2i triangles, and three caps (bottom,
+// rim with the inner outline as a hole, floor) of o - 2, o + i and i - 2.
+// The outlines are a few hundred points at most.
+func (boxTemplate) Estimate(v Values) (Estimate, error) {
+	d, err := boxParams(v)
+	if err != nil {
+		return Estimate{}, err
+	}
+	outer, inner := d.outlines()
+	o, i := int64(len(outer)), int64(len(inner))
+	return Estimate{Triangles: 2*o + 2*i + capTriangles(o) + capTriangles(o, i) + capTriangles(i), Vertices: 2*o + 2*i}, nil
+}
+
 // Build makes the outer bottom, the outer walls, the rim, the inner walls
 // and the inner floor, sharing the vertex rings between them.
 func (boxTemplate) Build(v Values) (*Mesh, error) {
@@ -53,9 +76,7 @@ func (boxTemplate) Build(v Values) (*Mesh, error) {
 	if err != nil {
 		return nil, err
 	}
-	outer := roundedRect(-d.l/2, -d.w/2, d.l/2, d.w/2, d.r, chordTolerance)
-	in := d.wall
-	inner := roundedRect(-d.l/2+in, -d.w/2+in, d.l/2-in, d.w/2-in, max(d.r-in, 0), chordTolerance)
+	outer, inner := d.outlines()
 	b := &builder{m: &Mesh{}}
 	o0, o1 := b.ring(outer, 0), b.ring(outer, d.h)
 	i1, i0 := b.ring(inner, d.h), b.ring(inner, d.floor)

@@ -90,3 +90,14 @@ func (b *builder) cap(outer []uint32, holes [][]uint32, up bool) error {
 	}
 	return nil
 }
+
+// capTriangles returns how many triangles cap makes of a face bounded by
+// an outline of outer points with holes of the given point counts: a
+// triangulation without added points has outer + Σ holes + 2 × holes - 2.
+func capTriangles(outer int64, holes ...int64) int64 {
+	n := outer - 2
+	for _, h := range holes {
+		n += h + 2
+	}
+	return n
+}

@@ -14,6 +14,11 @@ import (
 // degenerate: its normal is unreliable and slicers drop or flip it.
 const MinAltitude = 1e-4
 
+// MaxCoordinate is the largest coordinate, in millimetres, that Check
+// accepts: a kilometre, beyond any machine, and small enough that every
+// coordinate fits the fixed width that FileSize counts for OBJ files.
+const MaxCoordinate = 1e6
+
 // ProblemKind names a class of mesh defect found by Check.
 type ProblemKind string
 
@@ -25,6 +30,9 @@ const (
 	ProblemIndex ProblemKind = "bad-index"
 	// ProblemNonFinite: a vertex coordinate is NaN or infinite.
 	ProblemNonFinite ProblemKind = "non-finite"
+	// ProblemOutOfRange: a vertex coordinate is farther than MaxCoordinate
+	// from the origin.
+	ProblemOutOfRange ProblemKind = "out-of-range"
 	// ProblemDegenerate: a triangle repeats a vertex or is thinner than
 	// MinAltitude.
 	ProblemDegenerate ProblemKind = "degenerate"
@@ -57,7 +65,7 @@ const (
 )
 
 var problemOrder = []ProblemKind{
-	ProblemEmpty, ProblemIndex, ProblemNonFinite, ProblemDegenerate,
+	ProblemEmpty, ProblemIndex, ProblemNonFinite, ProblemOutOfRange, ProblemDegenerate,
 	ProblemDuplicateTriangle, ProblemDuplicateVertex, ProblemUnusedVertex,
 	ProblemOpenEdge, ProblemNonManifoldEdge, ProblemFlippedEdge,
 	ProblemNonManifoldVertex, ProblemInverted, ProblemBounds, ProblemSelfIntersection,
@@ -131,7 +139,8 @@ func (e *CheckError) orNil() error {
 
 // Check verifies that m is a valid closed solid that a slicer accepts:
 //
-//   - every index is in range and every coordinate finite;
+//   - every index is in range and every coordinate finite and within
+//     MaxCoordinate;
 //   - no triangle is degenerate (repeated vertex, or thinner than
 //     MinAltitude in single precision) and no two use the same vertices;
 //   - no two vertices share a single-precision position and every vertex is
@@ -165,8 +174,11 @@ func Check(m *Mesh) error {
 		return err // the other checks would index out of range
 	}
 	for i, v := range m.Vertices {
-		if !finite(v.X) || !finite(v.Y) || !finite(v.Z) {
+		switch {
+		case !finite(v.X) || !finite(v.Y) || !finite(v.Z):
 			e.add(ProblemNonFinite, "vertex %d", i)
+		case max(math.Abs(v.X), math.Abs(v.Y), math.Abs(v.Z)) > MaxCoordinate:
+			e.add(ProblemOutOfRange, "vertex %d at %v", i, v)
 		}
 	}
 	if err := e.orNil(); err != nil {

@@ -12,7 +12,7 @@ import (
 func ExampleGenerate() {
 	// Parameters as they arrive from an order's JSON.
 	params := map[string]any{"size": 9.0, "width": 4.0, "thickness": "1.8"}
-	m, err := mesh.Generate("ring", params)
+	m, err := mesh.Generate("ring", params, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func ExampleGenerate() {
 }
 
 func ExampleGenerate_invalidParameter() {
-	_, err := mesh.Generate("ring", map[string]any{"width": 50})
+	_, err := mesh.Generate("ring", map[string]any{"width": 50}, nil)
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, mesh.ErrInvalidParam))
 	// Output:
@@ -39,7 +39,7 @@ func ExampleGenerate_invalidParameter() {
 }
 
 func ExampleWrite_obj() {
-	m, err := mesh.Generate("box", map[string]any{"length": 40, "width": 30, "height": 20, "corner_radius": 0})
+	m, err := mesh.Generate("box", map[string]any{"length": 40, "width": 30, "height": 20, "corner_radius": 0}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

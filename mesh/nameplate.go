@@ -105,6 +105,39 @@ func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
 	return l, nil
 }
 
+// Estimate counts the mesh Build makes from the layout (which sets the text,
+// at most 40 characters, without building anything): two rings and a wall
+// per outline (plate edge, hole, each letter contour), and the caps Build
+// triangulates: the bottom around the hole, the plate top around the hole
+// and the letters, and one face per contour around its children.
+func (t nameplateTemplate) Estimate(v Values) (Estimate, error) {
+	l, err := t.layout(v)
+	if err != nil {
+		return Estimate{}, err
+	}
+	g := l.letters
+	outline, hole := int64(len(l.outline)), int64(len(l.hole))
+	points := outline + hole
+	var bottomHoles, topHoles []int64
+	if l.hole != nil {
+		bottomHoles, topHoles = []int64{hole}, []int64{hole}
+	}
+	var faces int64
+	for i, c := range g.contours {
+		points += int64(len(c))
+		if g.parent[i] < 0 {
+			topHoles = append(topHoles, int64(len(c)))
+		}
+		var holes []int64
+		for _, k := range g.children(i) {
+			holes = append(holes, int64(len(g.contours[k])))
+		}
+		faces += capTriangles(int64(len(c)), holes...)
+	}
+	faces += capTriangles(outline, bottomHoles...) + capTriangles(outline, topHoles...)
+	return Estimate{Triangles: 2*points + faces, Vertices: 2 * points}, nil
+}
+
 // Build makes the plate's bottom, edge and keychain hole wall, the plate's
 // top with the letters' outlines cut out of it (the counters of letters
 // such as o, A and B are islands of plate top), and each letter's walls and

@@ -17,7 +17,7 @@ func TestNameplateTexts(t *testing.T) {
 	t.Parallel()
 	for _, font := range fontNames {
 		for _, text := range []string{"Hello", "ABBA", "Olé", "Straße", "Bjørn", "ÆØÅ æøå ÄÖÜ ñ ç"} {
-			m, err := Generate("nameplate", map[string]any{"text": text, "font": font})
+			m, err := Generate("nameplate", map[string]any{"text": text, "font": font}, nil)
 			if err != nil {
 				t.Errorf("%s %q: %v", font, text, err)
 				continue
@@ -57,7 +57,7 @@ func topZ(m *Mesh, x, y float64) float64 {
 func TestNameplateCountersAreHoles(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string]float64{"O": 2, "I": 3.2, "D": 2, "o": 2, "8": 3.2} {
-		m, err := Generate("nameplate", map[string]any{"text": text, "hole_diameter": 0, "plate_thickness": 2, "letter_height": 1.2})
+		m, err := Generate("nameplate", map[string]any{"text": text, "hole_diameter": 0, "plate_thickness": 2, "letter_height": 1.2}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestNameplateInkArea(t *testing.T) {
 	t.Parallel()
 	const capHeight, plate, letters = 8.0, 2.0, 1.5
 	for _, text := range []string{"Hello", "ABBA", "Olé", "Straße", "Bjørn", "%&@8"} {
-		m, err := Generate("nameplate", map[string]any{"text": text, "text_height": capHeight, "plate_thickness": plate, "letter_height": letters})
+		m, err := Generate("nameplate", map[string]any{"text": text, "text_height": capHeight, "plate_thickness": plate, "letter_height": letters}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func TestNameplateErrors(t *testing.T) {
 		{map[string]any{"text": "x", "font": "comic"}, "font", `"comic" is not allowed; want one of regular, medium, bold, mono, mono-bold`},
 		{map[string]any{}, "text", "missing"},
 	} {
-		_, err := Generate("nameplate", tc.params)
+		_, err := Generate("nameplate", tc.params, nil)
 		var pe *ParamError
 		if !errors.As(err, &pe) || pe.Param != tc.param || !strings.Contains(pe.Reason, tc.reason) {
 			t.Errorf("%v: got %v, want parameter %q: ...%s...", tc.params, err, tc.param, tc.reason)

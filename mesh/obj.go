@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,19 +13,18 @@ import (
 // round-trip single-precision decimals, millimetres) and one "f" line per
 // triangle with 1-based indices.
 func writeOBJ(w *bufio.Writer, m *Mesh) error {
-	_, err := fmt.Fprintf(w, "# Ordo mesh: %d vertices, %d triangles; units: millimetres\no ordo\n",
-		len(m.Vertices), len(m.Triangles))
+	_, err := fmt.Fprintf(w, objHeader, len(m.Vertices), len(m.Triangles))
 	if err != nil {
 		return err
 	}
 	buf := make([]byte, 0, 128)
 	for _, v := range m.Vertices {
 		buf = append(buf[:0], "v "...)
-		buf = strconv.AppendFloat(buf, float64(float32(v.X)), 'f', -1, 32)
+		buf = appendOBJNumber(buf, v.X)
 		buf = append(buf, ' ')
-		buf = strconv.AppendFloat(buf, float64(float32(v.Y)), 'f', -1, 32)
+		buf = appendOBJNumber(buf, v.Y)
 		buf = append(buf, ' ')
-		buf = strconv.AppendFloat(buf, float64(float32(v.Z)), 'f', -1, 32)
+		buf = appendOBJNumber(buf, v.Z)
 		buf = append(buf, '\n')
 		if _, err := w.Write(buf); err != nil {
 			return err
@@ -43,6 +43,26 @@ func writeOBJ(w *bufio.Writer, m *Mesh) error {
 		}
 	}
 	return nil
+}
+
+// objDecimals is the most decimals an OBJ coordinate has: 10 picometres,
+// far below any machine's resolution, so that no coordinate is longer
+// than objNumber characters.
+const objDecimals = 8
+
+// appendOBJNumber appends x as single precision in the shortest decimal
+// that reads back as the same float32, rounded to objDecimals decimals if
+// it has more (only numbers below 0.1 mm do).
+func appendOBJNumber(buf []byte, x float64) []byte {
+	start := len(buf)
+	buf = strconv.AppendFloat(buf, float64(float32(x)), 'f', -1, 32)
+	dot := bytes.IndexByte(buf[start:], '.')
+	if dot < 0 || len(buf)-start-dot-1 <= objDecimals {
+		return buf
+	}
+	buf = strconv.AppendFloat(buf[:start], float64(float32(x)), 'f', objDecimals, 32)
+	buf = bytes.TrimRight(buf, "0")
+	return bytes.TrimSuffix(buf, []byte("."))
 }
 
 // ReadOBJ parses the vertices and faces of a Wavefront OBJ file. Faces may

@@ -24,6 +24,10 @@ func (t testTemplate) Params() []Param {
 		{Name: "hollow", Type: TypeBool, Default: false, Description: "Unused flag."},
 	}
 }
+func (t testTemplate) Estimate(v Values) (Estimate, error) {
+	n := int64(v.Int("copies"))
+	return Estimate{Triangles: 12 * n, Vertices: 8 * n}, nil
+}
 func (t testTemplate) Build(v Values) (*Mesh, error) {
 	s := v.Float("size")
 	var parts []*Mesh
@@ -120,7 +124,7 @@ func TestRegisterAndGenerateCustomTemplate(t *testing.T) {
 	if tm, ok := Lookup(name); !ok || tm.Name() != name {
 		t.Errorf("Lookup = %v, %v", tm, ok)
 	}
-	m, err := Generate(name, map[string]any{"label": "x", "copies": "3", "size": 10.0})
+	m, err := Generate(name, map[string]any{"label": "x", "copies": "3", "size": 10.0}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +167,7 @@ func TestRegisterRejectsBadDeclarations(t *testing.T) {
 
 func TestGenerateUnknownTemplate(t *testing.T) {
 	t.Parallel()
-	_, err := Generate("teapot", nil)
+	_, err := Generate("teapot", nil, nil)
 	if !errors.Is(err, ErrUnknownTemplate) {
 		t.Fatalf("err = %v, want ErrUnknownTemplate", err)
 	}

@@ -83,30 +83,41 @@ func Templates() []Template {
 
 // Generate builds the mesh of the named template from params, the entry point
 // of the order flow's generate-production-files step. Missing parameters
-// take their defaults. It returns an error wrapping ErrUnknownTemplate for an
-// unknown name, a *ParamError for a bad parameter, and a *CheckError if the
-// mesh is not a valid closed solid or its bounding box does not match the
-// parameters; it never returns a mesh that fails Check.
-func Generate(template string, params map[string]any) (*Mesh, error) {
-	t, ok := Lookup(template)
-	if !ok {
-		names := make([]string, 0)
-		for _, t := range Templates() {
-			names = append(names, t.Name())
-		}
-		return nil, fmt.Errorf("%w %q; known: %s", ErrUnknownTemplate, template, strings.Join(names, ", "))
-	}
-	v, err := Validate(t, params)
+// take their defaults. Before building anything it asks the template for
+// its Estimate and refuses parameters that would make more triangles than
+// opts allows (a *BudgetError); a nil opts means DefaultMaxTriangles.
+//
+// It returns an error wrapping ErrUnknownTemplate for an unknown name, a
+// *ParamError for a bad parameter, a *BudgetError for a mesh over budget,
+// and a *CheckError if the mesh is not a valid closed solid or its bounding
+// box does not match the parameters; it never returns a mesh that fails
+// Check, nor one larger than its estimate.
+func Generate(template string, params map[string]any, opts *GenerateOptions) (*Mesh, error) {
+	budget, err := opts.maxTriangles()
 	if err != nil {
 		return nil, err
 	}
+	t, v, err := lookupValid(template, params)
+	if err != nil {
+		return nil, err
+	}
+	est, err := estimate(t, v)
+	if err != nil {
+		return nil, err
+	}
+	if est.Triangles > budget {
+		return nil, &BudgetError{Template: template, Estimate: est, MaxTriangles: budget}
+	}
 	m, err := t.Build(v)
 	if err != nil {
-		var pe *ParamError
-		if errors.As(err, &pe) {
+		if _, ok := errors.AsType[*ParamError](err); ok {
 			return nil, err
 		}
 		return nil, fmt.Errorf("mesh: template %q: %w", template, err)
+	}
+	if int64(len(m.Triangles)) > est.Triangles || int64(len(m.Vertices)) > est.Vertices {
+		return nil, fmt.Errorf("mesh: template %q built %d triangles and %d vertices, more than its estimate of %d and %d",
+			template, len(m.Triangles), len(m.Vertices), est.Triangles, est.Vertices)
 	}
 	if err := Check(m); err != nil {
 		return nil, fmt.Errorf("mesh: template %q built an invalid mesh: %w", template, err)
@@ -123,4 +134,23 @@ func Generate(template string, params map[string]any) (*Mesh, error) {
 		}
 	}
 	return m, nil
+}
+
+// lookupValid returns the named template and params validated for it, or
+// an error wrapping ErrUnknownTemplate (listing the known names) or a
+// *ParamError.
+func lookupValid(template string, params map[string]any) (Template, Values, error) {
+	t, ok := Lookup(template)
+	if !ok {
+		names := make([]string, 0)
+		for _, t := range Templates() {
+			names = append(names, t.Name())
+		}
+		return nil, nil, fmt.Errorf("%w %q; known: %s", ErrUnknownTemplate, template, strings.Join(names, ", "))
+	}
+	v, err := Validate(t, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, v, nil
 }

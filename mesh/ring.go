@@ -48,6 +48,26 @@ func ringParams(v Values) (ringDims, error) {
 	return ringDims{ri: d / 2, ro: d/2 + t, w: w, t: t, rf: v.Float("rounding") * min(w, t) / 2}, nil
 }
 
+// profile returns the cross-section, a closed (r, z) loop, and the number
+// of segments around that keeps every facet within ringTolerance of the
+// true surface.
+func (d ringDims) profile() ([]vec2, int) {
+	n := arcSegments(d.ro, 2*math.Pi, ringTolerance)
+	return roundedRect(d.ri, 0, d.ro, d.w, d.rf, ringTolerance), (n + 3) / 4 * 4
+}
+
+// Estimate counts the revolved profile: n vertices per profile point, two
+// triangles per vertex.
+func (ringTemplate) Estimate(v Values) (Estimate, error) {
+	d, err := ringParams(v)
+	if err != nil {
+		return Estimate{}, err
+	}
+	profile, n := d.profile()
+	pts := int64(len(profile)) * int64(n)
+	return Estimate{Triangles: 2 * pts, Vertices: pts}, nil
+}
+
 // Build revolves the profile with enough segments that no facet is more
 // than ringTolerance from the true surface.
 func (ringTemplate) Build(v Values) (*Mesh, error) {
@@ -55,9 +75,7 @@ func (ringTemplate) Build(v Values) (*Mesh, error) {
 	if err != nil {
 		return nil, err
 	}
-	profile := roundedRect(d.ri, 0, d.ro, d.w, d.rf, ringTolerance)
-	n := arcSegments(d.ro, 2*math.Pi, ringTolerance)
-	n = (n + 3) / 4 * 4
+	profile, n := d.profile()
 	b := &builder{m: &Mesh{}}
 	b.revolve(profile, n)
 	return b.m, nil

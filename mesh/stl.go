@@ -15,13 +15,13 @@ const stlHeader = "Ordo binary STL; units: millimetres"
 // count, then per triangle the normal and three corners as little-endian
 // float32 and a zero uint16 attribute.
 func writeSTLBinary(w *bufio.Writer, m *Mesh) error {
-	var head [84]byte
+	var head [stlBinaryHeader]byte
 	copy(head[:], stlHeader)
 	binary.LittleEndian.PutUint32(head[80:], uint32(len(m.Triangles)))
 	if _, err := w.Write(head[:]); err != nil {
 		return err
 	}
-	var rec [50]byte
+	var rec [stlBinaryFacet]byte
 	put := func(off int, x float32) {
 		binary.LittleEndian.PutUint32(rec[off:], math.Float32bits(x))
 	}
@@ -54,7 +54,7 @@ func facetNormal(a, b, c Vec3) [3]float32 {
 // writeSTLASCII encodes m as ASCII STL with shortest round-trip
 // single-precision numbers.
 func writeSTLASCII(w *bufio.Writer, m *Mesh) error {
-	if _, err := w.WriteString("solid ordo\n"); err != nil {
+	if _, err := w.WriteString(stlASCIIHead); err != nil {
 		return err
 	}
 	f := func(buf []byte, x float32) []byte {
@@ -85,6 +85,6 @@ func writeSTLASCII(w *bufio.Writer, m *Mesh) error {
 			return err
 		}
 	}
-	_, err := w.WriteString("endsolid ordo\n")
+	_, err := w.WriteString(stlASCIIFoot)
 	return err
 }

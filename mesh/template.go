@@ -11,10 +11,17 @@ type Template interface {
 	Description() string
 	// Params declares the parameters, in the order they are listed.
 	Params() []Param
+	// Estimate returns the triangle and vertex counts of the mesh that
+	// Build makes from v (exact, or an upper bound), without building it:
+	// its cost must not grow with the mesh, so that an order can be
+	// refused before it allocates anything. It returns the *ParamError
+	// that Build would for conflicting parameters.
+	Estimate(v Values) (Estimate, error)
 	// Build makes the mesh from values that Validate accepted. It returns
 	// a *ParamError when parameters conflict with each other (for example a
 	// wall thicker than half the box), and must not return a mesh that
-	// fails Check.
+	// fails Check or is larger than its Estimate. Build does not check a
+	// budget of its own beyond MaxTriangles: call Generate, which does.
 	Build(v Values) (*Mesh, error)
 }
 

@@ -94,7 +94,7 @@ func runGrid(t *testing.T, template string, grid []map[string]any, expect func(p
 	built := 0
 	for _, p := range grid {
 		bad, check := expect(p)
-		m, err := Generate(template, p)
+		m, err := Generate(template, p, nil)
 		if bad != "" {
 			var pe *ParamError
 			if !errors.As(err, &pe) || pe.Param != bad {
@@ -314,7 +314,7 @@ func TestTinyFeatures(t *testing.T) {
 		{"vase", map[string]any{"waves": 64, "segments": 256}, "segments"},
 		{"vase", map[string]any{"twist": 720.0, "layers": 10}, "layers"},
 	} {
-		_, err := Generate(tc.template, tc.params)
+		_, err := Generate(tc.template, tc.params, nil)
 		var pe *ParamError
 		switch {
 		case tc.badParam == "" && err != nil:
@@ -332,7 +332,7 @@ func TestGenerateConcurrently(t *testing.T) {
 	counts := make([]int, 8)
 	for i := range counts {
 		wg.Go(func() {
-			m, err := Generate("nameplate", map[string]any{"text": "Ørsted ß", "font": fontNames[i%len(fontNames)]})
+			m, err := Generate("nameplate", map[string]any{"text": "Ørsted ß", "font": fontNames[i%len(fontNames)]}, nil)
 			if err != nil {
 				t.Error(err)
 				return

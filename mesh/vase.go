@@ -33,8 +33,8 @@ func (vaseTemplate) Params() []Param {
 		{Name: "twist", Unit: "deg", Type: TypeNumber, Default: 90.0, Min: Limit(-720), Max: Limit(720), Description: "How far the wave ridges turn from bottom to top."},
 		{Name: "wave_amplitude", Unit: "mm", Type: TypeNumber, Default: 3.0, Min: Limit(0), Max: Limit(20), Description: "Depth of the wave ridges (radius varies by ± this)."},
 		{Name: "waves", Type: TypeInteger, Default: 8, Min: Limit(0), Max: Limit(64), Description: "Number of wave ridges around; 0 for a smooth wall."},
-		{Name: "segments", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Vertices around each ring; 0 chooses from the size and waves (16 per wave); at least 8 per wave."},
-		{Name: "layers", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Rings from bottom to top; 0 chooses from the twist (16 per wave of turn, fewer past a million triangles); at least 8 per wave of turn."},
+		{Name: "segments", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Vertices around each ring; 0 chooses from the size and waves (16 per wave, 8 past a million triangles); at least 8 per wave. The vase has 4 × segments × (layers + 1) triangles, which must stay within the triangle budget (2,000,000 by default)."},
+		{Name: "layers", Type: TypeInteger, Default: 0, Min: Limit(0), Max: Limit(8192), Description: "Rings from bottom to top; 0 chooses from the twist (16 per wave of turn, fewer past a million triangles); at least 8 per wave of turn. See segments for the triangle budget."},
 	}
 }
 
@@ -71,22 +71,26 @@ func vaseParams(v Values) (vaseDims, error) {
 	if d.base > d.h-1 {
 		return bad("base_thickness", "%s mm leaves less than 1 mm of wall in a %s mm high vase; want at most %s mm", num(d.base), num(d.h), num(d.h-1))
 	}
-	minN := 16
-	if d.amp > 0 {
-		minN = max(minN, 8*d.waves)
-	}
-	if d.n == 0 {
-		d.n = max(arcSegments(max(d.r0, d.r1)+d.amp, 2*math.Pi, vaseTolerance), 2*minN)
-	} else if d.n < minN {
-		return bad("segments", "%d is too few; want 0 (automatic) or at least %d", d.n, minN)
-	}
-	d.n = (d.n + 3) / 4 * 4
 	// Rings must follow the twisted ridges: at most an eighth of a wave of
 	// turn from one ring to the next, or the wall cuts across the ridges.
 	minLayers := 1
 	if d.amp > 0 {
 		minLayers = max(1, int(math.Ceil(math.Abs(d.twist)*float64(d.waves)*8/(2*math.Pi)-1e-9)))
 	}
+	minN := 16
+	if d.amp > 0 {
+		minN = max(minN, 8*d.waves)
+	}
+	if d.n == 0 {
+		arc := arcSegments(max(d.r0, d.r1)+d.amp, 2*math.Pi, vaseTolerance)
+		d.n = max(arc, 2*minN)
+		if 4*d.n*(minLayers+1) > maxAutoTriangles {
+			d.n = max(arc, minN)
+		}
+	} else if d.n < minN {
+		return bad("segments", "%d is too few; want 0 (automatic) or at least %d", d.n, minN)
+	}
+	d.n = (d.n + 3) / 4 * 4
 	if d.layers == 0 {
 		d.layers = max(minLayers, min(2*minLayers, maxAutoTriangles/(4*d.n)))
 	} else if d.layers < minLayers {
@@ -104,11 +108,38 @@ func (d vaseDims) radius(a, z float64) float64 {
 	return r
 }
 
+// estimate counts the mesh Build makes: 2 × (layers + 1) rings of n
+// vertices (outer wall up, inner wall down) joined by 2n triangles each,
+// plus a centre vertex and a fan of n triangles on each face of a solid
+// base, or one more band (the bottom rim) when open: 4n(layers + 1)
+// triangles either way.
+func (d vaseDims) estimate() Estimate {
+	n, rings := int64(d.n), int64(d.layers)+1
+	e := Estimate{Triangles: 4 * n * rings, Vertices: 2 * n * rings,
+		Hint: fmt.Sprintf("4 × %d segments × %d rings; reduce segments or layers, or waves and twist if they are automatic", n, rings)}
+	if d.base > 0 {
+		e.Vertices += 2
+	}
+	return e
+}
+
+// Estimate implements Template.
+func (vaseTemplate) Estimate(v Values) (Estimate, error) {
+	d, err := vaseParams(v)
+	if err != nil {
+		return Estimate{}, err
+	}
+	return d.estimate(), nil
+}
+
 // Build lofts the outer wall up, the rim, the inner wall down to the base,
 // and closes the bottom with two discs (solid base) or a bottom rim (open).
 func (vaseTemplate) Build(v Values) (*Mesh, error) {
 	d, err := vaseParams(v)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkBuildBudget("vase", d.estimate()); err != nil {
 		return nil, err
 	}
 	b := &builder{m: &Mesh{}}

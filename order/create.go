@@ -18,16 +18,33 @@ import (
 // metadata and flow) returns the existing order with created false, so a
 // client may retry a create safely. The same ID with another document
 // wraps ordo.ErrAlreadyExists. An unknown flow wraps ordo.ErrNotFound; an
-// invalid request is an *InvalidOrderError.
+// invalid request, or one over the service's Limits (too many items, an
+// item's mesh over the triangle budget, production files over the byte
+// budget), is an *InvalidOrderError naming the items.
 func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order, created bool, err error) {
 	if req == nil {
 		return nil, false, fmt.Errorf("%w: nil order request", ordo.ErrInvalidArgument)
 	}
-	if err := req.Validate(); err != nil {
+	lim := s.cfg.Limits
+	if n := len(req.Items); n > lim.MaxOrderItems {
+		return nil, false, &InvalidOrderError{Problems: []FieldProblem{{Field: "items",
+			Message: fmt.Sprintf("holds %d items, more than the %d an order may hold; split the order", n, lim.MaxOrderItems)}}}
+	}
+	var ps problems
+	costs := req.check(lim.MaxTrianglesPerItem, &ps)
+	if err := ps.err(); err != nil {
 		return nil, false, err
 	}
 	v, err := s.Flow(ctx, req.Flow, 0)
 	if err != nil {
+		return nil, false, err
+	}
+	def, err := s.definition(ctx, req.Flow, v.Version)
+	if err != nil {
+		return nil, false, err
+	}
+	checkFiles(req, fileFormats(def), costs, lim.MaxFileBytesPerOrder, s.eng.MaxPayloadBytes(), &ps)
+	if err := ps.err(); err != nil {
 		return nil, false, err
 	}
 	if err := s.register(req.Flow); err != nil {

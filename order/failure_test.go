@@ -218,8 +218,10 @@ func TestFailingStepWithoutOnError(t *testing.T) {
 	}
 }
 
-// TestProductionFileErrors: an unknown template or a bad parameter fails
-// the step at once, naming the item and the parameter, and onError runs.
+// TestProductionFileErrors: an unknown template or a bad parameter in an
+// order stored before products were checked at create (see
+// TestCreateChecksProducts) fails the step at once, naming the item and
+// the parameter; the files already written are removed and onError runs.
 func TestProductionFileErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -238,8 +240,11 @@ func TestProductionFileErrors(t *testing.T) {
 			f.apply("seed", seedFlow(t, f.rest.URL))
 			req := sampleOrder("ord-bad", "seed")
 			req.Items = []order.Item{req.Items[0], {SKU: "BAD", Quantity: 1, Product: tc.product}}
-			f.create(req)
+			f.createUnchecked(req)
 			o := f.finish("ord-bad")
+			if left, err := f.files.List(context.Background(), "orders/ord-bad/"); err != nil || len(left) != 0 {
+				t.Errorf("files left after the failed generation: %d, %v", len(left), err)
+			}
 			if o.Status != "Failed" {
 				t.Fatalf("order ended %q, want Failed", o.Status)
 			}

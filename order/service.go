@@ -33,6 +33,9 @@ type Config struct {
 	// MailDomain is the right-hand side of the Message-IDs of e-mails.
 	// Default email.DefaultMessageIDDomain.
 	MailDomain string
+	// Limits bound what one order may cost: its number of items and the
+	// size of its production files. Zero fields take the defaults.
+	Limits Limits
 	// Logger receives the service's logs. Default slog.Default().
 	Logger *slog.Logger
 	// SyncInterval is how often Start's loop registers flows that other
@@ -77,6 +80,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("%w: order.Config.Artifacts is required", ordo.ErrInvalidArgument)
 	case cfg.SyncInterval < 0:
 		return nil, fmt.Errorf("%w: order.Config.SyncInterval must not be negative, got %s", ordo.ErrInvalidArgument, cfg.SyncInterval)
+	}
+	if err := cfg.Limits.setDefaults(); err != nil {
+		return nil, fmt.Errorf("%w: order.Config.Limits: %w", ordo.ErrInvalidArgument, err)
 	}
 	if cfg.REST == nil {
 		cfg.REST = &rest.Client{}

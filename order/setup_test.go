@@ -38,6 +38,10 @@ type setupOptions struct {
 	refuse ordertest.Refuse
 	// noMailer starts the service without an SMTP server.
 	noMailer bool
+	// limits bound the orders (default: order's defaults).
+	limits order.Limits
+	// wrapFiles, when set, wraps the artifact store the service writes to.
+	wrapFiles func(artifact.Store) artifact.Store
 }
 
 // fixture is what a test of a running order service needs: an engine on a
@@ -73,10 +77,14 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 			t.Fatal(err)
 		}
 	}
+	var svcFiles artifact.Store = files
+	if o.wrapFiles != nil {
+		svcFiles = o.wrapFiles(files)
+	}
 	f.svc, err = order.New(order.Config{
-		Engine: env.Engine, Store: st, Artifacts: files, Mailer: mailer, MailDomain: "shop.example.com",
+		Engine: env.Engine, Store: st, Artifacts: svcFiles, Mailer: mailer, MailDomain: "shop.example.com",
 		REST:   &rest.Client{SigningSecret: []byte(signingSecret)},
-		Logger: slog.New(slog.DiscardHandler),
+		Limits: o.limits, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)

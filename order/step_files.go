@@ -1,15 +1,17 @@
 package order
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/flow"
 	"github.com/ordohq/ordo/mesh"
 )
@@ -20,11 +22,14 @@ type filesOutput struct {
 }
 
 // generateFiles is the generate-production-files step: for each item with
-// a product it builds the mesh, writes it in the step's format to the
-// artifact store under orders/<id>/<name> and records it. A template that
-// does not exist or a bad parameter fails the step without retry, naming
-// the item and the parameter. Writing the same file again (a retry, a
-// restart) stores the same bytes under the same key.
+// a product it builds the mesh, within the service's triangle budget, and
+// streams it in the step's format to the artifact store under
+// orders/<id>/<name> (no file is held whole in memory), and records it. A
+// template that does not exist, a bad parameter or a mesh over budget
+// fails the step without retry, naming the item and the parameter. Writing
+// the same file again (a retry, a restart) stores the same bytes under the
+// same key. If the step fails, the files it would write are removed, so a
+// failed generation leaves no partial set behind.
 func (s *Service) generateFiles(ctx context.Context, orderID string, p *params, sd *flow.StepDefinition) (json.RawMessage, error) {
 	opts, err := sd.FilesOptions()
 	if err != nil {
@@ -34,7 +39,25 @@ func (s *Service) generateFiles(ctx context.Context, orderID string, p *params, 
 	if err != nil {
 		return nil, ordo.NonRetryable(fmt.Errorf("step %q: %w", sd.ID, err))
 	}
-	out := filesOutput{Files: []File{}}
+	out, err := s.writeFiles(ctx, orderID, p, format)
+	if err == nil {
+		var raw json.RawMessage
+		if raw, err = json.Marshal(out); err == nil && len(raw) > s.eng.MaxPayloadBytes() {
+			err = ordo.NonRetryable(fmt.Errorf("the record of %d production files is %d bytes, more than the %d-byte limit of a step's output; split the order",
+				len(out.Files), len(raw), s.eng.MaxPayloadBytes()))
+		}
+		if err == nil {
+			return raw, nil
+		}
+	}
+	s.removeFiles(ctx, orderID, p, format)
+	return nil, err
+}
+
+// writeFiles builds and stores the file of each item with a product.
+func (s *Service) writeFiles(ctx context.Context, orderID string, p *params, format mesh.Format) (*filesOutput, error) {
+	out := &filesOutput{Files: []File{}}
+	var total int64
 	for i, it := range p.Items {
 		if it.Product == nil {
 			continue
@@ -42,33 +65,67 @@ func (s *Service) generateFiles(ctx context.Context, orderID string, p *params, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := mesh.Generate(it.Product.Template, it.Product.Parameters)
+		m, err := mesh.Generate(it.Product.Template, it.Product.Parameters, &mesh.GenerateOptions{MaxTriangles: s.cfg.Limits.MaxTrianglesPerItem})
 		if err != nil {
 			err = fmt.Errorf("item %d (sku %q): %w", i, it.SKU, err)
-			if errors.Is(err, mesh.ErrUnknownTemplate) || errors.Is(err, mesh.ErrInvalidParam) {
+			if errors.Is(err, mesh.ErrUnknownTemplate) || errors.Is(err, mesh.ErrInvalidParam) || errors.Is(err, mesh.ErrOverBudget) {
 				return nil, ordo.NonRetryable(err)
 			}
-			var ce *mesh.CheckError
-			if errors.As(err, &ce) { // the same parameters give the same mesh
+			if _, ok := errors.AsType[*mesh.CheckError](err); ok { // the same parameters give the same mesh
 				return nil, ordo.NonRetryable(err)
 			}
 			return nil, err
 		}
-		var buf bytes.Buffer
-		if _, err := mesh.Write(&buf, m, format); err != nil {
-			return nil, ordo.NonRetryable(fmt.Errorf("item %d (sku %q): %w", i, it.SKU, err))
-		}
 		name := fileName(i, it.SKU, format)
-		info, err := s.cfg.Artifacts.Put(ctx, fileKey(orderID, name), &buf)
+		info, err := artifact.Write(ctx, s.cfg.Artifacts, fileKey(orderID, name), func(w io.Writer) error {
+			_, err := mesh.Write(w, m, format)
+			return err
+		})
 		if err != nil {
-			return nil, fmt.Errorf("item %d (sku %q): store %s: %w", i, it.SKU, name, err)
+			err = fmt.Errorf("item %d (sku %q): store %s: %w", i, it.SKU, name, err)
+			if _, ok := errors.AsType[*mesh.CheckError](err); ok {
+				return nil, ordo.NonRetryable(err)
+			}
+			return nil, err
+		}
+		if total += info.Size; total > s.cfg.Limits.MaxFileBytesPerOrder {
+			return nil, ordo.NonRetryable(fmt.Errorf("item %d (sku %q): the order's production files reach %d bytes, more than the %d allowed per order",
+				i, it.SKU, total, s.cfg.Limits.MaxFileBytesPerOrder))
 		}
 		out.Files = append(out.Files, File{
 			Name: name, Item: i, Format: formatName(format), Size: info.Size,
 			SHA256: info.SHA256, URL: fileURL(orderID, name),
 		})
 	}
-	return json.Marshal(out)
+	return out, nil
+}
+
+// removeTimeout bounds the removal of a failed step's files.
+const removeTimeout = time.Minute
+
+// removeFiles deletes every file the step writes for the order, after a
+// failure: the ones this attempt wrote and any an interrupted earlier
+// attempt left. It runs even when ctx is done (a timeout), and logs what
+// it cannot remove.
+func (s *Service) removeFiles(ctx context.Context, orderID string, p *params, format mesh.Format) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+	defer cancel()
+	removed := 0
+	for i, it := range p.Items {
+		if it.Product == nil {
+			continue
+		}
+		key := fileKey(orderID, fileName(i, it.SKU, format))
+		switch err := s.cfg.Artifacts.Delete(ctx, key); {
+		case err == nil:
+			removed++
+		case !errors.Is(err, artifact.ErrNotFound):
+			s.log.Warn("order: remove the file of a failed generation", "order", orderID, "file", key, "err", err)
+		}
+	}
+	if removed > 0 {
+		s.log.Info("order: removed the files of a failed generation", "order", orderID, "files", removed)
+	}
 }
 
 // fileName names the file of item i: "<i+1>-<sku>.<ext>", the SKU reduced

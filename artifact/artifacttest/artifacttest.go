@@ -204,6 +204,79 @@ func Run(t *testing.T, newStore func(t *testing.T) artifact.Store) {
 		}
 	})
 
+	t.Run("StreamLarge", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		// Longer than the stores' chunks and buffers, and not a multiple of
+		// them, written in odd pieces.
+		data := make([]byte, 3<<20+17)
+		for i := range data {
+			data[i] = byte(i*7 + i>>11)
+		}
+		inf, err := artifact.Write(ctx, s, "big/part.stl", func(w io.Writer) error {
+			for rest := data; len(rest) > 0; {
+				n := min(len(rest), 100_003)
+				if _, err := w.Write(rest[:n]); err != nil {
+					return err
+				}
+				rest = rest[n:]
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inf.Size != int64(len(data)) || inf.SHA256 != sum(data) {
+			t.Errorf("Write: %+v, want %d bytes with sha256 %s", inf, len(data), sum(data))
+		}
+		rc, oi, err := s.Open(ctx, "big/part.stl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		got, err := io.ReadAll(rc)
+		if err != nil || !bytes.Equal(got, data) || oi.Size != inf.Size {
+			t.Errorf("read back %d bytes (%v), Open says %d; want %d", len(got), err, oi.Size, len(data))
+		}
+		if _, err := s.Put(ctx, "empty.obj", strings.NewReader("")); err != nil {
+			t.Fatal(err)
+		}
+		rc, oi, err = s.Open(ctx, "empty.obj")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		if b, err := io.ReadAll(rc); err != nil || len(b) != 0 || oi.Size != 0 || oi.SHA256 != sum(nil) {
+			t.Errorf("empty artifact: %q, %v, %+v", b, err, oi)
+		}
+	})
+
+	t.Run("WriteFailureStoresNothing", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if _, err := s.Put(ctx, "o/keep.stl", strings.NewReader("old")); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("mesh check failed")
+		for _, name := range []string{"o/keep.stl", "o/new.stl"} {
+			_, err := artifact.Write(ctx, s, name, func(w io.Writer) error {
+				if _, err := w.Write(bytes.Repeat([]byte("x"), 2<<20)); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Errorf("Write(%s) with a failing writer = %v, want %v", name, err, boom)
+			}
+		}
+		if _, err := s.Stat(ctx, "o/new.stl"); !errors.Is(err, artifact.ErrNotFound) {
+			t.Errorf("Stat after a failed Write = %v, want ErrNotFound", err)
+		}
+		if inf, err := s.Stat(ctx, "o/keep.stl"); err != nil || inf.Size != 3 {
+			t.Errorf("the replaced artifact after a failed Write: %+v, %v; want the old 3 bytes", inf, err)
+		}
+	})
+
 	t.Run("Concurrent", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

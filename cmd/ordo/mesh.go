@@ -26,6 +26,7 @@ func newMeshCmd() *cobra.Command {
 		output      string
 		preview     string
 		previewSize string
+		maxTris     int64
 	)
 	cmd := &cobra.Command{
 		Use:   "mesh TEMPLATE --param key=value ... -o FILE",
@@ -58,10 +59,16 @@ List the templates and their parameters with "ordo mesh templates".`,
 				}
 				values[k] = v
 			}
-			m, err := mesh.Generate(args[0], values)
-			if errors.Is(err, mesh.ErrInvalidParam) || errors.Is(err, mesh.ErrUnknownTemplate) {
+			if maxTris < 1 || maxTris > mesh.MaxTriangles {
+				return usage(fmt.Errorf("mesh: --max-triangles %d: want 1 to %d", maxTris, mesh.MaxTriangles))
+			}
+			m, err := mesh.Generate(args[0], values, &mesh.GenerateOptions{MaxTriangles: maxTris})
+			switch {
+			case errors.Is(err, mesh.ErrOverBudget):
+				return usage(fmt.Errorf("%w; nothing was written (raise --max-triangles, at most %d, to allow more)", err, mesh.MaxTriangles))
+			case errors.Is(err, mesh.ErrInvalidParam) || errors.Is(err, mesh.ErrUnknownTemplate):
 				return usage(err)
-			} else if err != nil {
+			case err != nil:
 				return err
 			}
 			n, err := writeOutput(cmd.OutOrStdout(), output, func(wr io.Writer) (int64, error) { return mesh.Write(wr, m, f) })
@@ -88,6 +95,7 @@ List the templates and their parameters with "ordo mesh templates".`,
 	fl.StringVarP(&output, "output", "o", "", "file to write, or - for standard output (required)")
 	fl.StringVar(&preview, "preview", "", "also write a PNG picture of the mesh to this file")
 	fl.StringVar(&previewSize, "preview-size", "800x600", "preview size in pixels, WIDTHxHEIGHT")
+	fl.Int64Var(&maxTris, "max-triangles", mesh.DefaultMaxTriangles, "refuse parameters that make more triangles than this, before building anything")
 	cmd.AddCommand(newMeshTemplatesCmd())
 	return cmd
 }
