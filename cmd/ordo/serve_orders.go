@@ -35,6 +35,7 @@ type ordersExtension struct {
 	signingSecret string
 	outboundAllow []string
 	outboundDeny  []string
+	limits        order.Limits
 }
 
 func (x *ordersExtension) flags(cmd *cobra.Command) {
@@ -43,6 +44,9 @@ func (x *ordersExtension) flags(cmd *cobra.Command) {
 	f.StringVar(&x.smtpURL, "smtp-url", "", "SMTP server of send-email steps, e.g. smtp://user:pass@mail.example.com or smtp://127.0.0.1:2525?tls=none")
 	f.StringVar(&x.mailFrom, "mail-from", "", "sender address of send-email steps, e.g. \"Shop <shop@example.com>\"")
 	f.StringVar(&x.signingSecret, "signing-secret", "", "secret that signs the POSTs of consume-rest-api steps (Ordo-Signature header)")
+	f.IntVar(&x.limits.MaxOrderItems, "max-order-items", order.DefaultMaxOrderItems, "most items one order may hold; a larger order is refused at create (400)")
+	f.Int64Var(&x.limits.MaxTrianglesPerItem, "max-triangles-per-item", order.DefaultMaxTrianglesPerItem, "most triangles one item's mesh may have, estimated from its parameters; an order with a larger item is refused at create (400)")
+	f.Int64Var(&x.limits.MaxFileBytesPerOrder, "max-file-bytes-per-order", order.DefaultMaxFileBytesPerOrder, "most bytes all production files of one order may take, estimated from the parameters; a larger order is refused at create (400)")
 	f.StringSliceVar(&x.outboundAllow, "outbound-allow", nil, "hosts (erp.example.com, *.example.com), addresses and CIDRs flow steps may reach even when denied or refused by default (link-local, cloud metadata); repeat or separate with commas")
 	f.StringSliceVar(&x.outboundDeny, "outbound-deny", nil, "hosts, addresses and CIDRs flow steps may not reach, e.g. 127.0.0.0/8,10.0.0.0/8 (loopback and private ranges are allowed by default); repeat or separate with commas")
 }
@@ -74,6 +78,7 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 	svc, err := order.New(order.Config{
 		Engine: s.engine, Store: fs, Artifacts: files, Mailer: mailer, MailDomain: domain,
 		REST: &rest.Client{SigningSecret: []byte(x.signingSecret), Outbound: policy}, Logger: s.log,
+		Limits: x.limits,
 	})
 	if err != nil {
 		return err
