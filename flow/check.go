@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+
+	"github.com/ordohq/ordo/steps/email"
 )
 
 // checkSemantics runs the checks the schema cannot express. It looks only at
@@ -81,10 +83,7 @@ func (d *document) checkOptions(i int, opts map[string]any) {
 		}
 		for _, f := range []string{"subject", "message"} {
 			if text, ok := opts[f].(string); ok {
-				p := d.stepPath(i, "options", f)
-				if _, err := ParseTemplate(d.label(p), text); err != nil {
-					d.add(CodeInvalidOption, p, "%s is not a valid Go template: %v", d.label(p), err)
-				}
+				d.checkTemplate(d.stepPath(i, "options", f), text)
 			}
 		}
 	}
@@ -101,16 +100,30 @@ func absoluteHTTP(s string) bool {
 }
 
 // checkRecipient accepts an e-mail address net/mail can parse, or a Go
-// template (text containing "{{") that text/template can parse.
+// template (text containing "{{") that checkTemplate accepts.
 func (d *document) checkRecipient(p []string, r string) {
 	if strings.Contains(r, "{{") {
-		if _, err := ParseTemplate(d.label(p), r); err != nil {
-			d.add(CodeInvalidOption, p, "%s is not a valid Go template: %v", d.label(p), err)
-		}
+		d.checkTemplate(p, r)
 		return
 	}
 	if _, err := mail.ParseAddress(r); err != nil {
 		d.add(CodeInvalidOption, p, "%s %q is neither an e-mail address (%v) nor a Go template", d.label(p), r, err)
+	}
+}
+
+// checkTemplate checks a recipient, subject or message the way the
+// send-email step will parse it (email.Parse): syntax, the rules of e-mail
+// templates and, with a template data type, the fields it names.
+func (d *document) checkTemplate(p []string, text string) {
+	if d.skipTemplates {
+		return
+	}
+	_, err := email.Parse(d.label(p), text, &email.ParseOptions{Data: d.templateData})
+	var te *email.TemplateError
+	if errors.As(err, &te) {
+		d.add(CodeInvalidOption, p, "%s is not a valid Go template: %s", d.label(p), te.Detail())
+	} else if err != nil {
+		d.add(CodeInvalidOption, p, "%s is not a valid Go template: %v", d.label(p), err)
 	}
 }
 

@@ -31,8 +31,10 @@
 //
 // Each recipient is an e-mail address that net/mail parses, or a Go template
 // such as "{{.Order.Customer.Email}}" (text containing "{{"). Subject and
-// message may be templates too. Templates must parse with ParseTemplate,
-// which the runner should also use to execute them.
+// message may be templates too. Templates are e-mail templates of package
+// steps/email (Go's text/template syntax with a restricted function set and
+// bounded loops, see email.Parse), checked here as the runner will parse
+// them; ParseWith also checks the fields they name against the data type.
 //
 // retries sets how a failed attempt is retried: limit (retries after the
 // first attempt, 0 to 1000), delay (base delay, read like timeout) and

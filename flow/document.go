@@ -3,6 +3,7 @@ package flow
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,10 @@ type document struct {
 	base     []string // tokens of the steps array: none (array form) or "steps"
 	problems []Problem
 	silenced map[string]bool // paths at which add reports nothing more
+	// templateData is the type e-mail templates are checked against; nil:
+	// fields are not checked.
+	templateData  reflect.Type
+	skipTemplates bool // templates are not checked at all
 }
 
 func newDocument(root any) *document {

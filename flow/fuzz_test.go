@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ordohq/ordo/steps/email"
 )
 
 // FuzzParse feeds arbitrary documents to Parse. It must never panic or fail
@@ -169,13 +171,13 @@ func checkOptions(t *testing.T, s *StepDefinition) {
 		}
 		for _, r := range o.Recipients {
 			_, mailErr := mail.ParseAddress(r)
-			_, tmplErr := ParseTemplate("r", r)
+			_, tmplErr := email.Parse("r", r, nil)
 			if mailErr != nil && (tmplErr != nil || !strings.Contains(r, "{{")) {
 				t.Fatalf("step %q: recipient %q", s.ID, r)
 			}
 		}
 		for _, text := range []string{o.Subject, o.Message} {
-			if _, err := ParseTemplate("t", text); err != nil {
+			if _, err := email.Parse("t", text, nil); err != nil {
 				t.Fatalf("step %q: template %q: %v", s.ID, text, err)
 			}
 		}

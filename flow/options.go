@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"text/template"
 )
 
 // ErrWrongStepType is returned (wrapped) by RestOptions, EmailOptions and
@@ -19,7 +18,8 @@ type RestOptions struct {
 }
 
 // EmailOptions are the options of a send-email step. Recipients, Subject and
-// Message may be Go templates; parse them with ParseTemplate.
+// Message may be Go templates, executed with package steps/email (which
+// Parse uses to check them).
 type EmailOptions struct {
 	// Recipients is "recipients": e-mail addresses (net/mail syntax) or
 	// templates that produce one, at least one.
@@ -83,12 +83,4 @@ func (s *StepDefinition) decodeOptions(want StepType, dst any) error {
 		return fmt.Errorf("step %q: decode %s options: %w", s.ID, want, err)
 	}
 	return nil
-}
-
-// ParseTemplate parses a recipient, subject or message the way validation
-// does: text/template, no extra functions, and missingkey=error so that a
-// misspelt map key fails instead of printing "<no value>". The runner should
-// use it so that what validated also executes.
-func ParseTemplate(name, text string) (*template.Template, error) {
-	return template.New(name).Option("missingkey=error").Parse(text)
 }

@@ -1,8 +1,9 @@
 package flow
 
 import (
-	"bytes"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,21 +53,45 @@ func TestOptionsAccessors(t *testing.T) {
 	}
 }
 
-func TestParseTemplate(t *testing.T) {
+// TestParseWithTemplateData: Parse checks the rules of e-mail templates;
+// ParseWith with a data type also checks the fields they name, at the
+// template's path.
+func TestParseWithTemplateData(t *testing.T) {
 	t.Parallel()
-	tmpl, err := ParseTemplate("subject", "Order {{.Order.ID}}")
-	if err != nil {
-		t.Fatal(err)
+	type customer struct{ Name, Email string }
+	type order struct {
+		ID       string
+		Customer customer
 	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, map[string]any{"Order": map[string]any{"ID": 7}}); err != nil || b.String() != "Order 7" {
-		t.Errorf("Execute = %q, %v", b.String(), err)
+	type data struct{ Order *order }
+	doc := []byte(`{"steps": [{"stepDefinitionId": "mail", "type": "send-email", "successStatus": "s",
+		"options": {"recipients": ["{{.Order.Customer.Mail}}"], "subject": "Order {{.Order.ID}}", "message": "Hi {{.Order.Customer.Nmae}}"}}]}`)
+	if _, err := Parse(doc); err != nil {
+		t.Fatalf("Parse without a data type: %v", err)
 	}
-	if err := tmpl.Execute(&b, map[string]any{"Order": map[string]any{}}); err == nil {
-		t.Error("Execute with a missing map key succeeded, want an error (missingkey=error)")
+	_, err := ParseWith(doc, &ParseOptions{TemplateData: reflect.TypeFor[data]()})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("ParseWith = %v, want a *ValidationError", err)
 	}
-	if _, err := ParseTemplate("t", "{{nope}}"); err == nil {
-		t.Error("ParseTemplate with an undefined function succeeded")
+	var got []string
+	for _, p := range ve.Problems {
+		got = append(got, p.Path+" "+p.Step+" "+p.Code)
+		if !strings.Contains(p.Message, "has no field or method") {
+			t.Errorf("problem %s: message %q does not say which field is missing", p.Path, p.Message)
+		}
+	}
+	want := []string{"/steps/0/options/message mail invalid_option", "/steps/0/options/recipients/0 mail invalid_option"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+
+	crash := []byte(`[{"stepDefinitionId": "mail", "type": "send-email", "successStatus": "s",
+		"options": {"recipients": ["a@example.com"], "subject": "s", "message": "{{range 5000}}{{printf \"%0999999d\" 0}}{{end}}"}}]`)
+	_, err = Parse(crash)
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "/0/options/message" ||
+		!strings.Contains(ve.Problems[0].Message, "loops over a constant") {
+		t.Errorf("Parse of the crash template = %v, want one problem at /0/options/message", err)
 	}
 }
 

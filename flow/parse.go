@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Parse reads a flow document (the seed's JSON array of step definitions,
@@ -15,13 +16,43 @@ import (
 // problem, together with a Result holding the same Problems (and the
 // Warnings found so far) but no Definition. Any other error is an internal
 // failure, not a property of data.
+//
+// Parse checks the templates of send-email steps against the rules of
+// e-mail templates (package steps/email) but not the fields they name;
+// ParseWith with ParseOptions.TemplateData checks those too.
 func Parse(data []byte) (*Result, error) {
+	return ParseWith(data, nil)
+}
+
+// ParseOptions configure ParseWith; nil means the defaults.
+type ParseOptions struct {
+	// TemplateData is the type of the value send-email templates are
+	// executed on (order.TemplateData for order flows). When set, every
+	// field a recipient, subject or message names is checked against it,
+	// so that {{.Order.Customer.Mail}} is a validation problem instead of a
+	// failed e-mail. Default nil: fields are not checked, as when a stored
+	// flow is read again.
+	TemplateData reflect.Type
+	// SkipTemplateChecks leaves templates unchecked, for a flow that was
+	// validated when it was applied and is read back from storage: the
+	// send-email step checks its templates again when it runs, so a rule
+	// added since fails that step (and follows its onError), not every
+	// order of the flow. Default false.
+	SkipTemplateChecks bool
+}
+
+// ParseWith is Parse with options.
+func ParseWith(data []byte, opts *ParseOptions) (*Result, error) {
 	t, syntax := decodeTree(data)
 	if syntax != nil {
 		ps := []Problem{*syntax}
 		return &Result{Problems: ps}, &ValidationError{Problems: ps}
 	}
 	d := newDocument(t.root)
+	if opts != nil {
+		d.templateData = opts.TemplateData
+		d.skipTemplates = opts.SkipTemplateChecks
+	}
 	for _, p := range t.dups {
 		d.add(CodeDuplicateField, p, "field %q appears more than once in the same object", p[len(p)-1])
 	}

@@ -23,7 +23,7 @@ func (s *Service) ApplyFlow(ctx context.Context, name string, data []byte) (v *s
 	if err := checkFlowName(name); err != nil {
 		return nil, false, nil, err
 	}
-	res, err := flow.Parse(data)
+	res, err := ParseFlow(data)
 	if err != nil {
 		return nil, false, nil, err
 	}
@@ -45,6 +45,16 @@ func (s *Service) ApplyFlow(ctx context.Context, name string, data []byte) (v *s
 		s.log.Info("order: flow applied", "flow", name, "version", v.Version, "hash", v.Hash)
 	}
 	return v, created, res.Warnings, nil
+}
+
+// ParseFlow validates a flow document as ApplyFlow does: flow.ParseWith
+// with the templates of send-email steps checked against TemplateData, so
+// that a field the order does not have, like a syntax error or a loop over
+// a constant, is a problem with the step's id and the template's path
+// (/steps/2/options/message). `ordo flows validate` and
+// POST /v1/flows/validate use it too.
+func ParseFlow(data []byte) (*flow.Result, error) {
+	return flow.ParseWith(data, &flow.ParseOptions{TemplateData: templateDataType})
 }
 
 // RegisterStoredFlows registers on the engine every flow in the store that
@@ -113,7 +123,8 @@ func (s *Service) definition(ctx context.Context, name string, version int) (*fl
 	if err != nil {
 		return nil, flowStoreErr(name, version, err)
 	}
-	res, err := flow.Parse(v.Definition)
+	// Templates were checked at apply and are checked again when they run.
+	res, err := flow.ParseWith(v.Definition, &flow.ParseOptions{SkipTemplateChecks: true})
 	if err != nil {
 		return nil, fmt.Errorf("flow %q version %d as stored is invalid: %w", name, version, err)
 	}

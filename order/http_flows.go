@@ -92,7 +92,7 @@ func (s *Service) handleValidateFlow(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	res, err := flow.Parse(body)
+	res, err := ParseFlow(body)
 	if err != nil {
 		return flowProblems(err)
 	}

@@ -33,6 +33,11 @@ type Config struct {
 	// MailDomain is the right-hand side of the Message-IDs of e-mails.
 	// Default email.DefaultMessageIDDomain.
 	MailDomain string
+	// TemplateLimits bound the rendering of each recipient, subject and
+	// message of send-email steps (output size, loop iterations, time);
+	// a template past a bound fails its step without retry. Zero fields
+	// take email's defaults (256 KiB, 100,000 iterations, 5 s).
+	TemplateLimits email.Limits
 	// Limits bound what one order may cost: its number of items and the
 	// size of its production files. Zero fields take the defaults.
 	Limits Limits
@@ -80,6 +85,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("%w: order.Config.Artifacts is required", ordo.ErrInvalidArgument)
 	case cfg.SyncInterval < 0:
 		return nil, fmt.Errorf("%w: order.Config.SyncInterval must not be negative, got %s", ordo.ErrInvalidArgument, cfg.SyncInterval)
+	}
+	if err := cfg.TemplateLimits.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: order.Config.TemplateLimits: %w", ordo.ErrInvalidArgument, err)
 	}
 	if err := cfg.Limits.setDefaults(); err != nil {
 		return nil, fmt.Errorf("%w: order.Config.Limits: %w", ordo.ErrInvalidArgument, err)

@@ -42,6 +42,8 @@ type setupOptions struct {
 	limits order.Limits
 	// wrapFiles, when set, wraps the artifact store the service writes to.
 	wrapFiles func(artifact.Store) artifact.Store
+	// templateLimits bound the e-mail templates (default: email's).
+	templateLimits email.Limits
 }
 
 // fixture is what a test of a running order service needs: an engine on a
@@ -84,7 +86,7 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 	f.svc, err = order.New(order.Config{
 		Engine: env.Engine, Store: st, Artifacts: svcFiles, Mailer: mailer, MailDomain: "shop.example.com",
 		REST:   &rest.Client{SigningSecret: []byte(signingSecret)},
-		Limits: o.limits, Logger: slog.New(slog.DiscardHandler),
+		Limits: o.limits, TemplateLimits: o.templateLimits, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/ordohq/ordo"
@@ -23,14 +24,28 @@ type emailOutput struct {
 	Attachments []string `json:"attachments,omitempty"`
 }
 
+// TemplateData is what the recipients, subject and message of a send-email
+// step are rendered over: {{.Order.ID}}, {{.Order.Customer.Name}},
+// {{range .Order.Items}}{{.SKU}}{{end}}. Flows are checked against this
+// type when they are applied (see ParseFlow), so a field the order does not
+// have is a validation problem, not a failed e-mail.
+type TemplateData struct {
+	// Order is the order as GetOrder returns it, with the steps recorded so
+	// far (without the send-email step itself).
+	Order *Order
+}
+
+// templateDataType is the type of TemplateData, for flow validation.
+var templateDataType = reflect.TypeFor[TemplateData]()
+
 // sendEmail is the send-email step. Recipients, subject and message are
-// rendered with email.Render over {"Order": <the order>} (plain text is
-// sent as written), the Message-ID is derived from the instance and step so
-// that a resent message carries the same ID, and with
-// attachProductionFiles the order's files are attached. Template errors
-// and a missing mailer fail the step without retry; SMTP failures are
-// classified by steps/email (5xx permanent, 4xx and network errors
-// retried).
+// rendered with email.Render over TemplateData within Config.TemplateLimits
+// and the step's context (plain text is sent as written), the Message-ID is
+// derived from the instance and step so that a resent message carries the
+// same ID, and with attachProductionFiles the order's files are attached.
+// Template errors, a template past a bound and a missing mailer fail the
+// step without retry; SMTP failures are classified by steps/email (5xx
+// permanent, 4xx and network errors retried).
 func (s *Service) sendEmail(ctx context.Context, orderID string, sd *flow.StepDefinition) (json.RawMessage, error) {
 	opts, err := sd.EmailOptions()
 	if err != nil {
@@ -44,26 +59,28 @@ func (s *Service) sendEmail(ctx context.Context, orderID string, sd *flow.StepDe
 	if err != nil {
 		return nil, fmt.Errorf("step %q: read order: %w", sd.ID, err)
 	}
-	data := map[string]any{"Order": o}
+	data := TemplateData{Order: o}
+	limits := &s.cfg.TemplateLimits
 	msg := &email.Message{
 		MessageID: email.MessageID(info.InstanceID, info.Key, s.cfg.MailDomain),
 		Headers:   map[string]string{"X-Ordo-Order": orderID},
 	}
+	// Render's errors are non-retryable except a cancelled context.
 	for i, r := range opts.Recipients {
-		to, err := email.Render(fmt.Sprintf("recipients[%d]", i), r, data)
+		to, err := email.Render(ctx, fmt.Sprintf("recipients[%d]", i), r, data, limits)
 		if err != nil {
-			return nil, ordo.NonRetryable(fmt.Errorf("step %q: %w", sd.ID, err))
+			return nil, fmt.Errorf("step %q: %w", sd.ID, err)
 		}
 		if to = strings.TrimSpace(to); to == "" {
 			return nil, ordo.NonRetryable(fmt.Errorf("step %q: recipients[%d] %q gave an empty address", sd.ID, i, r))
 		}
 		msg.To = append(msg.To, to)
 	}
-	if msg.Subject, err = email.Render("subject", opts.Subject, data); err != nil {
-		return nil, ordo.NonRetryable(fmt.Errorf("step %q: %w", sd.ID, err))
+	if msg.Subject, err = email.Render(ctx, "subject", opts.Subject, data, limits); err != nil {
+		return nil, fmt.Errorf("step %q: %w", sd.ID, err)
 	}
-	if msg.Body, err = email.Render("message", opts.Message, data); err != nil {
-		return nil, ordo.NonRetryable(fmt.Errorf("step %q: %w", sd.ID, err))
+	if msg.Body, err = email.Render(ctx, "message", opts.Message, data, limits); err != nil {
+		return nil, fmt.Errorf("step %q: %w", sd.ID, err)
 	}
 	out := emailOutput{MessageID: msg.MessageID, To: msg.To, Subject: msg.Subject}
 	if opts.AttachProductionFiles {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/ordohq/ordo/flow"
+	"github.com/ordohq/ordo/order"
 	"github.com/spf13/cobra"
 )
 
@@ -30,7 +31,7 @@ func newFlowsValidateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := flow.Parse(data)
+			res, err := order.ParseFlow(data) // templates checked against the order
 			var verr *flow.ValidationError
 			if errors.As(err, &verr) {
 				for _, p := range verr.Problems {

@@ -92,6 +92,25 @@ func TestFlowsValidateInvalid(t *testing.T) {
 	}
 }
 
+// TestFlowsValidateTemplates: offline validation checks e-mail templates
+// as the server does, fields of the order included.
+func TestFlowsValidateTemplates(t *testing.T) {
+	t.Parallel()
+	_, errOut, err := runValidate(t, `{"steps": [{"stepDefinitionId": "mail", "type": "send-email", "successStatus": "x",
+		"options": {"recipients": ["{{.Order.Customer.Email}}"], "subject": "Order {{.Order.Number}}",
+		            "message": "{{range 5000}}{{printf \"%0999999d\" 0}}{{end}}"}}]}`, "-")
+	if err == nil {
+		t.Fatal("validate accepted the templates")
+	}
+	want := strings.Join([]string{
+		`-: /steps/0/options/message (mail): options.message is not a valid Go template: line 1, column 9: {{range 5000}} loops over a constant; loops go over order data such as .Order.Items [invalid_option]`,
+		`-: /steps/0/options/subject (mail): options.subject is not a valid Go template: line 1, column 15: .Order.Number: order.Order has no field or method Number (fields: `,
+	}, "\n")
+	if !strings.HasPrefix(errOut, want) {
+		t.Errorf("stderr =\n%s\nwant it to start with\n%s", errOut, want)
+	}
+}
+
 func TestFlowsValidateUsage(t *testing.T) {
 	t.Parallel()
 	if _, _, err := runValidate(t, ""); err == nil {

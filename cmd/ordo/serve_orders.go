@@ -36,6 +36,7 @@ type ordersExtension struct {
 	outboundAllow []string
 	outboundDeny  []string
 	limits        order.Limits
+	mailTemplates email.Limits
 }
 
 func (x *ordersExtension) flags(cmd *cobra.Command) {
@@ -43,6 +44,7 @@ func (x *ordersExtension) flags(cmd *cobra.Command) {
 	f.StringVar(&x.flowsDir, "flows", "", "directory of order flows to apply at start: each DIR/NAME.json becomes flow NAME")
 	f.StringVar(&x.smtpURL, "smtp-url", "", "SMTP server of send-email steps, e.g. smtp://user:pass@mail.example.com or smtp://127.0.0.1:2525?tls=none")
 	f.StringVar(&x.mailFrom, "mail-from", "", "sender address of send-email steps, e.g. \"Shop <shop@example.com>\"")
+	f.IntVar(&x.mailTemplates.MaxOutput, "mail-template-max-bytes", email.DefaultMaxOutput, "most bytes one rendered recipient, subject or message of a send-email step may take; a template past it fails its step without retry")
 	f.StringVar(&x.signingSecret, "signing-secret", "", "secret that signs the POSTs of consume-rest-api steps (Ordo-Signature header)")
 	f.IntVar(&x.limits.MaxOrderItems, "max-order-items", order.DefaultMaxOrderItems, "most items one order may hold; a larger order is refused at create (400)")
 	f.Int64Var(&x.limits.MaxTrianglesPerItem, "max-triangles-per-item", order.DefaultMaxTrianglesPerItem, "most triangles one item's mesh may have, estimated from its parameters; an order with a larger item is refused at create (400)")
@@ -64,6 +66,9 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 		}
 		files = fsFiles
 	}
+	if x.mailTemplates.MaxOutput < 1 {
+		return fmt.Errorf("--mail-template-max-bytes must be at least 1, got %d", x.mailTemplates.MaxOutput)
+	}
 	mailer, domain, err := x.mailer()
 	if err != nil {
 		return err
@@ -76,7 +81,7 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 		return err
 	}
 	svc, err := order.New(order.Config{
-		Engine: s.engine, Store: fs, Artifacts: files, Mailer: mailer, MailDomain: domain,
+		Engine: s.engine, Store: fs, Artifacts: files, Mailer: mailer, MailDomain: domain, TemplateLimits: x.mailTemplates,
 		REST: &rest.Client{SigningSecret: []byte(x.signingSecret), Outbound: policy}, Logger: s.log,
 		Limits: x.limits,
 	})

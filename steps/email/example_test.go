@@ -39,18 +39,27 @@ func ExampleRender() {
 	data := map[string]any{
 		"Order": map[string]any{"ID": "o-1", "Customer": map[string]any{"Email": "ada@example.com"}},
 	}
-	subject, _ := email.Render("subject", "Order {{.Order.ID}} has shipped", data)
+	ctx := context.Background() // the step's context in a step
+	subject, _ := email.Render(ctx, "subject", "Order {{.Order.ID}} has shipped", data, nil)
 	fmt.Println(subject)
 
-	plain, _ := email.Render("body", "Thank you for shopping with us.", data)
+	plain, _ := email.Render(ctx, "body", "Thank you for shopping with us.", data, nil)
 	fmt.Println(plain)
 
-	_, err := email.Render("body", "Hello {{.Order.Customer.Name}}", data)
+	_, err := email.Render(ctx, "body", "Hello {{.Order.Customer.Name}}", data, nil)
 	fmt.Println(err)
+
+	// A bound exceeded fails the step without retry.
+	_, err = email.Render(ctx, "body", "{{range .Order.ID}}{{end}}", data, nil)
+	fmt.Println(err)
+	_, err = email.Render(ctx, "body", "{{.Order.ID}}{{.Order.ID}}", data, &email.Limits{MaxOutput: 4})
+	fmt.Println(err, ordo.IsNonRetryable(err))
 	// Output:
 	// Order o-1 has shipped
 	// Thank you for shopping with us.
 	// email: template body: template: body:1:14: executing "body" at <.Order.Customer.Name>: map has no entry for key "Name"
+	// email: template body: template: body:1:14: executing "body" at <.Order.ID>: range can't iterate over o-1
+	// email: template body exceeded its output bound of 4 bytes (Limits.MaxOutput) true
 }
 
 // How a step tells the outcomes of Send apart. Here the message is invalid,

@@ -1,9 +1,12 @@
 package email_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/steps/email"
 )
 
@@ -29,7 +32,7 @@ func TestRender(t *testing.T) {
 		{"functions", `{{printf "%05d" .N}} {{if .Paid}}paid{{else}}due{{end}}`, map[string]any{"N": 42, "Paid": false}, "00042 due"},
 	}
 	for _, tt := range tests {
-		got, err := email.Render(tt.name, tt.text, tt.data)
+		got, err := email.Render(context.Background(), tt.name, tt.text, tt.data, nil)
 		if err != nil || got != tt.want {
 			t.Errorf("%s: Render = %q, %v; want %q", tt.name, got, err, tt.want)
 		}
@@ -47,12 +50,26 @@ func TestRenderErrors(t *testing.T) {
 		{"syntax", "Order {{.Order.ID", data, "template subject"},
 		{"unknown function", "{{shout .Order.ID}}", data, `function "shout" not defined`},
 		{"missing map key", "Hi {{.Order.Customer.Email}}", data, `map has no entry for key "Customer"`},
-		{"missing struct field", "{{.Nope}}", struct{ ID string }{"o-1"}, "can't evaluate field Nope"},
+		{"missing struct field", "{{.Nope}}", struct{ ID string }{"o-1"}, "has no field or method Nope"},
 	}
 	for _, tt := range tests {
-		_, err := email.Render("subject", tt.text, tt.data)
+		_, err := email.Render(context.Background(), "subject", tt.text, tt.data, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "subject") {
 			t.Errorf("%s: Render error = %v, want one naming the template and containing %q", tt.name, err, tt.want)
 		}
+		if !ordo.IsNonRetryable(err) {
+			t.Errorf("%s: Render error %v is retryable; the same template fails again", tt.name, err)
+		}
+	}
+}
+
+// TestRenderPlainTextIsBounded: text without "{{" is sent as written, but
+// not past the output bound either.
+func TestRenderPlainTextIsBounded(t *testing.T) {
+	t.Parallel()
+	_, err := email.Render(context.Background(), "message", strings.Repeat("x", 101), nil, &email.Limits{MaxOutput: 100})
+	var le *email.LimitError
+	if !errors.As(err, &le) || le.Bound != email.BoundOutput || !ordo.IsNonRetryable(err) {
+		t.Fatalf("error %v: want a non-retryable output LimitError", err)
 	}
 }
