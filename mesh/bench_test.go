@@ -85,6 +85,41 @@ func BenchmarkGenerateVase1M(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }
 
+// vaseAtBudget are vase parameters just under DefaultMaxTriangles: 4 ×
+// 2048 × 244 = 1,998,848 triangles, the largest item an order may hold by
+// default.
+var vaseAtBudget = map[string]any{"segments": 2048, "layers": 243}
+
+// BenchmarkProduceAtBudget is what the order flow does for its largest
+// allowed item: Generate, then Write (which checks again) streamed to a
+// file, as the artifact store receives it. peak-heap-MiB is the figure in
+// the README's limits section.
+func BenchmarkProduceAtBudget(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "vase.stl")
+	var peak uint64
+	var size int64
+	for b.Loop() {
+		peak = max(peak, peakHeap(func() {
+			m, err := Generate("vase", vaseAtBudget, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if size, err = Write(f, m, FormatSTL); err != nil {
+				b.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.ReportMetric(float64(size), "file-bytes")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
 // BenchmarkBuildVase1M is the vase's geometry alone, without Check.
 func BenchmarkBuildVase1M(b *testing.B) {
 	b.ReportAllocs()

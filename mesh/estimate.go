@@ -8,14 +8,15 @@ import (
 
 // DefaultMaxTriangles is Generate's triangle budget when
 // GenerateOptions.MaxTriangles is 0: 2,000,000 triangles, a 100 MB binary
-// STL, and about 110 MiB of memory to build, check and write.
+// STL, and a peak of about 150 MiB of heap to build, check and write it
+// (BenchmarkProduceAtBudget).
 const DefaultMaxTriangles = 2_000_000
 
 // MaxTriangles is the largest budget Generate accepts, and the most any
-// built-in template's Build makes whatever it is called with: 20,000,000
-// triangles, about 1.1 GiB of memory (some 55 bytes per triangle while the
-// mesh is built and checked).
-const MaxTriangles = 20_000_000
+// built-in template's Build makes whatever it is called with: 10,000,000
+// triangles, a 500 MB binary STL and some 750 MiB of heap (about 75 bytes
+// per triangle while the mesh is built, checked and written).
+const MaxTriangles = 10_000_000
 
 // ErrOverBudget is wrapped by every *BudgetError, so callers can tell an
 // input that is too costly with errors.Is(err, mesh.ErrOverBudget).

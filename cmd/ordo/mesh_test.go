@@ -98,6 +98,14 @@ func TestMeshCommandErrors(t *testing.T) {
 		{[]string{"mesh", "ring", "-p", "width", "-o", out}, `want key=value`},
 		{[]string{"mesh", "ring", "-f", "step", "-o", out}, `unknown format "step"`},
 		{[]string{"mesh", "ring"}, `--output (-o) is required`},
+		// The vase at its documented maximum is refused before anything is
+		// built, saying why and how to allow more.
+		{[]string{"mesh", "vase", "-p", "segments=8192", "-p", "layers=8192", "-o", out},
+			`the parameters make 268468224 triangles, more than the 2000000 allowed (4 × 8192 segments × 8193 rings; reduce segments or layers`},
+		{[]string{"mesh", "vase", "-p", "segments=8192", "-p", "layers=8192", "--max-triangles", "10000000", "-o", out},
+			`raise --max-triangles, at most 10000000`},
+		{[]string{"mesh", "ring", "--max-triangles", "1000", "-o", out}, `13120 triangles, more than the 1000 allowed`},
+		{[]string{"mesh", "ring", "--max-triangles", "0", "-o", out}, `--max-triangles 0: want 1 to 10000000`},
 	} {
 		_, _, err := runOrdo(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
