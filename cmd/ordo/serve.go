@@ -37,6 +37,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	logLevel        string
 	security        securityOptions
+	limits          engineLimits
 	extra           []serveExtension
 }
 
@@ -111,6 +112,7 @@ also read from ORDO_POSTGRES_URL.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running steps")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	o.security.flags(cmd)
+	o.limits.flags(cmd)
 	for _, x := range o.extra {
 		x.flags(cmd)
 	}
@@ -149,7 +151,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if lease == 0 && o.postgres != "" {
 		lease = 10 * time.Second
 	}
-	eng, err := ordo.NewEngine(ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease})
+	ecfg := ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease}
+	o.limits.apply(&ecfg)
+	eng, err := ordo.NewEngine(ecfg)
 	if err != nil {
 		return err
 	}
