@@ -33,7 +33,8 @@ var hostileTemplates = []string{
 	`{{range .Order.Items}}{{$.Order}}{{end}}`,
 	`{{range .Order.Items}}{{range $.Order.Items}}{{$.Order.Metadata.blob}}{{end}}{{end}}`,
 	// Deep nesting.
-	strings.Repeat(`{{if .}}`, 2000) + `{{range .Order.Items}}{{range $.Order.Items}}{{range $.Order.Items}}{{end}}{{end}}{{end}}` + strings.Repeat(`{{end}}`, 2000),
+	strings.Repeat(`{{if .}}`, 150_000) + `x` + strings.Repeat(`{{end}}`, 150_000),
+	strings.Repeat(`{{if .}}`, 900) + `{{range .Order.Items}}{{range $.Order.Items}}{{range $.Order.Items}}{{end}}{{end}}{{end}}` + strings.Repeat(`{{end}}`, 900),
 	strings.Repeat(`{{range $.Order.Items}}`, 50) + `x` + strings.Repeat(`{{end}}`, 50),
 	`{{call .Order.ID}}`,
 }

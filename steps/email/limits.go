@@ -20,6 +20,13 @@ const (
 // for ("%-40s" and "%.2f" are fine, "%0999999d" is not).
 const MaxFormatWidth = 100
 
+// MaxControls is the most control actions ({{if}}, {{else}}, {{range}},
+// {{with}}) one template may hold. Each nests the parser, the checks and
+// the rendering one level deeper, so without a bound a template of a
+// megabyte nests a hundred thousand levels, and costs a hundred megabytes
+// of stack, before anything runs.
+const MaxControls = 1000
+
 // Limits bound what rendering one template may cost. The zero value takes
 // every default.
 type Limits struct {

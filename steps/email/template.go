@@ -82,6 +82,10 @@ func Parse(name, text string, opts *ParseOptions) (*Template, error) {
 	if !strings.Contains(text, "{{") {
 		return t, nil
 	}
+	if n := countControls(text); n > MaxControls {
+		return nil, &TemplateError{Name: name, Reason: fmt.Sprintf(
+			"%d {{if}}, {{else}}, {{range}} and {{with}} actions are more than the %d a template may hold", n, MaxControls)}
+	}
 	tmpl, err := template.New(name).Option("missingkey=error").Funcs(parseFuncs).Parse(text)
 	if err != nil {
 		return nil, &TemplateError{Name: name, Reason: err.Error(), Err: err}
@@ -98,6 +102,39 @@ func Parse(name, text string, opts *ParseOptions) (*Template, error) {
 	}
 	t.tmpl = tmpl
 	return t, nil
+}
+
+// controlWords open (or continue) a control structure.
+var controlWords = []string{"if", "else", "range", "with", "block", "define"}
+
+// countControls counts the actions of text that start with a control word,
+// before text/template parses (and nests) them. It counts words that a
+// string or comment holds too: an overestimate only refuses text that is
+// odd anyway.
+func countControls(text string) int {
+	n := 0
+	for rest := text; ; {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			return n
+		}
+		rest = strings.TrimLeft(strings.TrimPrefix(rest[i+2:], "-"), " \t\r\n")
+		for _, w := range controlWords {
+			if strings.HasPrefix(rest, w) && !identChar(rest[len(w):]) {
+				n++
+				break
+			}
+		}
+	}
+}
+
+// identChar reports whether s starts with a letter, digit or underscore.
+func identChar(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
 }
 
 // Execute renders t over data within limits (nil: the defaults) and the

@@ -81,6 +81,8 @@ func TestParseRefuses(t *testing.T) {
 		{"field of a string", `{{.Order.ID.Length}}`, "string has no fields, so not Length"},
 		{"unknown field through a pointer", `{{range .Order.Items}}{{.Product.Name}}{{end}}`, "email_test.testProduct has no field or method Name"},
 		{"unknown field in a chain", `{{(.Order.Customer).Phone}}`, "has no field or method Phone"},
+		{"deep nesting", strings.Repeat("{{if .Order}}", 600) + strings.Repeat("{{- else if .Order}}", 401) + strings.Repeat("{{end}}", 600),
+			"1001 {{if}}, {{else}}, {{range}} and {{with}} actions are more than the 1000"},
 		{"syntax", `Order {{.Order.ID`, "unclosed action"},
 		{"unknown function", `{{upper .Order.ID}}`, `function "upper" not defined`},
 	}
