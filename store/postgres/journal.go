@@ -37,24 +37,24 @@ const (
 	// EventSend, in one implicit transaction: lock the instance (so a
 	// Commit that starts it waiting for this event type either sees the
 	// event or is seen by the wake below, and concurrent sends count each
-	// other), read its event totals (a statement after the lock, so a
-	// snapshot that sees the sends before it), insert the event unless
+	// other) reading its status and event totals; insert the event unless
 	// the instance is finished or it would pass a limit ($5 events, $6
-	// payload bytes; 0: none), and make a waiting instance due if it was
-	// inserted. store.CheckEvent applies the same rule to the totals to
-	// say why an event was refused.
-	sqlEventLock   = `SELECT status FROM instances WHERE id = $1 FOR NO KEY UPDATE`
-	sqlEventTotals = `SELECT count(*), coalesce(sum(octet_length(payload)), 0)::bigint FROM events WHERE instance_id = $1`
+	// payload bytes, 0: none; $7 is this payload's size); if inserted,
+	// count it and make a waiting instance due (SET reads the row as it
+	// was). store.CheckEvent applies the same rule to the locked totals
+	// to say why an event was refused.
+	sqlEventLock   = `SELECT status, event_count, event_bytes FROM instances WHERE id = $1 FOR NO KEY UPDATE`
 	sqlEventInsert = `WITH ins AS (
 			INSERT INTO events (instance_id, type, payload, created_at)
 			SELECT $1, $2, $3, $4 FROM instances
 			WHERE id = $1 AND status NOT IN ('complete', 'errored', 'terminated')
-			  AND ($5::int <= 0 OR (SELECT count(*) FROM events WHERE instance_id = $1) < $5::int)
-			  AND ($6::bigint <= 0 OR (SELECT coalesce(sum(octet_length(payload)), 0) FROM events WHERE instance_id = $1)
-			      + coalesce(octet_length($3::bytea), 0) <= $6::bigint)
+			  AND ($5::int <= 0 OR event_count < $5::int)
+			  AND ($6::bigint <= 0 OR event_bytes + $7::bigint <= $6::bigint)
 			RETURNING id),
-		wake AS (UPDATE instances SET wake_at = $4, updated_at = $4
-			WHERE id = $1 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) AND EXISTS (SELECT 1 FROM ins))
+		counted AS (UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + $7::bigint,
+			wake_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) THEN $4 ELSE wake_at END,
+			updated_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) THEN $4 ELSE updated_at END
+			WHERE id = $1 AND EXISTS (SELECT 1 FROM ins))
 		SELECT id FROM ins`
 )
 
@@ -221,16 +221,13 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	b.Queue(sqlEventLock, p.InstanceID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			found = true
-			if err := rows.Scan(&status); err != nil {
+			if err := rows.Scan(&status, &count, &bytes); err != nil {
 				return err
 			}
 		}
 		return rows.Err()
 	})
-	b.Queue(sqlEventTotals, p.InstanceID).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&count, &bytes)
-	})
-	b.Queue(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t, p.MaxEvents, p.MaxBytes).Query(func(rows pgx.Rows) error {
+	b.Queue(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t, p.MaxEvents, p.MaxBytes, int64(len(p.Payload))).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			if err := rows.Scan(&ev.ID); err != nil {
 				return err

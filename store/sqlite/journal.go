@@ -20,12 +20,15 @@ const (
 		FROM attempts WHERE instance_id = ? ORDER BY id`
 	sqlEvents = `SELECT id, type, payload, created_at, consumed_by
 		FROM events WHERE instance_id = ? ORDER BY id`
-	// The instance's event count and payload bytes; octet_length reads
-	// the sizes from the record headers, not the payloads.
-	sqlEventTotals = `SELECT count(*), coalesce(sum(octet_length(payload)), 0) FROM events WHERE instance_id = ?`
+	// EventSend reads the instance's status and event totals, inserts the
+	// event, then counts it and makes a waiting instance due (SET reads
+	// the row as it was before the update).
+	sqlEventInstance = `SELECT status, event_count, event_bytes FROM instances WHERE id = ?`
 	sqlEventInsert = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
-	sqlEventWake   = `UPDATE instances SET wake_at = ?1, updated_at = ?1
-		WHERE id = ?2 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1)`
+	sqlEventCount = `UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + ?3,
+		wake_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1) THEN ?1 ELSE wake_at END,
+		updated_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1) THEN ?1 ELSE updated_at END
+		WHERE id = ?2`
 )
 
 // JournalLoad returns the steps (ordered by Ordinal, each with its attempt
@@ -195,33 +198,25 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	}
 	defer w.rollback()
 	var (
-		status string
-		wake   sql.NullInt64
+		status       string
+		count, bytes int64
 	)
-	err = w.queryRow(sqlInstanceExists, p.InstanceID).Scan(&status, &wake)
+	err = w.queryRow(sqlEventInstance, p.InstanceID).Scan(&status, &count, &bytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = store.ErrNotFound
 	}
+	if err == nil {
+		err = store.CheckEvent(p, store.InstanceStatus(status), count, bytes)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
-	}
-	var count, bytes int64
-	if p.MaxEvents > 0 || p.MaxBytes > 0 {
-		if err := w.queryRow(sqlEventTotals, p.InstanceID).Scan(&count, &bytes); err != nil {
-			return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
-		}
-	}
-	if err := store.CheckEvent(p, store.InstanceStatus(status), count, bytes); err != nil {
 		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
 	ev := &store.Event{InstanceID: p.InstanceID, Type: p.Type, Payload: cloneRaw(p.Payload), CreatedAt: fromMicros(t)}
 	if err := w.queryRow(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t).Scan(&ev.ID); err != nil {
 		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
-	if status == string(store.StatusWaiting) {
-		if _, err := w.exec(sqlEventWake, t, p.InstanceID); err != nil {
-			return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
-		}
+	if _, err := w.exec(sqlEventCount, t, p.InstanceID, len(p.Payload)); err != nil {
+		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
 	if err := w.commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)

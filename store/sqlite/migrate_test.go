@@ -72,3 +72,45 @@ func TestMigrateDropsDuplicateAttempts(t *testing.T) {
 		t.Errorf("journal attempts plan %q, want a search of attempts_number", plan)
 	}
 }
+
+// TestMigrateCountsEvents: migration 5 counts the events an older version
+// stored, so the event limits hold for them too.
+func TestMigrateCountsEvents(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:4] { // the schema before event totals
+		if _, err := s.write.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("apply %s: %v", m.Name, err)
+		}
+	}
+	for _, q := range []string{
+		"PRAGMA user_version = 4",
+		`INSERT INTO instances (id, workflow, status, params, created_at, updated_at) VALUES ('a', 'wf', 'waiting', '{}', 0, 0), ('b', 'wf', 'queued', '{}', 0, 0)`,
+		`INSERT INTO events (instance_id, type, payload, created_at) VALUES ('a', 't', '"xy"', 0), ('a', 't', NULL, 0), ('a', 't', '1234', 0)`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][2]int64{"a": {3, 8}, "b": {0, 0}} {
+		var got [2]int64
+		if err := s.read.QueryRowContext(ctx, "SELECT event_count, event_bytes FROM instances WHERE id = ?", id).Scan(&got[0], &got[1]); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("instance %s: %d events of %d bytes after the migration, want %v", id, got[0], got[1], want)
+		}
+	}
+}

@@ -220,7 +220,7 @@ var writeQueries = append([]string{
 	sqlControlStatus, sqlPause, sqlResume, sqlTerminate, sqlRestart,
 	sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps,
 	sqlFirstOrdinal, sqlKeptCompensated, sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom,
-	sqlInstanceExists, sqlEventInsert, sqlEventWake,
+	sqlEventInstance, sqlEventInsert, sqlEventCount,
 }, sqlInstanceUpdate[:]...)
 
 // writeTx is a write transaction with its statements bound once each.
