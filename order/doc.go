@@ -41,8 +41,9 @@
 //     crash) and the request is signed when the REST client has a secret.
 //     The JSON response is the step's output.
 //   - send-email sends an e-mail with package steps/email; recipients,
-//     subject and message may be templates over {"Order": <order>} such as
-//     {{.Order.Customer.Email}}. The Message-ID is derived from the
+//     subject and message may be templates over TemplateData such as
+//     {{.Order.Customer.Email}}, checked when the flow is applied and
+//     rendered within Config.TemplateLimits. The Message-ID is derived from the
 //     instance and step, so a message resent after a crash carries the same
 //     ID. attachProductionFiles attaches the order's files.
 //

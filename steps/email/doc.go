@@ -45,10 +45,20 @@
 //
 // # Templates
 //
-// Render expands subjects and bodies written as text/template over the
-// step's data, for example
+// Parse and Render take subjects, bodies and recipients written in Go's
+// text/template syntax over the step's data, for example
 //
 //	Your order {{.Order.ID}} has shipped.
+//	{{range .Order.Items}}{{printf "%-10s x%d" .SKU .Quantity}}
+//	{{end}}
 //
-// A missing key is an error rather than "<no value>".
+// A missing key is an error rather than "<no value>". What one template
+// may cost is bounded twice. Parse refuses what could not be bounded or is
+// wrong before anything runs: loops over constants, printf widths over
+// MaxFormatWidth, {{define}} and {{template}}, call, methods called with
+// arguments, more than MaxControls control actions, and, given the data's
+// type, fields the data does not have; each a *TemplateError with the
+// line. Execute bounds the rest with Limits: the output (and every string
+// a function builds), the loop iterations and the time, each a *LimitError
+// that is ordo.NonRetryable.
 package email
