@@ -16,7 +16,9 @@ var (
 	// that is already taken, or a workflow is registered twice.
 	ErrAlreadyExists = errors.New("ordo: already exists")
 	// ErrInvalidTransition is returned when an operation (pause, resume,
-	// terminate, restart) is not allowed in the instance's current status.
+	// terminate, restart) is not allowed in the instance's current status,
+	// and by SendEvent for an instance that is complete, errored or
+	// terminated.
 	ErrInvalidTransition = errors.New("ordo: invalid transition")
 	// ErrPayloadTooLarge is returned when params, a step output or an event
 	// payload exceeds the configured limit (1 MiB by default).
