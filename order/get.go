@@ -149,7 +149,10 @@ type OrderPage struct {
 // here); a shorter page with a cursor is then returned.
 const maxCreatedPages = 20
 
-// ListOrders returns orders newest first, filtered and paged.
+// ListOrders returns orders newest first, filtered and paged. An order
+// whose stored document does not decode is listed with its ID and
+// Unreadable set rather than failing the page; a cursor that no page
+// returned wraps ordo.ErrInvalidArgument.
 func (s *Service) ListOrders(ctx context.Context, opts *ListOptions) (*OrderPage, error) {
 	if opts == nil {
 		opts = &ListOptions{}
