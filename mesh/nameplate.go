@@ -38,13 +38,31 @@ func (nameplateTemplate) Params() []Param {
 
 // plateLayout is the nameplate in plan view, centred on the origin.
 type plateLayout struct {
-	w, h    float64 // plate size
-	outline []vec2  // plate edge, counter-clockwise
-	hole    []vec2  // keychain hole, clockwise, or nil
-	letters *region // glyph outlines
+	w, h     float64    // plate size
+	outline  []vec2     // plate edge, counter-clockwise
+	hole     []vec2     // keychain hole, clockwise, or nil
+	contours [][]vec2   // glyph outlines, as the font draws them
+	shape    *textShape // the text the contours come from
+	letters  *region    // the contours nested and oriented, set by layout
 }
 
-func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
+// layout places the text, the plate and the hole, and checks that no two
+// outlines touch.
+func (t nameplateTemplate) layout(v Values) (*plateLayout, error) {
+	l, err := t.plan(v)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.checkClear(v); err != nil {
+		return nil, err
+	}
+	l.letters = nest(l.contours)
+	return l, nil
+}
+
+// plan places the text, the plate and the hole, without checking that the
+// outlines stay apart: what Estimate needs, at a fraction of the cost.
+func (nameplateTemplate) plan(v Values) (*plateLayout, error) {
 	bad := func(p, reason string) error {
 		return &ParamError{Template: "nameplate", Param: p, Reason: reason}
 	}
@@ -65,20 +83,32 @@ func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
 	}
 	h := max(y1-y0, hd) + 2*m
 	cx, cy := (x0+x1)/2, (y0+y1)/2
-	l := &plateLayout{w: x1 - x0, h: h}
+	l := &plateLayout{w: x1 - x0, h: h, shape: shape}
 	r := min(v.Float("corner_radius"), l.w/2, h/2, 3.2*m)
 	l.outline = roundedRect(-l.w/2, -h/2, l.w/2, h/2, r, chordTolerance)
-	contours := make([][]vec2, len(shape.contours))
+	l.contours = make([][]vec2, len(shape.contours))
 	for i, c := range shape.contours {
-		contours[i] = make([]vec2, len(c.pts))
+		l.contours[i] = make([]vec2, len(c.pts))
 		for k, p := range c.pts {
-			contours[i][k] = vec2{p.x - cx, p.y - cy}
+			l.contours[i][k] = vec2{p.x - cx, p.y - cy}
 		}
 	}
-	all := append([][]vec2{l.outline}, contours...)
 	if hd > 0 {
 		centre := vec2{-l.w/2 + m + hd/2, 0}
 		l.hole = reversed(circle(centre, hd/2, (arcSegments(hd/2, 2*math.Pi, chordTolerance)+3)/4*4))
+	}
+	return l, nil
+}
+
+// checkClear returns an error naming the two outlines (letters, the
+// plate's edge, the hole) that come closer than textGap, if any do.
+func (l *plateLayout) checkClear(v Values) error {
+	bad := func(p, reason string) error {
+		return &ParamError{Template: "nameplate", Param: p, Reason: reason}
+	}
+	shape, contours := l.shape, l.contours
+	all := append([][]vec2{l.outline}, contours...)
+	if l.hole != nil {
 		all = append(all, l.hole)
 	}
 	if c, ok := findCrossing(all, textGap); ok {
@@ -93,48 +123,40 @@ func (nameplateTemplate) layout(v Values) (*plateLayout, error) {
 		}
 		isGlyph := func(i int) bool { return i > 0 && i <= len(contours) }
 		if !isGlyph(c.a) && !isGlyph(c.b) {
-			return nil, fmt.Errorf("%s and %s touch (plate %.3f × %.3f mm)", name(c.a), name(c.b), l.w, l.h)
+			return fmt.Errorf("%s and %s touch (plate %.3f × %.3f mm)", name(c.a), name(c.b), l.w, l.h)
 		}
 		if c.a == c.b || (isGlyph(c.a) && isGlyph(c.b) && shape.contours[c.a-1].glyph == shape.contours[c.b-1].glyph) {
-			return nil, bad("text", fmt.Sprintf("the outline of %s in font %q crosses itself; choose another font", name(c.a), v.String("font")))
+			return bad("text", fmt.Sprintf("the outline of %s in font %q crosses itself; choose another font", name(c.a), v.String("font")))
 		}
-		return nil, bad("spacing", fmt.Sprintf("%s and %s touch or overlap at spacing %s mm (closer than %g mm); increase spacing",
+		return bad("spacing", fmt.Sprintf("%s and %s touch or overlap at spacing %s mm (closer than %g mm); increase spacing",
 			name(c.a), name(c.b), num(v.Float("spacing")), textGap))
 	}
-	l.letters = nest(contours)
-	return l, nil
+	return nil
 }
 
-// Estimate counts the mesh Build makes from the layout (which sets the text,
-// at most 40 characters, without building anything): two rings and a wall
-// per outline (plate edge, hole, each letter contour), and the caps Build
-// triangulates: the bottom around the hole, the plate top around the hole
-// and the letters, and one face per contour around its children.
+// Estimate counts the mesh Build makes from the plan (the text set in its
+// font, at most 40 characters; the check that letters stay apart is left
+// to Build, being most of the layout's cost): two rings and a wall per
+// outline (plate edge, hole, each letter contour), the bottom and the
+// plate top around the hole, and for the letters' caps twice their points,
+// since every contour bounds one cap and is a hole in another (the plate
+// top or its parent's cap).
 func (t nameplateTemplate) Estimate(v Values) (Estimate, error) {
-	l, err := t.layout(v)
+	l, err := t.plan(v)
 	if err != nil {
 		return Estimate{}, err
 	}
-	g := l.letters
-	outline, hole := int64(len(l.outline)), int64(len(l.hole))
-	points := outline + hole
-	var bottomHoles, topHoles []int64
+	outline, points := int64(len(l.outline)), int64(len(l.outline)+len(l.hole))
+	var plateHoles []int64
 	if l.hole != nil {
-		bottomHoles, topHoles = []int64{hole}, []int64{hole}
+		plateHoles = []int64{int64(len(l.hole))}
 	}
-	var faces int64
-	for i, c := range g.contours {
-		points += int64(len(c))
-		if g.parent[i] < 0 {
-			topHoles = append(topHoles, int64(len(c)))
-		}
-		var holes []int64
-		for _, k := range g.children(i) {
-			holes = append(holes, int64(len(g.contours[k])))
-		}
-		faces += capTriangles(int64(len(c)), holes...)
+	var letters int64
+	for _, c := range l.contours {
+		letters += int64(len(c))
 	}
-	faces += capTriangles(outline, bottomHoles...) + capTriangles(outline, topHoles...)
+	points += letters
+	faces := 2*capTriangles(outline, plateHoles...) + 2*letters
 	return Estimate{Triangles: 2*points + faces, Vertices: 2 * points}, nil
 }
 

@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"math"
-	"slices"
 )
 
 // vec2 is a point in the plane, in millimetres.
@@ -115,24 +114,52 @@ func pointInPolygon(p vec2, poly []vec2) bool {
 // three consecutive points are nearly collinear. It returns nil if fewer
 // than three points remain.
 func simplify(poly []vec2, minEdge, minDev float64) []vec2 {
-	pts := slices.Clone(poly)
-	for removed := true; removed; {
-		removed = false
-		for i := 0; i < len(pts) && len(pts) >= 3; {
-			a, p, c := pts[(i+len(pts)-1)%len(pts)], pts[i], pts[(i+1)%len(pts)]
-			ac := c.sub(a)
-			if p.sub(a).len() < minEdge || ac.len() < minEdge || math.Abs(ac.cross(p.sub(a)))/ac.len() < minDev {
-				pts = slices.Delete(pts, i, i+1)
-				removed = true
-				continue
-			}
-			i++
-		}
-	}
-	if len(pts) < 3 {
+	// The points form a circular list, walked from the head in passes
+	// until a pass removes nothing; a removal unlinks a point in O(1).
+	n := len(poly)
+	if n < 3 {
 		return nil
 	}
-	return pts
+	next, prev := make([]int32, n), make([]int32, n)
+	for i := range n {
+		next[i], prev[i] = int32((i+1)%n), int32((i+n-1)%n)
+	}
+	head, left := int32(0), n
+	for removed := true; removed; {
+		removed = false
+		tail := prev[head]
+		for cur := head; left >= 3; {
+			a, p, c := poly[prev[cur]], poly[cur], poly[next[cur]]
+			ac := c.sub(a)
+			last := cur == tail
+			if p.sub(a).len() < minEdge || ac.len() < minEdge || math.Abs(ac.cross(p.sub(a)))/ac.len() < minDev {
+				nx := next[cur]
+				next[prev[cur]], prev[nx] = nx, prev[cur]
+				if cur == head {
+					head = nx
+				}
+				left--
+				removed = true
+				if last {
+					break
+				}
+				cur = nx
+				continue
+			}
+			if last {
+				break
+			}
+			cur = next[cur]
+		}
+	}
+	if left < 3 {
+		return nil
+	}
+	out := make([]vec2, 0, left)
+	for i, cur := 0, head; i < left; i, cur = i+1, next[cur] {
+		out = append(out, poly[cur])
+	}
+	return out
 }
 
 // segDist returns the distance between segments ab and cd.

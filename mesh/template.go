@@ -14,8 +14,9 @@ type Template interface {
 	// Estimate returns the triangle and vertex counts of the mesh that
 	// Build makes from v (exact, or an upper bound), without building it:
 	// its cost must not grow with the mesh, so that an order can be
-	// refused before it allocates anything. It returns the *ParamError
-	// that Build would for conflicting parameters.
+	// refused before it allocates anything. It returns a *ParamError for
+	// parameters it can tell conflict (Build may find more, at a cost
+	// Estimate avoids: the nameplate's check that letters do not touch).
 	Estimate(v Values) (Estimate, error)
 	// Build makes the mesh from values that Validate accepted. It returns
 	// a *ParamError when parameters conflict with each other (for example a

@@ -109,12 +109,16 @@ func shapeText(fontName, s string, capHeight, spacing, tol float64) (*textShape,
 				x += float64(k) / 64 * scale
 			}
 		}
-		segs, err := f.LoadGlyph(&buf, gi, upem, nil)
+		outline, err := glyphOutline(f, &buf, glyphKey{fontName, gi, scale, tol})
 		if err != nil {
 			return nil, fmt.Errorf("font %q load glyph %q: %w", fontName, r, err)
 		}
-		for _, c := range flattenGlyph(segs, scale, vec2{x, 0}, tol) {
-			shape.contours = append(shape.contours, textContour{pts: c, glyph: i})
+		for _, c := range outline {
+			pts := make([]vec2, len(c))
+			for k, p := range c {
+				pts[k] = vec2{p.x + x, p.y}
+			}
+			shape.contours = append(shape.contours, textContour{pts: pts, glyph: i})
 		}
 		adv, err := f.GlyphAdvance(&buf, gi, upem, font.HintingNone)
 		if err != nil {
@@ -135,6 +139,55 @@ func shapeText(fontName, s string, capHeight, spacing, tol float64) (*textShape,
 		}
 	}
 	return shape, nil
+}
+
+// glyphKey identifies a glyph flattened at a scale and tolerance.
+type glyphKey struct {
+	font       string
+	glyph      sfnt.GlyphIndex
+	scale, tol float64
+}
+
+// glyphCache keeps flattened glyphs (at the origin, never modified), so
+// that the letters an order's nameplates share are flattened once: the
+// estimate at create and the build both use them. It holds at most
+// maxCachedPoints points (4 MiB) and starts over when full.
+var glyphCache = struct {
+	sync.Mutex
+	m      map[glyphKey][][]vec2
+	points int
+}{m: make(map[glyphKey][][]vec2)}
+
+const maxCachedPoints = 256 << 10
+
+// glyphOutline returns the glyph's contours flattened at the origin.
+func glyphOutline(f *sfnt.Font, buf *sfnt.Buffer, k glyphKey) ([][]vec2, error) {
+	glyphCache.Lock()
+	c, ok := glyphCache.m[k]
+	glyphCache.Unlock()
+	if ok {
+		return c, nil
+	}
+	segs, err := f.LoadGlyph(buf, k.glyph, fixed.I(int(f.UnitsPerEm())), nil)
+	if err != nil {
+		return nil, err
+	}
+	c = flattenGlyph(segs, k.scale, vec2{}, k.tol)
+	n := 0
+	for _, pts := range c {
+		n += len(pts)
+	}
+	glyphCache.Lock()
+	defer glyphCache.Unlock()
+	if glyphCache.points+n > maxCachedPoints {
+		clear(glyphCache.m)
+		glyphCache.points = 0
+	}
+	if n <= maxCachedPoints {
+		glyphCache.m[k] = c
+		glyphCache.points += n
+	}
+	return c, nil
 }
 
 // flattenGlyph turns a glyph's segments (font units × 64, y down) into
