@@ -223,3 +223,61 @@ func TestOBJNumbersAndFarCoordinates(t *testing.T) {
 		t.Errorf("Check of a 2 km cube = %v, want out-of-range", err)
 	}
 }
+
+// FuzzEstimate: for any parameters, EstimateParams answers without
+// building, and when it accepts parameters whose mesh is small enough to
+// build here, Generate builds exactly what it estimated or refuses the
+// same parameters by name (letters that touch are found only by Build).
+func FuzzEstimate(f *testing.F) {
+	f.Add(uint8(0), "", 80.0, 60.0, 40.0, 2.0, int64(0), int64(0))
+	f.Add(uint8(1), "Bjørn", 8.0, 1.2, 2.0, 3.0, int64(0), int64(0))
+	f.Add(uint8(2), "", 7.0, 0.0, 6.0, 2.0, int64(0), int64(0))
+	f.Add(uint8(3), "", 150.0, 40.0, 60.0, 1.6, int64(64), int64(8192))
+	f.Add(uint8(3), "", 20.0, 10.0, 200.0, 0.4, int64(8192), int64(8192))
+	names := []string{"box", "nameplate", "ring", "vase"}
+	f.Fuzz(func(t *testing.T, which uint8, text string, a, b, c, d float64, i, j int64) {
+		name := names[int(which)%len(names)]
+		tm, _ := Lookup(name)
+		// The fuzzer's values go to the template's parameters in order.
+		vals := []any{a, b, c, d, i, j}
+		params := map[string]any{}
+		k := 0
+		for _, p := range tm.Params() {
+			switch p.Type {
+			case TypeString:
+				if p.Name == "text" {
+					params[p.Name] = text
+				}
+			case TypeNumber, TypeInteger:
+				if k < len(vals) {
+					params[p.Name] = vals[k]
+					k++
+				}
+			}
+		}
+		est, err := EstimateParams(name, params)
+		if err != nil {
+			if _, ok := errors.AsType[*ParamError](err); !ok {
+				t.Fatalf("%s %v: estimate error %v is not a *ParamError", name, params, err)
+			}
+			return
+		}
+		if est.Triangles <= 0 || est.Vertices <= 0 {
+			t.Fatalf("%s %v: estimate %+v", name, params, est)
+		}
+		if est.Triangles > 60_000 {
+			return // too slow to build in a fuzz iteration; TestEstimateMatchesBuild covers large ones
+		}
+		m, err := Generate(name, params, nil)
+		if err != nil {
+			if _, ok := errors.AsType[*ParamError](err); ok && name == "nameplate" {
+				return
+			}
+			t.Fatalf("%s %v: estimated %+v, Generate: %v", name, params, est, err)
+		}
+		if int64(len(m.Triangles)) != est.Triangles || int64(len(m.Vertices)) != est.Vertices {
+			t.Fatalf("%s %v: estimated %d triangles and %d vertices, built %d and %d",
+				name, params, est.Triangles, est.Vertices, len(m.Triangles), len(m.Vertices))
+		}
+	})
+}
