@@ -16,6 +16,7 @@ import (
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/order"
+	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/memory"
 )
 
@@ -25,14 +26,22 @@ type guarded struct {
 	t    testing.TB
 	hs   *httptest.Server
 	srv  *api.Server
-	st   *memory.Store
+	st   guardedStore
 	keys map[string]string // credential name -> key
 }
 
-func setupGuarded(t testing.TB) *guarded {
+// guardedStore is what setupGuarded needs of a backend.
+type guardedStore interface {
+	backend
+	store.KeyStore
+}
+
+// setupGuarded is setupGuardedOn a memory store.
+func setupGuarded(t testing.TB) *guarded { return setupGuardedOn(t, memory.New()) }
+
+func setupGuardedOn(t testing.TB, st guardedStore) *guarded {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	st := memory.New()
 	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: log, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +140,14 @@ func code(t *testing.T, b []byte) string {
 }
 
 func TestEveryRouteNeedsItsScope(t *testing.T) {
-	g := setupGuarded(t)
+	for _, name := range []string{"memory", "sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			testEveryRouteNeedsItsScope(t, setupGuardedOn(t, backends[name](t).(guardedStore)))
+		})
+	}
+}
+
+func testEveryRouteNeedsItsScope(t *testing.T, g *guarded) {
 	routes := g.srv.Routes()
 	if len(routes) < 20 {
 		t.Fatalf("only %d routes registered: %v", len(routes), routes)
