@@ -177,7 +177,11 @@ func (s *Server) HandleHTTP(pattern string, h http.Handler) {
 // key (except /healthz, /readyz and the dashboard, which signs in itself).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, pretty: r.URL.Query().Has("pretty") && r.URL.Query().Get("pretty") != "0"}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		rec.pretty = q.Has("pretty") && q.Get("pretty") != "0" && q.Get("pretty") != "false"
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("ordo api: panic", "panic", p, "stack", string(debug.Stack()))

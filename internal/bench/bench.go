@@ -21,6 +21,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/sqlite"
 )
@@ -166,7 +167,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := engine.Register(wf); err != nil {
 		return nil, err
 	}
-	create, stopHTTP, err := creator(engine, wf, o.Start)
+	create, stopHTTP, err := creator(ctx, st, engine, wf, o.Start)
 	if err != nil {
 		return nil, err
 	}
@@ -243,14 +244,31 @@ func submit(ctx context.Context, n, submitters int, create func(context.Context,
 }
 
 // creator returns the function that creates instance i by the chosen path.
-func creator(e *ordo.Engine, wf *ordo.Workflow[input, output], start string) (func(context.Context, int) error, func(), error) {
+// The HTTP path runs the API as `ordo serve` does in production: an
+// operate key stored in st, checked on every request, the Host allow-list,
+// cross-origin protection and the audit log.
+func creator(ctx context.Context, st store.Store, e *ordo.Engine, wf *ordo.Workflow[input, output], start string) (func(context.Context, int) error, func(), error) {
 	if start == "inprocess" {
 		return func(ctx context.Context, i int) error {
 			_, err := wf.Create(ctx, e, input{N: i, Payload: filler}, nil)
 			return err
 		}, func() {}, nil
 	}
-	srv, err := api.New(api.Config{Engine: e, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ks, ok := st.(store.KeyStore)
+	if !ok {
+		return nil, nil, fmt.Errorf("the %T store keeps no API keys", st)
+	}
+	authn, err := auth.New(auth.Config{Store: ks, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	key, _, err := authn.CreateKey(ctx, "bench", auth.ScopeOperate, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := api.New(api.Config{Engine: e, Logger: log, Auth: authn, Audit: ks,
+		AllowedHosts: []string{"127.0.0.1", "localhost"}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,6 +287,7 @@ func creator(e *ordo.Engine, wf *ordo.Workflow[input, output], start string) (fu
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
@@ -280,7 +299,10 @@ func creator(e *ordo.Engine, wf *ordo.Workflow[input, output], start string) (fu
 		}
 		return nil
 	}
-	return create, func() { _ = hs.Close() }, nil
+	return create, func() {
+		_ = hs.Close()
+		_ = srv.Close(context.Background())
+	}, nil
 }
 
 // latencies reads created→finished per instance and the gaps between

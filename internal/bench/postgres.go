@@ -69,7 +69,7 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	if err := engine.Register(wf); err != nil {
 		return nil, err
 	}
-	create, stopHTTP, err := creator(engine, wf, o.Start)
+	create, stopHTTP, err := creator(ctx, st, engine, wf, o.Start)
 	if err != nil {
 		return nil, err
 	}
