@@ -16,7 +16,7 @@ import (
 	"github.com/ordohq/ordo/mesh"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/steps/email"
-	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/webhook"
 )
 
 // TestSeedFlowSuccess runs the seed's example flow (its uri pointed at a
@@ -64,8 +64,11 @@ func checkSeedPost(t *testing.T, f *fixture, final *order.Order) {
 	if r.Method != http.MethodPost || r.Path != "/anything" || r.IdempotencyKey != "ord-1/consume#1" {
 		t.Errorf("request: %s %s key %q, want POST /anything key ord-1/consume#1", r.Method, r.Path, r.IdempotencyKey)
 	}
-	if err := rest.VerifySignature([]byte(signingSecret), r.Signature, r.Body, 0, time.Now()); err != nil {
-		t.Errorf("signature %q: %v", r.Signature, err)
+	if err := webhook.Verify(signingKey(), r.Header, r.Body, 0, time.Now()); err != nil {
+		t.Errorf("signature %q: %v", r.Header.Get(webhook.HeaderSignature), err)
+	}
+	if got := r.Header.Get(webhook.HeaderID); got != r.IdempotencyKey {
+		t.Errorf("webhook-id = %q, want the idempotency key %q", got, r.IdempotencyKey)
 	}
 	var sent order.Order
 	if err := json.Unmarshal(r.Body, &sent); err != nil {

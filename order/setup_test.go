@@ -20,6 +20,7 @@ import (
 	"github.com/ordohq/ordo/ordotest"
 	"github.com/ordohq/ordo/steps/email"
 	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/webhook"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/memory"
 )
@@ -28,7 +29,7 @@ import (
 const waitTimeout = 30 * time.Second
 
 // signingSecret signs the test POSTs.
-const signingSecret = "whsec_test"
+const signingSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 // setupOptions configure setup; nil means every default.
 type setupOptions struct {
@@ -85,7 +86,7 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 	}
 	f.svc, err = order.New(order.Config{
 		Engine: env.Engine, Store: st, Artifacts: svcFiles, Mailer: mailer, MailDomain: "shop.example.com",
-		REST:   &rest.Client{SigningSecret: []byte(signingSecret)},
+		REST:   &rest.Client{SigningSecret: signingKey()},
 		Limits: o.limits, TemplateLimits: o.templateLimits, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -248,4 +249,13 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// signingKey is the key of signingSecret.
+func signingKey() []byte {
+	key, err := webhook.KeyOf(signingSecret)
+	if err != nil {
+		panic(err)
+	}
+	return key
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ordohq/ordo/outbound"
 	"github.com/ordohq/ordo/steps/email"
 	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/webhook"
 	"github.com/ordohq/ordo/store"
 )
 
@@ -33,6 +34,7 @@ type ordersExtension struct {
 	smtpURL       string
 	mailFrom      string
 	signingSecret string
+	ordoSignature bool
 	outboundAllow []string
 	outboundDeny  []string
 	limits        order.Limits
@@ -45,7 +47,8 @@ func (x *ordersExtension) flags(cmd *cobra.Command) {
 	f.StringVar(&x.smtpURL, "smtp-url", "", "SMTP server of send-email steps, e.g. smtp://user:pass@mail.example.com or smtp://127.0.0.1:2525?tls=none")
 	f.StringVar(&x.mailFrom, "mail-from", "", "sender address of send-email steps, e.g. \"Shop <shop@example.com>\"")
 	f.IntVar(&x.mailTemplates.MaxOutput, "mail-template-max-bytes", email.DefaultMaxOutput, "most bytes one rendered recipient, subject or message of a send-email step may take; a template past it fails its step without retry")
-	f.StringVar(&x.signingSecret, "signing-secret", "", "secret that signs the POSTs of consume-rest-api steps (Ordo-Signature header)")
+	f.StringVar(&x.signingSecret, "signing-secret", "", "secret that signs the POSTs of consume-rest-api steps the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature): whsec_<base64 key>, or any other text used as the key as it is")
+	f.BoolVar(&x.ordoSignature, "signing-ordo-header", false, "with --signing-secret, also send the older Ordo-Signature header (t=<unix>,v1=<hex>)")
 	f.IntVar(&x.limits.MaxOrderItems, "max-order-items", order.DefaultMaxOrderItems, "most items one order may hold; a larger order is refused at create (400)")
 	f.Int64Var(&x.limits.MaxTrianglesPerItem, "max-triangles-per-item", order.DefaultMaxTrianglesPerItem, "most triangles one item's mesh may have, estimated from its parameters; an order with a larger item is refused at create (400)")
 	f.Int64Var(&x.limits.MaxFileBytesPerOrder, "max-file-bytes-per-order", order.DefaultMaxFileBytesPerOrder, "most bytes all production files of one order may take, estimated from the parameters; a larger order is refused at create (400)")
@@ -80,9 +83,15 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 	if err != nil {
 		return err
 	}
+	var signingKey []byte
+	if x.signingSecret != "" {
+		if signingKey, err = webhook.KeyOf(x.signingSecret); err != nil {
+			return fmt.Errorf("--signing-secret: %w", err)
+		}
+	}
 	svc, err := order.New(order.Config{
 		Engine: s.engine, Store: fs, Artifacts: files, Mailer: mailer, MailDomain: domain, TemplateLimits: x.mailTemplates,
-		REST: &rest.Client{SigningSecret: []byte(x.signingSecret), Outbound: policy}, Logger: s.log,
+		REST: &rest.Client{SigningSecret: signingKey, OrdoSignature: x.ordoSignature, Outbound: policy}, Logger: s.log,
 		Limits: x.limits,
 	})
 	if err != nil {

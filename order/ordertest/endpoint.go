@@ -15,7 +15,8 @@ type Request struct {
 	N              int
 	Method, Path   string
 	IdempotencyKey string
-	// Signature is the Ordo-Signature header.
+	// Signature is the Ordo-Signature header (see Header for the Standard
+	// Webhooks ones).
 	Signature string
 	Header    http.Header
 	Body      []byte

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/outbound"
+	"github.com/ordohq/ordo/webhook"
 )
 
 // DefaultMaxResponseBytes is the largest response body Post accepts when
@@ -43,10 +44,18 @@ type Client struct {
 	// addresses refused; everything else allowed).
 	Outbound *outbound.Policy
 
-	// SigningSecret, when set, makes Post sign every request with an
-	// Ordo-Signature header (see the package documentation). Default: nil,
-	// requests are not signed.
+	// SigningSecret, when set, is the key that signs every request the
+	// Standard Webhooks way (package webhook): headers webhook-id (the
+	// request's idempotency key, the same on every retry),
+	// webhook-timestamp and webhook-signature. Pass the key of a "whsec_"
+	// secret, as webhook.KeyOf returns it. Default: nil, requests are not
+	// signed.
 	SigningSecret []byte
+
+	// OrdoSignature, with SigningSecret, also sends the older
+	// Ordo-Signature header ("t=<unix>,v1=<hex>", see Sign) keyed with the
+	// same bytes, for receivers that still check it. Default: false.
+	OrdoSignature bool
 
 	// MaxResponseBytes is the largest response body accepted. A larger 2xx
 	// body fails the step with a non-retryable error wrapping
@@ -75,7 +84,7 @@ type Request struct {
 	// instance and step so that it is the same on every attempt. Required.
 	IdempotencyKey string
 	// Headers are extra request headers. Content-Type, Idempotency-Key and
-	// Ordo-Signature are always set by Post and replace any value given
+	// the signature headers are always set by Post and replace any value given
 	// here; User-Agent and Accept given here replace the defaults.
 	// Optional.
 	Headers http.Header
@@ -195,9 +204,15 @@ func (c *Client) newRequest(ctx context.Context, r *Request, target *url.URL) (*
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", r.IdempotencyKey)
-	req.Header.Del(SignatureHeader)
+	for _, name := range []string{SignatureHeader, webhook.HeaderID, webhook.HeaderTimestamp, webhook.HeaderSignature} {
+		req.Header.Del(name)
+	}
 	if len(c.SigningSecret) > 0 {
-		req.Header.Set(SignatureHeader, Sign(c.SigningSecret, r.Body, c.now()))
+		now := c.now()
+		webhook.SetHeaders(req.Header, c.SigningSecret, r.IdempotencyKey, now, r.Body)
+		if c.OrdoSignature {
+			req.Header.Set(SignatureHeader, Sign(c.SigningSecret, r.Body, now))
+		}
 	}
 	return req, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/webhook"
 )
 
 // fixedNow is the clock of every test client.
@@ -91,10 +92,12 @@ func TestPostSuccessKeepsJSONBody(t *testing.T) {
 	}
 	h := reqs[0].Header
 	for name, want := range map[string]string{
-		"Content-Type":    "application/json",
-		"Idempotency-Key": "inst-1/notify",
-		"User-Agent":      "ordo/1",
-		"Ordo-Signature":  "",
+		"Content-Type":      "application/json",
+		"Idempotency-Key":   "inst-1/notify",
+		"User-Agent":        "ordo/1",
+		"Ordo-Signature":    "",
+		"Webhook-Id":        "",
+		"Webhook-Signature": "",
 	} {
 		if got := h.Get(name); got != want {
 			t.Errorf("header %s = %q, want %q", name, got, want)
@@ -107,36 +110,69 @@ func TestPostSuccessKeepsJSONBody(t *testing.T) {
 
 func TestPostSignedRequestVerifiesAtReceiver(t *testing.T) {
 	t.Parallel()
-	secret := []byte("whsec_test")
-	verified := make(chan error, 1)
-	b := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		verified <- rest.VerifySignature(secret, r.Header.Get(rest.SignatureHeader), body, time.Minute, fixedNow.Add(10*time.Second))
-		w.WriteHeader(http.StatusNoContent)
-	})
-	b.client.SigningSecret = secret
-
-	req := b.request("/hook")
-	req.Headers = http.Header{"X-Shop": {"s-1"}, "Idempotency-Key": {"overridden"}, "Ordo-Signature": {"forged"}}
-	resp, err := b.client.Post(context.Background(), req)
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	key, err := webhook.KeyOf(secret)
 	if err != nil {
-		t.Fatalf("Post: %v", err)
+		t.Fatal(err)
 	}
-	if resp.Status != http.StatusNoContent || resp.Body != nil {
-		t.Fatalf("response = %d %q, want 204 with nil body", resp.Status, resp.Body)
-	}
-	if err := <-verified; err != nil {
-		t.Fatalf("receiver: VerifySignature: %v", err)
-	}
-	h := b.received()[0].Header
-	if got := h.Get("Idempotency-Key"); got != "inst-1/notify" {
-		t.Errorf("Idempotency-Key = %q, want the request's key", got)
-	}
-	if got := h.Get("X-Shop"); got != "s-1" {
-		t.Errorf("X-Shop = %q, want s-1", got)
-	}
-	if got, want := h.Get(rest.SignatureHeader), rest.Sign(secret, req.Body, fixedNow); got != want {
-		t.Errorf("signature = %q, want %q", got, want)
+	tests := []struct {
+		name string
+		ordo bool
+	}{{"standard webhooks only", false}, {"with Ordo-Signature", true}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			verified := make(chan error, 2)
+			b := setup(t, func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				verified <- webhook.Verify(key, r.Header, body, time.Minute, fixedNow.Add(10*time.Second))
+				if tt.ordo {
+					verified <- rest.VerifySignature(key, r.Header.Get(rest.SignatureHeader), body, time.Minute, fixedNow.Add(10*time.Second))
+				}
+				w.WriteHeader(http.StatusNoContent)
+			})
+			b.client.SigningSecret = key
+			b.client.OrdoSignature = tt.ordo
+
+			req := b.request("/hook")
+			req.Headers = http.Header{"X-Shop": {"s-1"}, "Idempotency-Key": {"overridden"}, "Ordo-Signature": {"forged"},
+				"Webhook-Id": {"forged"}, "Webhook-Signature": {"v1,forged"}}
+			for attempt := range 2 {
+				resp, err := b.client.Post(context.Background(), req)
+				if err != nil {
+					t.Fatalf("Post: %v", err)
+				}
+				if resp.Status != http.StatusNoContent || resp.Body != nil {
+					t.Fatalf("response = %d %q, want 204 with nil body", resp.Status, resp.Body)
+				}
+				for range len(verified) {
+					if err := <-verified; err != nil {
+						t.Fatalf("attempt %d: receiver: %v", attempt, err)
+					}
+				}
+			}
+			for _, got := range b.received() {
+				h := got.Header
+				if got := h.Get("Idempotency-Key"); got != "inst-1/notify" {
+					t.Errorf("Idempotency-Key = %q, want the request's key", got)
+				}
+				if got := h.Get(webhook.HeaderID); got != "inst-1/notify" {
+					t.Errorf("webhook-id = %q, want the idempotency key on every attempt", got)
+				}
+				if got := h.Get("X-Shop"); got != "s-1" {
+					t.Errorf("X-Shop = %q, want s-1", got)
+				}
+				if got, want := h.Get(webhook.HeaderSignature), webhook.Sign(key, "inst-1/notify", fixedNow, req.Body); got != want {
+					t.Errorf("webhook-signature = %q, want %q", got, want)
+				}
+				want := ""
+				if tt.ordo {
+					want = rest.Sign(key, req.Body, fixedNow)
+				}
+				if got := h.Get(rest.SignatureHeader); got != want {
+					t.Errorf("Ordo-Signature = %q, want %q", got, want)
+				}
+			}
+		})
 	}
 }
 

@@ -10,16 +10,28 @@
 //	Accept: application/json
 //	User-Agent: ordo/1                      (Client.UserAgent)
 //	Idempotency-Key: <Request.IdempotencyKey> (required)
-//	Ordo-Signature: t=<unix seconds>,v1=<hex> (only when Client.SigningSecret is set)
+//	webhook-id: <Request.IdempotencyKey>    (these three only when Client.SigningSecret is set)
+//	webhook-timestamp: <unix seconds>
+//	webhook-signature: v1,<base64>
+//	Ordo-Signature: t=<unix seconds>,v1=<hex> (only with Client.OrdoSignature too)
 //
 // The idempotency key lets the receiver recognise a retried POST: the engine
 // may repeat a step after a crash or a timeout even though the receiver has
 // already acted on it, so receivers should store the key and answer a repeat
 // with the first result.
 //
-// # Signature scheme
+// # Signature schemes
 //
-// The scheme follows Stripe's webhook signatures. With a shared secret, the
+// Requests are signed as the Standard Webhooks specification says (package
+// webhook): webhook-signature is "v1," followed by the base64 of
+// HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>"), where the key
+// is the base64-decoded part of a "whsec_" secret (webhook.KeyOf). The
+// webhook-id is the idempotency key, so it is the same on every retry and a
+// receiver can use any Standard Webhooks library, or webhook.Verify, both to
+// check the signature and to drop repeats.
+//
+// The older Ordo-Signature header, sent too when Client.OrdoSignature is
+// set, follows Stripe's webhook signatures. With a shared secret, the
 // sender computes
 //
 //	t  = the current time in Unix seconds

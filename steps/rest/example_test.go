@@ -10,15 +10,16 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/webhook"
 )
 
 // A receiver checks the signature of an order webhook, and Post reports
 // the answer.
 func ExampleClient_Post() {
-	secret := []byte("whsec_123")
+	key, _ := webhook.KeyOf("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := rest.VerifySignature(secret, r.Header.Get(rest.SignatureHeader), body, 0, time.Now()); err != nil {
+		if err := webhook.Verify(key, r.Header, body, 0, time.Now()); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
@@ -26,7 +27,7 @@ func ExampleClient_Post() {
 	}))
 	defer srv.Close()
 
-	c := &rest.Client{SigningSecret: secret}
+	c := &rest.Client{SigningSecret: key}
 	resp, err := c.Post(context.Background(), &rest.Request{
 		URL:            srv.URL + "/hooks/order",
 		Body:           []byte(`{"order":"o-1"}`),

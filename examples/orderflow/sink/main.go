@@ -6,8 +6,9 @@
 //
 //	go run ./examples/orderflow/sink [-http 127.0.0.1:9090] [-smtp 127.0.0.1:2525] [-secret S]
 //
-// With -secret (or ORDO_SIGNING_SECRET) it checks each POST's
-// Ordo-Signature.
+// With -secret (or ORDO_SIGNING_SECRET) it checks each POST's Standard
+// Webhooks signature (webhook-signature), or its Ordo-Signature when only
+// that one is sent.
 package main
 
 import (
@@ -28,12 +29,13 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/ordohq/ordo/steps/rest"
+	"github.com/ordohq/ordo/webhook"
 )
 
 func main() {
 	httpAddr := flag.String("http", "127.0.0.1:9090", "address of the HTTP endpoint")
 	smtpAddr := flag.String("smtp", "127.0.0.1:2525", "address of the SMTP server")
-	secret := flag.String("secret", os.Getenv("ORDO_SIGNING_SECRET"), "signing secret to verify Ordo-Signature (ORDO_SIGNING_SECRET)")
+	secret := flag.String("secret", os.Getenv("ORDO_SIGNING_SECRET"), "signing secret (whsec_...) to verify the POSTs' signatures (ORDO_SIGNING_SECRET)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -61,7 +63,7 @@ func receiver(secret []byte) http.Handler {
 		sig := "unsigned"
 		if len(secret) > 0 {
 			sig = "signature ok"
-			if err := rest.VerifySignature(secret, r.Header.Get(rest.SignatureHeader), body, 0, time.Now()); err != nil {
+			if err := verify(secret, r.Header, body); err != nil {
 				sig = "BAD SIGNATURE: " + err.Error()
 			}
 		}
@@ -104,3 +106,16 @@ func (s *session) Data(r io.Reader) error {
 func (s *session) Reset() { s.from, s.to = "", nil }
 
 func (s *session) Logout() error { return nil }
+
+// verify checks the Standard Webhooks signature of a POST, or its
+// Ordo-Signature when it has no webhook-signature.
+func verify(secret []byte, h http.Header, body []byte) error {
+	key, err := webhook.KeyOf(string(secret))
+	if err != nil {
+		return err
+	}
+	if h.Get(webhook.HeaderSignature) == "" && h.Get(rest.SignatureHeader) != "" {
+		return rest.VerifySignature(key, h.Get(rest.SignatureHeader), body, 0, time.Now())
+	}
+	return webhook.Verify(key, h, body, 0, time.Now())
+}
