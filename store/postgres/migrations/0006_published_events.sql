@@ -13,12 +13,12 @@ CREATE INDEX published_events_type ON published_events (type, seq);
 CREATE INDEX published_events_at ON published_events (published_at, seq);
 
 -- One row per (event, subscription): the instance it started, or why none
--- (reason, error). The primary key makes a delivery happen at most once.
+-- (outcome, error). The primary key makes a delivery happen at most once.
 CREATE TABLE event_deliveries (
     event_id     text COLLATE "C" NOT NULL,
     subscription text COLLATE "C" NOT NULL,
     instance_id  text COLLATE "C" NOT NULL DEFAULT '',
-    reason       text NOT NULL DEFAULT '',
+    outcome      text NOT NULL,
     error        text NOT NULL DEFAULT '',
     delivered_at timestamptz NOT NULL,
     PRIMARY KEY (event_id, subscription)

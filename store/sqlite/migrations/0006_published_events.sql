@@ -12,12 +12,12 @@ CREATE INDEX published_events_type ON published_events (type, seq);
 CREATE INDEX published_events_at ON published_events (published_at, seq);
 
 -- One row per (event, subscription): the instance it started, or why none
--- (reason, error). The primary key makes a delivery happen at most once.
+-- (outcome, error). The primary key makes a delivery happen at most once.
 CREATE TABLE event_deliveries (
     event_id     TEXT    NOT NULL,
     subscription TEXT    NOT NULL,
     instance_id  TEXT    NOT NULL DEFAULT '',
-    reason       TEXT    NOT NULL DEFAULT '',
+    outcome      TEXT    NOT NULL,
     error        TEXT    NOT NULL DEFAULT '',
     delivered_at INTEGER NOT NULL, -- unix microseconds
     PRIMARY KEY (event_id, subscription)
