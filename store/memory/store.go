@@ -19,6 +19,8 @@ type Store struct {
 	nextEventID int64
 
 	keys keyTable // store.KeyStore, guarded by its own mutex
+
+	schedules scheduleTable // store.ScheduleStore, guarded by its own mutex
 }
 
 // instance is what the Store keeps for one instance.

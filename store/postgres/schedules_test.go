@@ -1,0 +1,12 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/storetest"
+)
+
+func TestScheduleStore(t *testing.T) {
+	storetest.RunSchedules(t, func(t *testing.T) store.Store { return open(t) })
+}
