@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -45,17 +46,30 @@ type CreateInstanceRequest struct {
 	Params json.RawMessage `json:"params,omitempty"`
 }
 
+// createInstance answers 201 with the new instance; with ?wait=, 200 with
+// the finished instance (output or error) when it finishes in time, else
+// 202 (see wait_create.go).
 func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) error {
+	wait, waiting, err := s.WaitParam(r)
+	if err != nil {
+		return err
+	}
 	var req CreateInstanceRequest
 	if err := DecodeJSON(r, &req, true); err != nil {
 		return err
 	}
 	inst, err := s.cfg.Engine.Create(r.Context(), r.PathValue("name"), req.Params, &ordo.CreateOptions{ID: req.ID})
+	if waiting && errors.Is(err, ordo.ErrAlreadyExists) && sameCreate(inst, r.PathValue("name"), req.Params) {
+		err = nil // a repeated create waits for the first one
+	}
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, inst)
-	return nil
+	if !waiting {
+		writeJSON(w, http.StatusCreated, inst)
+		return nil
+	}
+	return s.answerWait(w, r, inst.ID, wait)
 }
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {

@@ -44,6 +44,17 @@ type Config struct {
 	// Audit, if set, records every state-changing request (which key made
 	// it, the method, path and status). Writes are batched.
 	Audit AuditLog
+	// Waiters wakes the creates that wait (?wait=) for their instance to
+	// finish; give its Notify to the engine as ordo.Config.OnFinish. nil: a
+	// Waiters the engine does not notify, whose waits find finishes by
+	// looking at the instance (after 1 s, then every 2 to 4 s).
+	Waiters *Waiters
+	// MaxWait is the longest ?wait= a create accepts; keep it below the
+	// HTTP server's write timeout. Default DefaultMaxWait (50 s).
+	MaxWait time.Duration
+	// MaxWaiting is how many requests may wait at once; a create past it
+	// answers at once, as for ?wait=0s. Default DefaultMaxWaiting (10,000).
+	MaxWaiting int
 }
 
 // Server is the HTTP API. Extra resources (flows, orders) add their routes
@@ -55,6 +66,8 @@ type Server struct {
 	hosts  hostSet
 	origin *http.CrossOriginProtection
 	audit  *auditWriter
+	// waiters wakes the requests waiting for instances (Config.Waiters).
+	waiters *Waiters
 	// routeList is every guarded route, in registration order.
 	routeList []Route
 }
@@ -91,6 +104,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxJSONDepth == 0 {
 		cfg.MaxJSONDepth = DefaultMaxJSONDepth
 	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = DefaultMaxWait
+	}
+	if cfg.MaxWaiting == 0 {
+		cfg.MaxWaiting = DefaultMaxWaiting
+	}
+	if cfg.MaxWait < 0 || cfg.MaxWaiting < 0 {
+		return nil, fmt.Errorf("%w: api.Config.MaxWait and MaxWaiting must not be negative, got %s and %d", ordo.ErrInvalidArgument, cfg.MaxWait, cfg.MaxWaiting)
+	}
+	if cfg.Waiters == nil {
+		cfg.Waiters = NewWaiters()
+	}
 	if cfg.MaxJSONDepth < 1 {
 		return nil, fmt.Errorf("%w: api.Config.MaxJSONDepth must be at least 1, got %d", ordo.ErrInvalidArgument, cfg.MaxJSONDepth)
 	}
@@ -104,7 +129,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("%w: api.Config.TrustedOrigins: %w", ordo.ErrInvalidArgument, err)
 		}
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), hosts: hosts, origin: origin}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), hosts: hosts, origin: origin, waiters: cfg.Waiters}
 	if cfg.Audit != nil {
 		s.audit = newAuditWriter(cfg.Audit, cfg.Logger)
 	}
