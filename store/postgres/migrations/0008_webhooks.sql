@@ -8,7 +8,9 @@ CREATE TABLE webhooks (
     created_at timestamptz NOT NULL
 );
 
--- The outbox: one row per notification and webhook, written in the
+-- The outbox: one row per notification (the change: event, instance,
+-- its workflow, status and custom status after it, and the custom status
+-- before it) and webhook, written in the
 -- transaction of the change it reports. state is pending, delivered or
 -- failed; a pending row is due at next_attempt_at, and claimed by a
 -- dispatcher until claimed_until.
@@ -17,11 +19,15 @@ CREATE TABLE webhook_deliveries (
     webhook_id      text        NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     event           text        NOT NULL,
     instance_id     text        NOT NULL,
-    payload         bytea       NOT NULL,
+    workflow        text        NOT NULL,
+    status          text        NOT NULL,
+    custom_status   text        NOT NULL DEFAULT '',
+    prev_custom     text        NOT NULL DEFAULT '',
     state           text        NOT NULL DEFAULT 'pending',
     attempts        int         NOT NULL DEFAULT 0,
     created_at      timestamptz NOT NULL,
     next_attempt_at timestamptz NOT NULL,
+    retry_until     timestamptz NOT NULL,
     claimed_until   timestamptz NOT NULL DEFAULT '-infinity',
     finished_at     timestamptz
 );

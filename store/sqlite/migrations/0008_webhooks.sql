@@ -8,7 +8,9 @@ CREATE TABLE webhooks (
     created_at INTEGER NOT NULL -- unix microseconds
 ) WITHOUT ROWID;
 
--- The outbox: one row per notification and webhook, written in the
+-- The outbox: one row per notification (the change: event, instance,
+-- its workflow, status and custom status after it, and the custom status
+-- before it) and webhook, written in the
 -- transaction of the change it reports. state is pending, delivered or
 -- failed; a pending row is due at next_attempt_at, and claimed by a
 -- dispatcher until claimed_until.
@@ -17,11 +19,15 @@ CREATE TABLE webhook_deliveries (
     webhook_id      TEXT    NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     event           TEXT    NOT NULL,
     instance_id     TEXT    NOT NULL,
-    payload         BLOB    NOT NULL,
+    workflow        TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    custom_status   TEXT    NOT NULL DEFAULT '',
+    prev_custom     TEXT    NOT NULL DEFAULT '',
     state           TEXT    NOT NULL DEFAULT 'pending',
     attempts        INTEGER NOT NULL DEFAULT 0,
     created_at      INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
+    retry_until     INTEGER NOT NULL,
     claimed_until   INTEGER NOT NULL DEFAULT 0,
     finished_at     INTEGER
 );
