@@ -106,7 +106,7 @@ func checkContentType(r *http.Request) error {
 	if ct == "" && r.ContentLength == 0 {
 		return nil // no body at all (pause, resume, DELETE)
 	}
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
 		shown := ct
 		if shown == "" {
@@ -114,6 +114,16 @@ func checkContentType(r *http.Request) error {
 		}
 		return Errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
 			"a %s body must be sent with Content-Type: application/json (got %s)", r.Method, shown)
+	}
+	// The body is read as UTF-8 whatever it says; a body declared in another
+	// charset would be misread, so it is refused rather than guessed at.
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return Errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			"a %s body must be UTF-8 JSON (got charset %q)", r.Method, cs)
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return Errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			"a %s body must not be encoded (got Content-Encoding %q); send plain JSON", r.Method, ce)
 	}
 	return nil
 }
@@ -146,6 +156,10 @@ func (s *Server) guardRoute(w http.ResponseWriter, r *http.Request, scope auth.S
 		}
 	}
 	if r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			// Refused before reading: the client said how much it sends.
+			return fmt.Errorf("%w: request body is larger than %d bytes", ordo.ErrPayloadTooLarge, s.cfg.MaxBodyBytes)
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		if !safeMethod(r.Method) {
 			if err := limitDepth(r, s.cfg.MaxJSONDepth); err != nil {
