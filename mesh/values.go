@@ -175,9 +175,26 @@ func toFloat(raw any) (float64, bool) {
 	return 0, false
 }
 
+// show describes a parameter value for a caller in JSON's terms: a value's
+// Go type means nothing to whoever sent the JSON.
 func show(raw any) string {
-	if s, ok := raw.(string); ok {
-		return strconv.Quote(s)
+	switch x := raw.(type) {
+	case string:
+		if len(x) > 40 {
+			return strconv.Quote(x[:40]) + "..."
+		}
+		return strconv.Quote(x)
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
 	}
-	return fmt.Sprintf("%v (%T)", raw, raw)
+	if f, ok := toFloat(raw); ok {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return "a value of another kind"
 }
