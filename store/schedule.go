@@ -109,7 +109,9 @@ type ScheduleFire struct {
 	Error       string      `json:"error,omitempty"`
 	// RecordedAt is when the outcome was recorded.
 	RecordedAt time.Time `json:"recordedAt"`
-	// LeaseUntil is when a pending fire may be taken by another worker.
+	// LeaseUntil is when a pending fire may be taken (by another worker,
+	// or, given to ScheduleClaim's Plan or ScheduleFireAdd, when it may
+	// first be started: its jitter). Zero: at once.
 	LeaseUntil time.Time `json:"-"`
 }
 

@@ -171,8 +171,8 @@ func (s *Store) ScheduleClaim(ctx context.Context, p *store.ScheduleClaimParams)
 }
 
 // addFire records f unless its scheduled time is recorded; it reports
-// whether it did. Pending fires get a lease that has already expired, so
-// the claim that follows takes them.
+// whether it did. A pending fire's LeaseUntil is when it may be started
+// (zero: at once).
 func (t *scheduleTable) addFire(f *store.ScheduleFire, at time.Time) bool {
 	byAt := t.fires[f.ScheduleID]
 	if byAt == nil {
@@ -186,7 +186,7 @@ func (t *scheduleTable) addFire(f *store.ScheduleFire, at time.Time) bool {
 	c := cloneFire(f)
 	c.ScheduledAt = norm(f.ScheduledAt)
 	c.RecordedAt = at
-	c.LeaseUntil = time.Time{}
+	c.LeaseUntil = normZero(f.LeaseUntil)
 	byAt[key] = c
 	return true
 }

@@ -34,7 +34,7 @@ const (
 		WHERE NOT paused AND next_run_at IS NOT NULL AND next_run_at <= $1
 		ORDER BY next_run_at LIMIT $2 FOR UPDATE SKIP LOCKED`
 	sqlScheduleNext = `UPDATE schedules SET next_run_at = $1 WHERE id = $2`
-	sqlFireInsert   = `INSERT INTO schedule_fires (` + fireCols + `) VALUES ($1, $2, $3, $4, $5, $6, 'epoch')
+	sqlFireInsert   = `INSERT INTO schedule_fires (` + fireCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING RETURNING ` + fireCols
 	// sqlFireLease leases the pending fires whose lease expired, skipping
 	// those another claimer is leasing right now.
@@ -93,6 +93,14 @@ func nextArg(t time.Time) *time.Time {
 	}
 	v := ts(t)
 	return &v
+}
+
+// leaseArg is lease_until's value: the epoch for the zero time.
+func leaseArg(t time.Time) time.Time {
+	if t.IsZero() {
+		return epoch
+	}
+	return ts(t)
 }
 
 // ScheduleCreate stores a new schedule.
@@ -237,7 +245,7 @@ func insertFires(ctx context.Context, tx pgx.Tx, fires []*store.ScheduleFire, at
 		if err := store.ValidateScheduleFire(f); err != nil {
 			return nil, err
 		}
-		got, err := scanFire(tx.QueryRow(ctx, sqlFireInsert, f.ScheduleID, ts(f.ScheduledAt), f.InstanceID, string(f.Outcome), f.Error, at))
+		got, err := scanFire(tx.QueryRow(ctx, sqlFireInsert, f.ScheduleID, ts(f.ScheduledAt), f.InstanceID, string(f.Outcome), f.Error, at, leaseArg(f.LeaseUntil)))
 		switch {
 		case noRows(err):
 		case err != nil:
@@ -280,11 +288,7 @@ func (s *Store) ScheduleFireDone(ctx context.Context, f *store.ScheduleFire) err
 	if err := store.ValidateScheduleFire(f); err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	lease := epoch
-	if !f.LeaseUntil.IsZero() {
-		lease = ts(f.LeaseUntil)
-	}
-	if _, err := s.pool.Exec(ctx, sqlFireDone, string(f.Outcome), f.Error, ts(now(f.RecordedAt)), lease,
+	if _, err := s.pool.Exec(ctx, sqlFireDone, string(f.Outcome), f.Error, ts(now(f.RecordedAt)), leaseArg(f.LeaseUntil),
 		f.ScheduleID, ts(f.ScheduledAt)); err != nil {
 		return fmt.Errorf("postgres: schedule fire done %q: %w", f.ScheduleID, err)
 	}

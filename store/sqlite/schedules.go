@@ -32,7 +32,7 @@ const (
 	sqlScheduleDue    = `SELECT ` + scheduleCols + ` FROM schedules
 		WHERE paused = 0 AND next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`
 	sqlScheduleNext = `UPDATE schedules SET next_run_at = ? WHERE id = ?`
-	sqlFireInsert   = `INSERT INTO schedule_fires (` + fireCols + `) VALUES (?, ?, ?, ?, ?, ?, 0)
+	sqlFireInsert   = `INSERT INTO schedule_fires (` + fireCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING ` + fireCols
 	sqlFireLease = `UPDATE schedule_fires SET lease_until = ?
 		WHERE outcome = 'pending' AND lease_until <= ? RETURNING ` + fireCols
@@ -84,6 +84,14 @@ func scanFire(sc scanner) (*store.ScheduleFire, error) {
 func nextArg(t time.Time) any {
 	if t.IsZero() {
 		return nil
+	}
+	return micros(t)
+}
+
+// leaseArg is lease_until's value: 0 for the zero time.
+func leaseArg(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
 	return micros(t)
 }
@@ -239,7 +247,7 @@ func (w *writeTx) insertFires(fires []*store.ScheduleFire, at int64) ([]*store.S
 		if err := store.ValidateScheduleFire(f); err != nil {
 			return nil, err
 		}
-		f, err := scanFire(w.queryRow(sqlFireInsert, f.ScheduleID, micros(f.ScheduledAt), f.InstanceID, string(f.Outcome), f.Error, at))
+		f, err := scanFire(w.queryRow(sqlFireInsert, f.ScheduleID, micros(f.ScheduledAt), f.InstanceID, string(f.Outcome), f.Error, at, leaseArg(f.LeaseUntil)))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -287,11 +295,7 @@ func (s *Store) ScheduleFireDone(ctx context.Context, f *store.ScheduleFire) err
 	if err := store.ValidateScheduleFire(f); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	var lease int64
-	if !f.LeaseUntil.IsZero() {
-		lease = micros(f.LeaseUntil)
-	}
-	if _, err := s.write.ExecContext(ctx, sqlFireDone, string(f.Outcome), f.Error, micros(now(f.RecordedAt)), lease,
+	if _, err := s.write.ExecContext(ctx, sqlFireDone, string(f.Outcome), f.Error, micros(now(f.RecordedAt)), leaseArg(f.LeaseUntil),
 		f.ScheduleID, micros(f.ScheduledAt)); err != nil {
 		return fmt.Errorf("sqlite: schedule fire done %q: %w", f.ScheduleID, err)
 	}

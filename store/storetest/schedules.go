@@ -22,6 +22,7 @@ func RunSchedules(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimLease", testScheduleClaimLease},
 		{"FireAdd", testScheduleFireAdd},
 		{"ClaimConcurrent", testScheduleClaimConcurrent},
+		{"FireNotBefore", testScheduleFireNotBefore},
 	})
 }
 
@@ -273,5 +274,25 @@ func testScheduleClaimConcurrent(t *testing.T, ss store.ScheduleStore) {
 	}
 	if total != len(seen) {
 		t.Errorf("%d fires recorded, %d handed out", total, len(seen))
+	}
+}
+
+// testScheduleFireNotBefore: a fire added with a LeaseUntil (its jitter)
+// is handed out only from that time on.
+func testScheduleFireNotBefore(t *testing.T, ss store.ScheduleStore) {
+	ctx := t.Context()
+	schedCreate(t, ss, "s", time.Time{}, false)
+	f := &store.ScheduleFire{ScheduleID: "s", ScheduledAt: schedT0, InstanceID: "s-0", Outcome: store.FirePending,
+		LeaseUntil: schedT0.Add(10 * time.Second), RecordedAt: schedT0}
+	if _, err := ss.ScheduleFireAdd(ctx, []*store.ScheduleFire{f}); err != nil {
+		t.Fatal(err)
+	}
+	p := &store.ScheduleClaimParams{Now: schedT0.Add(9 * time.Second), Limit: 10, Lease: time.Minute, Plan: everyMinute}
+	if got, err := ss.ScheduleClaim(ctx, p); err != nil || len(got) != 0 {
+		t.Fatalf("claim before the jitter: %+v %v", got, err)
+	}
+	p.Now = schedT0.Add(10 * time.Second)
+	if got, err := ss.ScheduleClaim(ctx, p); err != nil || len(got) != 1 {
+		t.Fatalf("claim at the jitter: %+v %v", got, err)
 	}
 }
