@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"strings"
 
@@ -33,7 +34,7 @@ type CreateRequest struct {
 func DecodeCreateRequest(data []byte) (*CreateRequest, error) {
 	var req CreateRequest
 	if err := decodeStrict(data, &req); err != nil {
-		return nil, fmt.Errorf("%w: order: %w", ordo.ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: %w", ordo.ErrInvalidArgument, err)
 	}
 	return &req, nil
 }
@@ -45,10 +46,13 @@ func decodeStrict(data []byte, v any) error {
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("the body is empty; expected a JSON object")
+		}
 		return err
 	}
 	if dec.More() {
-		return errors.New("unexpected data after the JSON value")
+		return errors.New("unexpected data after the JSON object; send one object")
 	}
 	return nil
 }
