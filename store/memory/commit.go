@@ -63,6 +63,7 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 			}
 		}
 	}
+	prevCustom, prevStatus := in.CustomStatus, in.Status
 	if u.CustomStatus != nil {
 		in.CustomStatus = *u.CustomStatus
 	}
@@ -89,6 +90,9 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil
 	}
 	in.UpdatedAt = t
+	if len(s.hooks.hooks) > 0 {
+		s.hooks.report(in, store.ReportedChanges(u, prevCustom, prevStatus), t)
+	}
 	return store.UpdateResult{Status: in.Status}
 }
 

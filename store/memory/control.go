@@ -51,6 +51,7 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.Status = store.StatusTerminated
 		in.FinishedAt = &t
 		in.WakeAt = nil
+		s.hooks.report(in, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, t)
 	case store.ActionRestart:
 		if err := x.truncateJournal(p.FromStep); err != nil {
 			return err

@@ -21,6 +21,8 @@ type Store struct {
 	keys keyTable // store.KeyStore, guarded by its own mutex
 
 	schedules scheduleTable // store.ScheduleStore, guarded by its own mutex
+
+	hooks webhookTable // store.WebhookStore, guarded by mu (Commit writes to it)
 }
 
 // instance is what the Store keeps for one instance.
