@@ -29,7 +29,8 @@ const (
 //	GET  /v1/flows/{name}[?version=N]     one version, with its definition
 //	POST /v1/flows/validate               check a flow without storing it
 //	GET  /v1/flows/schema                 the JSON Schema of flow documents
-//	POST /v1/orders                       create an order (201, or 200 for a repeat)
+//	POST /v1/orders[?wait=30s]            create an order (201, or 200 for a repeat;
+//	                                      with wait: 200 once its flow finished, else 202)
 //	GET  /v1/orders[?status=&flow=&limit=&cursor=]
 //	GET  /v1/orders/{id}
 //	GET  /v1/orders/{id}/files/{name}     download a production file
@@ -39,7 +40,7 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.Handle("GET /v1/flows/{name}", s.handleGetFlow)
 	srv.HandleScope("POST /v1/flows/validate", auth.ScopeRead, s.handleValidateFlow) // checks, stores nothing
 	srv.Handle("GET /v1/flows/schema", s.handleFlowSchema)
-	srv.Handle("POST /v1/orders", s.handleCreateOrder)
+	srv.Handle("POST /v1/orders", s.createOrderHandler(srv))
 	srv.Handle("GET /v1/orders", s.handleListOrders)
 	srv.Handle("GET /v1/orders/{id}", s.handleGetOrder)
 	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)

@@ -11,20 +11,48 @@ import (
 	"github.com/ordohq/ordo/api"
 )
 
-func (s *Service) handleCreateOrder(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
+// createOrderHandler serves POST /v1/orders: 201 with a new order, 200
+// with the existing one for a repeated create. With ?wait= (a new order or
+// a repeat) it waits for the order's flow to finish: 200 with the order
+// when it has (complete, errored or terminated), else 202 with it.
+func (s *Service) createOrderHandler(srv *api.Server) api.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		wait, waiting, err := srv.WaitParam(r)
+		if err != nil {
+			return err
+		}
+		if !waiting {
+			return s.handleCreateOrder(w, r)
+		}
+		return s.handleCreateOrderWait(srv, wait, w, r)
+	}
+}
+
+func (s *Service) handleCreateOrderWait(srv *api.Server, wait time.Duration, w http.ResponseWriter, r *http.Request) error {
+	o, _, err := s.createOrder(r)
 	if err != nil {
 		return err
 	}
-	req, err := DecodeCreateRequest(body)
+	_, err = srv.WaitFinished(r.Context(), o.ID, wait)
+	if r.Context().Err() != nil {
+		return nil // the client went away: nobody to answer
+	}
 	if err != nil {
-		return api.BadRequest(api.CodeInvalidJSON, "invalid order body: "+api.DescribeJSONError(err), nil)
+		return err
 	}
-	o, created, err := s.CreateOrder(r.Context(), req)
-	var ie *InvalidOrderError
-	if errors.As(err, &ie) {
-		return api.BadRequest(CodeInvalidOrder, ie.Error(), ie.Problems)
+	if o, err = s.GetOrder(r.Context(), o.ID); err != nil {
+		return err
 	}
+	status := http.StatusAccepted
+	if o.InstanceStatus.Terminal() {
+		status = http.StatusOK
+	}
+	api.WriteJSON(w, status, o)
+	return nil
+}
+
+func (s *Service) handleCreateOrder(w http.ResponseWriter, r *http.Request) error {
+	o, created, err := s.createOrder(r)
 	if err != nil {
 		return err
 	}
@@ -34,6 +62,25 @@ func (s *Service) handleCreateOrder(w http.ResponseWriter, r *http.Request) erro
 	}
 	api.WriteJSON(w, status, o)
 	return nil
+}
+
+// createOrder decodes the body of POST /v1/orders and creates the order
+// (see CreateOrder), turning its problems into API errors.
+func (s *Service) createOrder(r *http.Request) (*Order, bool, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, false, err
+	}
+	req, err := DecodeCreateRequest(body)
+	if err != nil {
+		return nil, false, api.BadRequest(api.CodeInvalidJSON, "invalid order body: "+api.DescribeJSONError(err), nil)
+	}
+	o, created, err := s.CreateOrder(r.Context(), req)
+	var ie *InvalidOrderError
+	if errors.As(err, &ie) {
+		return nil, false, api.BadRequest(CodeInvalidOrder, ie.Error(), ie.Problems)
+	}
+	return o, created, err
 }
 
 func (s *Service) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
