@@ -178,10 +178,13 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 
 func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 	var id, params string
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "create WORKFLOW",
 		Short: "Start an instance of a workflow",
-		Args:  cobra.ExactArgs(1),
+		Long: "Start an instance of a workflow. With --wait, wait that long for it to finish and print the\n" +
+			"finished instance (its output, or its error); the server's maximum is 50s by default.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{}
 			if id != "" {
@@ -202,19 +205,27 @@ func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 				body["params"] = json.RawMessage(p)
 			}
 			var inst ordo.Instance
-			raw, _, err := cf.client().do(cmd.Context(), "POST", "/v1/workflows/"+url.PathEscape(args[0])+"/instances", body, &inst)
+			raw, status, err := cf.client().do(cmd.Context(), "POST", "/v1/workflows/"+url.PathEscape(args[0])+"/instances"+waitQuery(wait), body, &inst)
 			if err != nil {
 				return err
 			}
 			if cf.json {
 				return printJSON(cmd.OutOrStdout(), raw)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s)\n", inst.ID, inst.Status)
+			switch {
+			case wait <= 0:
+				fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s)\n", inst.ID, inst.Status)
+			case status == 200:
+				return describeInstance(cmd.OutOrStdout(), &inst)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "%s is still %s after %s: ordo instances describe %s\n", inst.ID, inst.Status, wait, inst.ID)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "instance ID (default: generated)")
 	cmd.Flags().StringVar(&params, "params", "", "params as JSON, or @FILE")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long (e.g. 30s) for the instance to finish and print it")
 	return cmd
 }
 
@@ -350,4 +361,12 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-1] + "…"
+}
+
+// waitQuery is the ?wait= of a create with --wait, or "" without.
+func waitQuery(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return "?wait=" + url.QueryEscape(d.String())
 }

@@ -30,14 +30,16 @@ func newOrdersCmd() *cobra.Command {
 }
 
 func ordersCreateCmd(cf *clientFlags) *cobra.Command {
-	return &cobra.Command{
+	var wait time.Duration
+	cmd := &cobra.Command{
 		Use:   "create FILE",
 		Short: "Create an order from a JSON file and start its flow",
 		Long: "Create an order from FILE (FILE - reads standard input):\n\n" +
 			`  {"id": "optional", "flow": "NAME", "customer": {"name": "...", "email": "..."},` + "\n" +
 			`   "items": [{"sku": "...", "quantity": 1, "product": {"template": "ring", "parameters": {"size": 7}}}],` + "\n" +
 			`   "metadata": {...}}` + "\n\n" +
-			"Creating the same id again with the same content returns the existing order.",
+			"Creating the same id again with the same content returns the existing order.\n" +
+			"With --wait, wait that long for the order's flow to finish (complete or errored) and print the order.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readFileArg(cmd, args[0])
@@ -45,12 +47,19 @@ func ordersCreateCmd(cf *clientFlags) *cobra.Command {
 				return err
 			}
 			var o order.Order
-			raw, status, err := cf.client().do(cmd.Context(), "POST", "/v1/orders", data, &o)
+			raw, status, err := cf.client().do(cmd.Context(), "POST", "/v1/orders"+waitQuery(wait), data, &o)
 			if err != nil {
 				return err
 			}
 			if cf.json {
 				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			switch {
+			case wait > 0 && status == 200:
+				return describeOrder(cmd.OutOrStdout(), &o)
+			case wait > 0:
+				fmt.Fprintf(cmd.OutOrStdout(), "order %s is still %s (%s) after %s: ordo orders get %s\n", o.ID, o.Status, o.InstanceStatus, wait, o.ID)
+				return nil
 			}
 			verb := "created"
 			if status == 200 {
@@ -60,6 +69,8 @@ func ordersCreateCmd(cf *clientFlags) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long (e.g. 30s) for the order's flow to finish and print the order")
+	return cmd
 }
 
 func ordersGetCmd(cf *clientFlags) *cobra.Command {

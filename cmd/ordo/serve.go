@@ -153,6 +153,8 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	ecfg := ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease}
 	o.limits.apply(&ecfg)
+	waiters := api.NewWaiters() // wakes the creates with ?wait= when this engine finishes their instance
+	ecfg.OnFinish = waiters.Notify
 	eng, err := ordo.NewEngine(ecfg)
 	if err != nil {
 		return err
@@ -164,7 +166,8 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	defer ln.Close()
 	audit, _ := st.(store.KeyStore)
 	srv, err := api.New(api.Config{Engine: eng, Logger: log, Auth: authn, AllowedHosts: o.security.hosts(o.addr),
-		TrustedOrigins: o.security.trustedOrigins, MaxJSONDepth: o.security.maxJSONDepth, Audit: audit})
+		TrustedOrigins: o.security.trustedOrigins, MaxJSONDepth: o.security.maxJSONDepth, Audit: audit,
+		Waiters: waiters, MaxWait: maxWait(o.security.writeTimeout)})
 	if err != nil {
 		return err
 	}
@@ -179,6 +182,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	hs := o.security.httpServer(srv, log)
+	hs.RegisterOnShutdown(srv.EndWaits)
 	scheme := "http"
 	if o.security.tlsCert != "" {
 		scheme = "https"
@@ -254,4 +258,13 @@ func openStorage(ctx context.Context, o *serveOptions, log *slog.Logger) (store.
 		return nil, nil, "", err
 	}
 	return st, files, dbPath, nil
+}
+
+// maxWait is the longest ?wait= of a create: api.DefaultMaxWait, or less
+// with a --write-timeout under a minute, so that the answer still goes out.
+func maxWait(writeTimeout time.Duration) time.Duration {
+	if writeTimeout <= 0 {
+		return api.DefaultMaxWait
+	}
+	return max(min(api.DefaultMaxWait, writeTimeout*5/6), time.Millisecond)
 }
