@@ -143,6 +143,10 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 		}
 	}
 
+	after, err := w.reportUpdate(u, store.InstanceStatus(status), fromMicros(t))
+	if err != nil {
+		return store.UpdateResult{}, err
+	}
 	var mask int
 	args := []any{sql.Named("now", t), sql.Named("id", u.InstanceID)}
 	if u.CustomStatus != nil {
@@ -165,6 +169,11 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 	}
 	if _, err := w.exec(sqlInstanceUpdate[mask], args...); err != nil {
 		return store.UpdateResult{}, err
+	}
+	if after != nil {
+		if err := after(); err != nil {
+			return store.UpdateResult{}, err
+		}
 	}
 	return store.UpdateResult{Status: store.InstanceStatus(status)}, nil
 }

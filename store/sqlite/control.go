@@ -81,7 +81,15 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 	case store.ActionResume:
 		return scanInstance(w.queryRow(sqlResume, t, p.InstanceID))
 	case store.ActionTerminate:
-		return scanInstance(w.queryRow(sqlTerminate, t, t, p.InstanceID))
+		in, err := scanInstance(w.queryRow(sqlTerminate, t, t, p.InstanceID))
+		if err != nil {
+			return nil, err
+		}
+		hooks, err := w.webhooks()
+		if err != nil {
+			return nil, err
+		}
+		return in, w.report(hooks, in.ID, in.Workflow, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, fromMicros(t))
 	}
 	if err := w.truncateJournal(p, status); err != nil {
 		return nil, err

@@ -62,6 +62,8 @@ type Store struct {
 
 	stmts stmtCache
 
+	hooks hookCache // the webhooks, for Commit (webhooks.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
