@@ -55,8 +55,9 @@ type Spec struct {
 	Jitter string `json:"jitter,omitempty"`
 	// Overlap is skip (default), buffer_one or allow_all.
 	Overlap Overlap `json:"overlap,omitempty"`
-	// CatchupWindow is how old a missed fire may be and still run after
-	// downtime. Default "1h"; "0s" runs none.
+	// CatchupWindow is how late a fire may start: after downtime, the
+	// missed fires inside the window run, each once; older ones are
+	// recorded as skipped-catchup. Default "1h", at least "1s".
 	CatchupWindow string `json:"catchupWindow,omitempty"`
 	// Paused stops the schedule firing (a paused schedule keeps its next
 	// time; resuming it applies the catch-up window).
@@ -113,6 +114,9 @@ func compile(s *Spec) (*compiled, error) {
 	if err := ordo.ValidateID("schedule id", s.ID); err != nil {
 		return nil, err
 	}
+	if len(s.ID) > MaxScheduleIDLength {
+		return nil, fieldError("id", "%d characters long; at most %d", len(s.ID), MaxScheduleIDLength)
+	}
 	c := &compiled{spec: s, loc: time.UTC}
 	var err error
 	switch {
@@ -152,7 +156,7 @@ func compile(s *Spec) (*compiled, error) {
 	if c.jitter, err = parseDuration("jitter", s.Jitter, 0, 0, MaxJitter); err != nil {
 		return nil, err
 	}
-	if c.catchup, err = parseDuration("catchupWindow", s.CatchupWindow, DefaultCatchupWindow, 0, MaxCatchupWindow); err != nil {
+	if c.catchup, err = parseDuration("catchupWindow", s.CatchupWindow, DefaultCatchupWindow, time.Second, MaxCatchupWindow); err != nil {
 		return nil, err
 	}
 	switch s.Overlap {

@@ -37,9 +37,9 @@ type ScheduleStore interface {
 	// paused, NextRunAt <= Now; at most Limit, skipping rows another
 	// transaction holds), calls Plan for each, stores the fires it returns
 	// (a scheduled time already recorded is left as it is) and the new
-	// NextRunAt. It also takes the pending fires whose lease expired. It
-	// returns the pending fires the caller must now start, each leased to
-	// it until Now+Lease.
+	// NextRunAt. It also takes at most Limit pending fires whose lease
+	// expired (oldest lease first). It returns the pending fires the caller
+	// must now start, each leased to it until Now+Lease.
 	ScheduleClaim(ctx context.Context, p *ScheduleClaimParams) ([]*ScheduleFire, error)
 	// ScheduleFireAdd records fires made outside the due claim (trigger,
 	// backfill). A scheduled time already recorded is left as it is and

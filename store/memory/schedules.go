@@ -166,6 +166,13 @@ func (s *Store) ScheduleClaim(ctx context.Context, p *store.ScheduleClaimParams)
 			}
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LeaseUntil.Before(out[j].LeaseUntil) })
+	if len(out) > p.Limit {
+		for _, f := range out[p.Limit:] { // not taken: give the lease back
+			t.fires[f.ScheduleID][f.ScheduledAt.UnixMicro()].LeaseUntil = time.Time{}
+		}
+		out = out[:p.Limit]
+	}
 	store.SortFires(out)
 	return out, nil
 }

@@ -40,7 +40,7 @@ const (
 	// those another claimer is leasing right now.
 	sqlFireLease = `UPDATE schedule_fires f SET lease_until = $1
 		FROM (SELECT schedule_id, scheduled_at FROM schedule_fires
-			WHERE outcome = 'pending' AND lease_until <= $2 FOR UPDATE SKIP LOCKED) p
+			WHERE outcome = 'pending' AND lease_until <= $2 ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED) p
 		WHERE f.schedule_id = p.schedule_id AND f.scheduled_at = p.scheduled_at
 		RETURNING f.schedule_id, f.scheduled_at, f.instance_id, f.outcome, f.error, f.recorded_at, f.lease_until`
 	sqlFireDone = `UPDATE schedule_fires SET outcome = $1, error = $2, recorded_at = $3, lease_until = $4
@@ -223,7 +223,7 @@ func (s *Store) ScheduleClaim(ctx context.Context, p *store.ScheduleClaimParams)
 				return fmt.Errorf("%q: %w", sc.ID, err)
 			}
 		}
-		rows, err = tx.Query(ctx, sqlFireLease, ts(at.Add(p.Lease)), at)
+		rows, err = tx.Query(ctx, sqlFireLease, ts(at.Add(p.Lease)), at, p.Limit)
 		if err != nil {
 			return err
 		}

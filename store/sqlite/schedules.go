@@ -35,7 +35,9 @@ const (
 	sqlFireInsert   = `INSERT INTO schedule_fires (` + fireCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING ` + fireCols
 	sqlFireLease = `UPDATE schedule_fires SET lease_until = ?
-		WHERE outcome = 'pending' AND lease_until <= ? RETURNING ` + fireCols
+		WHERE (schedule_id, scheduled_at) IN (SELECT schedule_id, scheduled_at FROM schedule_fires
+			WHERE outcome = 'pending' AND lease_until <= ? ORDER BY lease_until LIMIT ?)
+		RETURNING ` + fireCols
 	sqlFireDone = `UPDATE schedule_fires SET outcome = ?, error = ?, recorded_at = ?, lease_until = ?
 		WHERE schedule_id = ? AND scheduled_at = ? AND outcome = 'pending'`
 	sqlFireList = `SELECT ` + fireCols + ` FROM schedule_fires WHERE schedule_id = ? ORDER BY scheduled_at DESC LIMIT ?`
@@ -224,7 +226,7 @@ func (s *Store) ScheduleClaim(ctx context.Context, p *store.ScheduleClaimParams)
 			return nil, fmt.Errorf("sqlite: schedule claim %q: %w", sc.ID, err)
 		}
 	}
-	rows, err = w.query(sqlFireLease, micros(now(p.Now).Add(p.Lease)), at)
+	rows, err = w.query(sqlFireLease, micros(now(p.Now).Add(p.Lease)), at, p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: schedule claim lease: %w", err)
 	}
