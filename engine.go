@@ -3,6 +3,7 @@ package ordo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -167,6 +168,8 @@ type Engine struct {
 
 	worker   *worker
 	abandons *abandons
+
+	subs subscriptions // event subscriptions (Subscribe, Workflow.On)
 }
 
 // NewEngine validates cfg and returns an engine. It does not touch storage.
@@ -188,11 +191,30 @@ func NewEngine(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Register adds workflow definitions. A name registered twice is an error
-// wrapping ErrAlreadyExists.
+// Register adds workflow definitions and subscribes their triggers
+// (Workflow.On). A name registered twice is an error wrapping
+// ErrAlreadyExists; a trigger whose filter does not compile wraps
+// ErrInvalidArgument.
 func (e *Engine) Register(defs ...Definition) error {
+	subs, err := collectTriggers(defs)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	err = e.addWorkflows(defs)
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range subs {
+		errs = append(errs, e.subs.add(s))
+	}
+	return errors.Join(errs...)
+}
+
+// addWorkflows adds defs to the registry; e.mu is held.
+func (e *Engine) addWorkflows(defs []Definition) error {
 	for _, d := range defs {
 		if d == nil || d.Name() == "" {
 			return fmt.Errorf("%w: workflow name must not be empty", ErrInvalidArgument)

@@ -21,8 +21,9 @@ type Definition interface {
 // everything it does that must happen once belongs in a step (Do), and it
 // reads time and randomness only through steps.
 type Workflow[In, Out any] struct {
-	name string
-	fn   func(ctx context.Context, in In) (Out, error)
+	name     string
+	fn       func(ctx context.Context, in In) (Out, error)
+	triggers []*workflowTrigger // declared with On
 }
 
 // NewWorkflow defines a workflow. name is stored with every instance and
