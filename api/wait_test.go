@@ -80,8 +80,9 @@ func setupWaiting(t *testing.T, st store.Store, cfg api.Config) *waiting {
 	return w
 }
 
-// waitBackends are the stores the wait tests run on.
-var waitBackends = []string{"memory", "sqlite"}
+// waitBackends are the stores the wait tests run on (PostgreSQL with
+// ORDO_TEST_POSTGRES_URL).
+var waitBackends = []string{"memory", "sqlite", "postgres"}
 
 func TestCreateWithWait(t *testing.T) {
 	t.Parallel()
