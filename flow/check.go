@@ -14,6 +14,7 @@ import (
 // values of the right JSON type: wrong types, missing fields and unknown
 // fields are the schema's to report, so nothing is reported twice.
 func (d *document) checkSemantics() {
+	d.checkBounds()
 	ids := d.checkIDs()
 	for i := range d.steps {
 		s := d.step(i)

@@ -231,6 +231,21 @@ var invalidFlows = []struct {
 		p("/2/type", "s2", CodeUnknownType, "unknown step type"),
 		p("/10/type", "s10", CodeUnknownType, "unknown step type"),
 	}},
+	{"control characters in a step id and status", `[{"stepDefinitionId": "a\u0000b", "type": "generate-production-files", "successStatus": "done\u0007", "options": {}}]`, []Problem{
+		p("/0/stepDefinitionId", "a\x00b", CodeInvalidValue, `stepDefinitionId "a\x00b" has the control character U+0000 at byte 1`),
+		p("/0/successStatus", "a\x00b", CodeInvalidValue, `successStatus "done\a" has the control character U+0007 at byte 4`),
+	}},
+	{"step id too long", `[{"stepDefinitionId": "` + strings.Repeat("é", 201) + `", "type": "generate-production-files", "successStatus": "done", "options": {}}]`, []Problem{
+		p("/0/stepDefinitionId", strings.Repeat("é", 201), CodeInvalidValue, "stepDefinitionId is 201 characters long; at most 200 are allowed"),
+	}},
+	{"too many recipients and one too long", `[{"stepDefinitionId": "m", "type": "send-email", "successStatus": "s",
+		"options": {"recipients": ["` + strings.Repeat("a@example.com\", \"", 100) + strings.Repeat("a", 250) + `@example.com"], "subject": "s", "message": "m"}}]`, []Problem{
+		p("/0/options/recipients", "m", CodeInvalidOption, "options.recipients lists 101 recipients; at most 100 are allowed"),
+		p("/0/options/recipients/100", "m", CodeInvalidOption, "recipient is 262 bytes long; an e-mail address has at most 254"),
+	}},
+	{"uri too long", `[{"stepDefinitionId": "r", "type": "consume-rest-api", "successStatus": "s", "options": {"uri": "http://a.example/` + strings.Repeat("x", 2048) + `"}}]`, []Problem{
+		p("/0/options/uri", "r", CodeInvalidOption, "options.uri is 2065 bytes long; at most 2048 are allowed"),
+	}},
 }
 
 // okStep is a valid step with id "ok" and no links.

@@ -42,7 +42,9 @@ const (
 	// CodeInvalidType: a value of the wrong JSON type.
 	CodeInvalidType = "invalid_type"
 	// CodeInvalidValue: a number out of range for any use (more than 100
-	// characters, or an exponent beyond ±400), or another schema violation.
+	// characters, or an exponent beyond ±400), a value past the bounds of
+	// MaxSteps or MaxNameChars or with a control character, or another
+	// schema violation.
 	CodeInvalidValue = "invalid_value"
 	// CodeUnreachable (warning only): a step no path from the first step
 	// reaches.
