@@ -45,6 +45,9 @@ const (
 type Definition struct {
 	// Description is free text from the object form; "" when absent.
 	Description string
+	// Triggers are the published events that start an order of the flow
+	// (object form "triggers"); none when absent.
+	Triggers []*Trigger
 	// Steps in the order of the document. Steps[0] runs first.
 	Steps []*StepDefinition
 }

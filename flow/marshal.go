@@ -13,6 +13,7 @@ import (
 // definitionJSON and stepJSON fix the field order of the written form.
 type definitionJSON struct {
 	Description string     `json:"description,omitempty"`
+	Triggers    []*Trigger `json:"triggers,omitempty"`
 	Steps       []stepJSON `json:"steps"`
 }
 
@@ -45,7 +46,7 @@ func (m millis) MarshalJSON() ([]byte, error) { return []byte(formatMillis(time.
 // out; options have sorted keys. The output is compact and is the canonical
 // form (see Canonical); Parse reads it back to an equal Definition.
 func (d Definition) MarshalJSON() ([]byte, error) {
-	out := definitionJSON{Description: d.Description, Steps: make([]stepJSON, 0, len(d.Steps))}
+	out := definitionJSON{Description: d.Description, Triggers: d.Triggers, Steps: make([]stepJSON, 0, len(d.Steps))}
 	for i, s := range d.Steps {
 		if s == nil {
 			return nil, fmt.Errorf("flow: marshal definition: step %d is nil", i)

@@ -67,6 +67,7 @@ func ParseWith(data []byte, opts *ParseOptions) (*Result, error) {
 		return nil, err
 	}
 	d.checkSemantics()
+	d.checkTriggers()
 	res := &Result{
 		Problems: sortProblems(d.problems),
 		Warnings: sortProblems(d.unreachable()),
@@ -87,6 +88,7 @@ func (d *document) build() (*Definition, error) {
 	def := &Definition{}
 	if m, ok := d.root.(map[string]any); ok {
 		def.Description, _ = m["description"].(string)
+		def.Triggers = buildTriggers(m["triggers"])
 	}
 	for i := range d.steps {
 		s := d.step(i)

@@ -143,6 +143,9 @@ func (d *document) unknownField(p []string, i int, rel []string) {
 	var known []string
 	where := ""
 	switch {
+	case i < 0 && len(p) == 3 && p[0] == "triggers":
+		known = []string{"event", "if"}
+		where = " in a trigger"
 	case i < 0:
 		known = []string{"description", "steps"}
 	case len(rel) == 0:
