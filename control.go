@@ -3,6 +3,8 @@ package ordo
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -50,6 +52,12 @@ func (e *Engine) Restart(ctx context.Context, id string, opts *RestartOptions) (
 	from := ""
 	if opts != nil {
 		from = opts.FromStep
+	}
+	// Step names are text; a NUL or invalid UTF-8 would reach the store,
+	// whose text columns refuse it.
+	if len(from) > maxLookupBytes || !utf8.ValidString(from) || strings.IndexByte(from, 0) >= 0 {
+		return nil, &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("fromStep must be a step name: at most %d bytes of UTF-8 text without NUL", maxLookupBytes)}
 	}
 	return e.control(ctx, id, store.ActionRestart, from)
 }

@@ -39,7 +39,9 @@ func (s *Server) record(r *http.Request, status int, who func() (*auth.Principal
 	if s.audit == nil || !audited(r) {
 		return
 	}
-	e := &store.AuditEntry{At: time.Now().UTC(), Method: r.Method, Path: r.URL.Path, Status: status, RemoteAddr: r.RemoteAddr}
+	// The escaped path: the decoded one may hold NUL or invalid UTF-8
+	// (/v1/instances/a%00b), which a text column refuses, failing the batch.
+	e := &store.AuditEntry{At: time.Now().UTC(), Method: r.Method, Path: r.URL.EscapedPath(), Status: status, RemoteAddr: r.RemoteAddr}
 	if p, ok := who(); ok {
 		e.Key = p.Name
 	}
@@ -84,7 +86,16 @@ func (w *auditWriter) run() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := w.log.AuditAppend(ctx, batch...); err != nil {
+		if err := w.log.AuditAppend(ctx, batch...); err != nil && len(batch) > 1 {
+			// One entry the store refuses must not cost the others: write
+			// them one by one.
+			w.slog.Warn("ordo api: write audit entries, retrying one by one", "entries", len(batch), "err", err)
+			for _, e := range batch {
+				if err := w.log.AuditAppend(ctx, e); err != nil {
+					w.slog.Error("ordo api: write audit entry", "method", e.Method, "path", e.Path, "err", err)
+				}
+			}
+		} else if err != nil {
 			w.slog.Error("ordo api: write audit entries", "entries", len(batch), "err", err)
 		}
 		cancel()

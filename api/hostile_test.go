@@ -2,14 +2,17 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/store"
 )
 
 // TestBodiesInOtherCharsetsOrEncodingsRefused: a body is read as plain UTF-8
@@ -66,5 +69,56 @@ func TestDeclaredOversizedBodyRefusedAtOnce(t *testing.T) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("status %d, want 413", resp.StatusCode)
+	}
+}
+
+// TestHostilePathsAndStepNamesKeepTheAuditTrail: a path with NUL or invalid
+// UTF-8 (decoded from %00, %ff) and a restart fromStep with NUL are refused
+// with 400 on every backend, and the audit trail records every request, the
+// paths escaped: PostgreSQL's text columns refuse NUL, and one such entry
+// used to fail its whole batch.
+func TestHostilePathsAndStepNamesKeepTheAuditTrail(t *testing.T) {
+	for _, name := range []string{"memory", "sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			st := backends[name](t).(guardedStore)
+			g := setupGuardedOn(t, st)
+			reqs := []struct {
+				path, body, wantPath string
+				status               int
+			}{
+				{"/v1/instances/a%00b/pause", "", "/v1/instances/a%00b/pause", http.StatusBadRequest},
+				{"/v1/instances/%ff/pause", "", "/v1/instances/%ff/pause", http.StatusBadRequest},
+				{"/v1/instances/x-1/restart", `{"fromStep":"a\u0000b"}`, "/v1/instances/x-1/restart", http.StatusBadRequest},
+				{"/v1/instances/x-1/restart", `{"fromStep":"\udfff"}`, "/v1/instances/x-1/restart", 0},
+				{"/v1/instances/x-1/pause", "", "/v1/instances/x-1/pause", http.StatusNotFound},
+			}
+			for _, rq := range reqs {
+				resp, b := g.do("admin", http.MethodPost, rq.path, rq.body, nil)
+				if resp.StatusCode >= 500 || (rq.status != 0 && resp.StatusCode != rq.status) {
+					t.Errorf("POST %s %s: %d %s, want %d", rq.path, rq.body, resp.StatusCode, b, rq.status)
+				}
+			}
+			if err := g.srv.Close(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			page, err := st.(interface {
+				AuditList(context.Context, *store.AuditListParams) (*store.AuditPage, error)
+			}).AuditList(t.Context(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range page.Entries {
+				got = append(got, e.Path)
+			}
+			slices.Reverse(got) // newest first
+			var want []string
+			for _, rq := range reqs {
+				want = append(want, rq.wantPath)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("audit paths %q, want %q", got, want)
+			}
+		})
 	}
 }
