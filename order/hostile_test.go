@@ -35,6 +35,15 @@ func TestHostileOrderBodiesAnsweredForTheCaller(t *testing.T) {
 		{"parameter a boolean", item(`{"size": true}`), "true is not a number"},
 		{"parameter NaN", item(`{"size": "NaN"}`), "not a finite number"},
 		{"parameter huge", item(`{"size": 1e308}`), "out of range"},
+		{"flow with NUL", `{"flow": "a\u0000b", "customer": {"email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`, "flow: flow name"},
+		{"flow with slash", `{"flow": "flow/seed", "customer": {"email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`, "flow: flow name"},
+		{"name with NUL", `{"flow": "seed", "customer": {"name": "A\u0000", "email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`, "customer.name: has the control character U+0000"},
+		{"name with a line break", `{"flow": "seed", "customer": {"name": "A\r\nBcc: x@example.com", "email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`, "customer.name: has the control character U+000D"},
+		{"name huge", `{"flow": "seed", "customer": {"name": "` + strings.Repeat("n", 201) + `", "email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`, "customer.name: is 201 characters long"},
+		{"email huge", `{"flow": "seed", "customer": {"email": "` + strings.Repeat("a", 300) + `@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`, "customer.email: is 312 bytes long"},
+		{"sku with NUL", `{"flow": "seed", "customer": {"email": "a@example.com"}, "items": [{"sku": "X\u0000", "quantity": 1}]}`, "items[0].sku: has the control character"},
+		{"quantity huge", `{"flow": "seed", "customer": {"email": "a@example.com"}, "items": [{"sku": "X", "quantity": 9007199254740993}]}`, "items[0].quantity: must be between 1 and 1000000"},
+		{"quantity negative", `{"flow": "seed", "customer": {"email": "a@example.com"}, "items": [{"sku": "X", "quantity": -1}]}`, "items[0].quantity: must be between 1 and 1000000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

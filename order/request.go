@@ -106,10 +106,15 @@ func (r *CreateRequest) check(maxTriangles int64, ps *problems) []itemCost {
 	}
 	if r.Flow == "" {
 		add("flow", "is required")
+	} else if err := ordo.ValidateID("flow name", r.Flow); err != nil {
+		add("flow", "%s", strings.TrimPrefix(err.Error(), ordo.ErrInvalidArgument.Error()+": "))
 	}
+	checkText(ps, "customer.name", r.Customer.Name)
 	switch addr, err := mail.ParseAddress(r.Customer.Email); {
 	case r.Customer.Email == "":
 		add("customer.email", "is required")
+	case len(r.Customer.Email) > MaxEmailBytes:
+		add("customer.email", "is %d bytes long; an e-mail address has at most %d", len(r.Customer.Email), MaxEmailBytes)
 	case err != nil || addr.Address != r.Customer.Email:
 		add("customer.email", "%q is not an e-mail address (write name@example.com)", r.Customer.Email)
 	}
@@ -120,9 +125,11 @@ func (r *CreateRequest) check(maxTriangles int64, ps *problems) []itemCost {
 		field := fmt.Sprintf("items[%d]", i)
 		if strings.TrimSpace(it.SKU) == "" {
 			add(field+".sku", "is required")
+		} else {
+			checkText(ps, field+".sku", it.SKU)
 		}
-		if it.Quantity < 1 {
-			add(field+".quantity", "must be at least 1, got %d", it.Quantity)
+		if it.Quantity < 1 || it.Quantity > MaxQuantity {
+			add(field+".quantity", "must be between 1 and %d, got %d", MaxQuantity, it.Quantity)
 		}
 		if it.Product != nil && it.Product.Template == "" {
 			add(field+".product.template", "is required when product is given")
