@@ -6,8 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// Bounds of a flow document, checked when it is parsed (applied or
-// validated), besides the request body limit.
+// Bounds of a flow document, checked when it is applied or validated,
+// besides the request body limit. A stored flow read back with
+// ParseOptions.SkipTemplateChecks is not held to them: it may have been
+// stored before they existed.
 const (
 	// MaxSteps is the most steps a flow may have.
 	MaxSteps = 1000

@@ -39,4 +39,8 @@ func TestFlowStepCountBounded(t *testing.T) {
 	if _, err := Parse([]byte(chain(MaxSteps))); err != nil {
 		t.Fatalf("Parse(%d steps) = %v, want it accepted", MaxSteps, err)
 	}
+	// A flow stored before the bounds still loads.
+	if _, err := ParseWith([]byte(chain(MaxSteps+1)), &ParseOptions{SkipTemplateChecks: true}); err != nil {
+		t.Fatalf("ParseWith(%d steps, stored) = %v, want it accepted", MaxSteps+1, err)
+	}
 }

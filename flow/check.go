@@ -14,7 +14,11 @@ import (
 // values of the right JSON type: wrong types, missing fields and unknown
 // fields are the schema's to report, so nothing is reported twice.
 func (d *document) checkSemantics() {
-	d.checkBounds()
+	if !d.skipTemplates {
+		// A stored flow read back (SkipTemplateChecks) may predate the
+		// bounds; its orders must still load.
+		d.checkBounds()
+	}
 	ids := d.checkIDs()
 	for i := range d.steps {
 		s := d.step(i)
