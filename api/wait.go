@@ -111,6 +111,9 @@ func (w *Waiters) add(id string, max int) (done <-chan struct{}, release func(),
 // Go duration between 0s and Config.MaxWait, or a 400 invalid_argument
 // error naming the parameter.
 func (s *Server) WaitParam(r *http.Request) (time.Duration, bool, error) {
+	if r.URL.RawQuery == "" {
+		return 0, false, nil // the usual create: no query to parse
+	}
 	q := r.URL.Query()
 	if !q.Has("wait") {
 		return 0, false, nil
