@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/store"
 )
 
 // CreateOrder validates req, creates the order with status "Created" on the
@@ -22,39 +23,11 @@ import (
 // item's mesh over the triangle budget, production files over the byte
 // budget), is an *InvalidOrderError naming the items.
 func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order, created bool, err error) {
-	if req == nil {
-		return nil, false, fmt.Errorf("%w: nil order request", ordo.ErrInvalidArgument)
-	}
-	lim := s.cfg.Limits
-	if n := len(req.Items); n > lim.MaxOrderItems {
-		return nil, false, &InvalidOrderError{Problems: []FieldProblem{{Field: "items",
-			Message: fmt.Sprintf("holds %d items, more than the %d an order may hold; split the order", n, lim.MaxOrderItems)}}}
-	}
-	var ps problems
-	costs := req.check(lim.MaxTrianglesPerItem, &ps)
-	if err := ps.err(); err != nil {
-		return nil, false, err
-	}
-	v, err := s.Flow(ctx, req.Flow, 0)
+	prep, err := s.prepareOrder(ctx, req)
 	if err != nil {
 		return nil, false, err
 	}
-	def, err := s.definition(ctx, req.Flow, v.Version)
-	if err != nil {
-		return nil, false, err
-	}
-	checkFiles(req, fileFormats(def), costs, lim.MaxFileBytesPerOrder, s.eng.MaxPayloadBytes(), &ps)
-	if err := ps.err(); err != nil {
-		return nil, false, err
-	}
-	if err := s.register(req.Flow); err != nil {
-		return nil, false, err
-	}
-	p := newParams(req, v.Version)
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return nil, false, fmt.Errorf("%w: encode order: %w", ordo.ErrInvalidArgument, err)
-	}
+	v, p, raw := prep.version, prep.params, prep.raw
 	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID, Reservation: s.reservation})
 	switch {
 	case err == nil:
@@ -77,4 +50,50 @@ func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order
 		return o, false, err
 	}
 	return nil, false, err
+}
+
+// preparedOrder is a checked order request, ready to start.
+type preparedOrder struct {
+	version *store.FlowVersion // the flow version it runs
+	params  *params
+	raw     json.RawMessage // params encoded
+}
+
+// prepareOrder checks req as CreateOrder does (limits, items, files, the
+// flow) and encodes the params of its instance.
+func (s *Service) prepareOrder(ctx context.Context, req *CreateRequest) (*preparedOrder, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: nil order request", ordo.ErrInvalidArgument)
+	}
+	lim := s.cfg.Limits
+	if n := len(req.Items); n > lim.MaxOrderItems {
+		return nil, &InvalidOrderError{Problems: []FieldProblem{{Field: "items",
+			Message: fmt.Sprintf("holds %d items, more than the %d an order may hold; split the order", n, lim.MaxOrderItems)}}}
+	}
+	var ps problems
+	costs := req.check(lim.MaxTrianglesPerItem, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	v, err := s.Flow(ctx, req.Flow, 0)
+	if err != nil {
+		return nil, err
+	}
+	def, err := s.definition(ctx, req.Flow, v.Version)
+	if err != nil {
+		return nil, err
+	}
+	checkFiles(req, fileFormats(def), costs, lim.MaxFileBytesPerOrder, s.eng.MaxPayloadBytes(), &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	if err := s.register(req.Flow); err != nil {
+		return nil, err
+	}
+	p := newParams(req, v.Version)
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode order: %w", ordo.ErrInvalidArgument, err)
+	}
+	return &preparedOrder{version: v, params: p, raw: raw}, nil
 }

@@ -41,6 +41,9 @@ func (s *Service) ApplyFlow(ctx context.Context, name string, data []byte) (v *s
 	if err := s.register(name); err != nil {
 		return nil, false, nil, err
 	}
+	if err := s.syncTriggers(name, v.Version, res.Definition); err != nil {
+		return nil, false, nil, err
+	}
 	if created {
 		s.log.Info("order: flow applied", "flow", name, "version", v.Version, "hash", v.Hash)
 	}
@@ -67,6 +70,9 @@ func (s *Service) RegisterStoredFlows(ctx context.Context) error {
 	}
 	for _, v := range vs {
 		if err := s.register(v.Name); err != nil {
+			return err
+		}
+		if err := s.syncStoredTriggers(ctx, v.Name, v.Version); err != nil {
 			return err
 		}
 	}

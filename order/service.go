@@ -62,6 +62,7 @@ type Service struct {
 	mu         sync.Mutex
 	registered map[string]bool              // flow names registered on the engine
 	defs       map[flowKey]*flow.Definition // parsed versions, immutable
+	triggers   map[string]flowTriggers      // subscribed flow triggers, by flow
 
 	lifeMu   sync.Mutex
 	stopLoop context.CancelFunc
