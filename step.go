@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -153,6 +155,11 @@ func decodeOutput[Out any](name string, raw json.RawMessage) (Out, error) {
 func (r *run) newCall(name string, opts *StepOptions, fn stepFunc, comp *compensation) (*stepCall, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%w: step name must not be empty", ErrInvalidArgument)
+	}
+	// A NUL or invalid UTF-8 would fail the commit of every batch the
+	// step's record is in (PostgreSQL's text columns refuse them).
+	if !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0 {
+		return nil, fmt.Errorf("%w: step name %q must be UTF-8 text without NUL", ErrInvalidArgument, name)
 	}
 	p := opts.policy()
 	if err := p.Validate(); err != nil {
