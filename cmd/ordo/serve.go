@@ -20,6 +20,7 @@ import (
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/artifact/pgartifact"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
 	"github.com/ordohq/ordo/store/sqlite"
@@ -67,6 +68,8 @@ type serverParts struct {
 	// trustedOrigins are --trusted-origins: other origins whose pages may
 	// post (a dashboard behind a proxy).
 	trustedOrigins []string
+	// scheduler fires the stored schedules; nil when the store keeps none.
+	scheduler *schedule.Scheduler
 }
 
 func newServeCmd() *cobra.Command {
@@ -171,14 +174,21 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	sch, err := newScheduler(eng, srv, log)
+	if err != nil {
+		return err
+	}
 	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv,
-		auth: authn, addr: ln.Addr().String(), trustedOrigins: o.security.trustedOrigins}
+		auth: authn, addr: ln.Addr().String(), trustedOrigins: o.security.trustedOrigins, scheduler: sch}
 	for _, x := range o.extra {
 		if err := x.setup(ctx, parts); err != nil {
 			return err
 		}
 	}
 	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	if err := startScheduler(ctx, sch); err != nil {
 		return err
 	}
 	hs := o.security.httpServer(srv, log)
@@ -210,6 +220,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := srv.Close(sctx); err != nil {
 		log.Warn("ordo: flush audit entries", "err", err)
 	}
+	stopScheduler(sctx, sch, log)
 	if err := eng.Stop(sctx); err != nil {
 		log.Warn("ordo: engine stop", "err", err)
 	}

@@ -98,6 +98,9 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 		return err
 	}
 	svc.Routes(s.api)
+	if s.scheduler != nil {
+		svc.ScheduleOrders(s.scheduler) // schedules with a flow target create orders
+	}
 	if x.flowsDir != "" {
 		if err := applyFlowDir(ctx, svc, x.flowsDir, s); err != nil {
 			return err
