@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	s.Handle("POST /v1/instances/{id}/restart", s.restart)
 	s.Handle("POST /v1/instances/{id}/events", s.sendEvent)
 	s.Handle("GET /v1/instances/{id}/events", s.listEvents)
+	s.eventRoutes()
 	s.keyRoutes()
 }
 
