@@ -1,0 +1,127 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordohq/ordo/order/ordertest"
+	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/postgres"
+	"github.com/ordohq/ordo/store/postgres/pgtest"
+)
+
+// TestSchedulesWorkersKilledPostgres: an "every 1s" recurring order on
+// three `ordo serve --postgres` processes sharing one schema. One is
+// SIGKILLed half-way, then the others stop; after a downtime longer than
+// the catch-up window one worker starts again. Every second from the first
+// fire to the last is recorded exactly once: started while a worker ran or
+// inside the window, skipped-catchup before it; each started fire's order
+// exists once.
+func TestSchedulesWorkersKilledPostgres(t *testing.T) {
+	t.Parallel()
+	url, _ := pgtest.Schema(t)
+	mail := ordertest.StartMailServer(t, nil)
+	dir := t.TempDir()
+	args := []string{"--postgres", url, "--smtp-url", mail.URL(), "--mail-from", "Shop <shop@example.com>",
+		"--data-dir", filepath.Join(dir, "unused")}
+	workers := []*serveProcess{startServe(t, args...), startServe(t, args...), startServe(t, args...)}
+	cli := func(server string, args ...string) string {
+		t.Helper()
+		out, errOut, err := runCLI(t, append(args, "--server", server)...)
+		if err != nil {
+			t.Fatalf("ordo %s: %v\n%s", strings.Join(args, " "), err, errOut)
+		}
+		return out
+	}
+	flowFile := filepath.Join(dir, "box.json")
+	if err := os.WriteFile(flowFile, []byte(`[{"stepDefinitionId": "notify", "type": "send-email", "successStatus": "Notified",
+		"options": {"recipients": ["ops@example.com"], "subject": "Order {{.Order.ID}}", "message": "New order."}}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli(workers[0].URL, "flows", "apply", "box", flowFile)
+	cli(workers[1].URL, "schedules", "create", "tick", "--every", "1s", "--overlap", "allow_all", "--catchup-window", "3s",
+		"--flow", "box", "--order", `{"customer": {"name": "Ada", "email": "ada@example.com"}, "items": [{"sku": "BOX", "quantity": 1}]}`)
+	time.Sleep(4 * time.Second) // real seconds pass: the schedule fires on every worker's clock
+	workers[2].kill()
+	time.Sleep(4 * time.Second)
+	for _, w := range workers[:2] {
+		if err := w.stop(); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+	}
+	stoppedAt := time.Now()
+	time.Sleep(7 * time.Second) // downtime longer than the 3 s window
+	restartedAt := time.Now()
+	again := startServe(t, args...)
+	readyAt := time.Now()
+	time.Sleep(3 * time.Second)
+
+	st, err := postgres.Open(t.Context(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var fires []*store.ScheduleFire
+	// A fire the killed worker held stays pending until its 30 s lease
+	// ends and a running worker takes it over.
+	waitUntil(t, 60*time.Second, "no fire is pending", func() bool {
+		if fires, err = st.ScheduleFires(t.Context(), "tick", store.MaxScheduleList); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fires {
+			if f.Outcome == store.FirePending {
+				return false
+			}
+		}
+		return true
+	})
+	if err := again.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if len(fires) < 15 {
+		t.Fatalf("only %d fires", len(fires))
+	}
+	started, skipped := 0, 0
+	for i, f := range fires { // newest first
+		if i > 0 && !fires[i-1].ScheduledAt.Equal(f.ScheduledAt.Add(time.Second)) {
+			t.Errorf("fires %s and %s are not one second apart", f.ScheduledAt, fires[i-1].ScheduledAt)
+		}
+		switch f.Outcome {
+		case store.FireStarted:
+			started++
+			if f.ScheduledAt.After(stoppedAt.Add(time.Second)) && f.ScheduledAt.Before(restartedAt.Add(-3*time.Second)) {
+				t.Errorf("fire %s started although it is older than the catch-up window at the restart", f.ScheduledAt)
+			}
+			if _, err := st.InstanceGet(t.Context(), f.InstanceID); err != nil {
+				t.Errorf("order of fire %s: %v", f.ScheduledAt, err)
+			}
+		case store.FireSkippedCatchup:
+			skipped++
+			if f.ScheduledAt.Before(stoppedAt.Add(-time.Second)) || !f.ScheduledAt.Before(readyAt.Add(-2*time.Second)) {
+				t.Errorf("fire %s skipped, outside the downtime (%s..%s)", f.ScheduledAt, stoppedAt, readyAt)
+			}
+		default:
+			t.Errorf("fire %s: %s %s", f.ScheduledAt, f.Outcome, f.Error)
+		}
+	}
+	if skipped == 0 {
+		t.Error("no fire of the downtime was skipped")
+	}
+	page, err := st.InstanceList(t.Context(), &store.InstanceListParams{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := 0
+	for _, in := range page.Instances {
+		if strings.HasPrefix(in.ID, "sched:tick:") {
+			orders++
+		}
+	}
+	if orders != started {
+		t.Errorf("%d orders for %d started fires", orders, started)
+	}
+	t.Logf("%d fires: %d started, %d skipped-catchup", len(fires), started, skipped)
+}
