@@ -378,3 +378,36 @@ func TestLoop(t *testing.T) {
 		t.Fatalf("second Stop: %v", err)
 	}
 }
+
+func TestDeclare(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := t.Context()
+	specs := func(every string) []*schedule.Spec {
+		return []*schedule.Spec{{ID: "a", Every: every, Workflow: "quick"}, {ID: "b", Cron: "0 3 * * *", Workflow: "quick"}}
+	}
+	for range 2 { // a second worker declares the same
+		if err := f.sch.Declare(ctx, specs("1h")...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := f.sch.Get(ctx, "a")
+	if err != nil || a.Every != "1h" || !a.UpdatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("declared a: %+v %v", a, err)
+	}
+	if _, err := f.sch.Pause(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	f.env.Clock.Set(t0.Add(10 * time.Minute))
+	if err := f.sch.Declare(ctx, specs("30m")...); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = f.sch.Get(ctx, "a")
+	b, _ := f.sch.Get(ctx, "b")
+	if a.Every != "30m" || !a.NextRunAt.Equal(t0.Add(30*time.Minute)) || !b.Paused {
+		t.Fatalf("after redeclaring: a %+v, b paused %v", a, b.Paused)
+	}
+	if err := f.sch.Declare(ctx, &schedule.Spec{ID: "c", Every: "1ms", Workflow: "quick"}); !errors.Is(err, ordo.ErrInvalidArgument) {
+		t.Fatalf("bad declared spec: %v", err)
+	}
+}

@@ -47,8 +47,9 @@ type Spec struct {
 	Cron string `json:"cron,omitempty"`
 	// Timezone is the IANA zone Cron is read in. Default "UTC".
 	Timezone string `json:"timezone,omitempty"`
-	// Every is a fixed interval ("15m", at least "1s"), counted from the
-	// schedule's creation.
+	// Every is a fixed interval ("15m", from "1s" to "8784h", whole
+	// seconds), aligned on the Unix epoch: "15m" fires at :00, :15, :30
+	// and :45 UTC.
 	Every string `json:"every,omitempty"`
 	// Jitter delays each fire by up to this long (a fixed amount per
 	// scheduled time, derived from the schedule and the time). Default 0.
