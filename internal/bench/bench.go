@@ -254,55 +254,72 @@ func creator(ctx context.Context, st store.Store, e *ordo.Engine, wf *ordo.Workf
 			return err
 		}, func() {}, nil
 	}
+	base, key, stop, err := serveAPI(ctx, st, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	url := base + "/v1/workflows/" + wf.Name() + "/instances"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	create := func(ctx context.Context, i int) error {
+		return post(ctx, client, url, key, map[string]any{"params": input{N: i, Payload: filler}}, http.StatusCreated)
+	}
+	return create, stop, nil
+}
+
+// serveAPI serves the API of e on 127.0.0.1 as `ordo serve` does in
+// production: an operate key stored in st, checked on every request, the
+// Host allow-list, cross-origin protection and the audit log. It returns
+// the base URL, the key and the function that stops the server.
+func serveAPI(ctx context.Context, st store.Store, e *ordo.Engine) (base, key string, stop func(), err error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ks, ok := st.(store.KeyStore)
 	if !ok {
-		return nil, nil, fmt.Errorf("the %T store keeps no API keys", st)
+		return "", "", nil, fmt.Errorf("the %T store keeps no API keys", st)
 	}
 	authn, err := auth.New(auth.Config{Store: ks, Logger: log})
 	if err != nil {
-		return nil, nil, err
+		return "", "", nil, err
 	}
-	key, _, err := authn.CreateKey(ctx, "bench", auth.ScopeOperate, "")
+	key, _, err = authn.CreateKey(ctx, "bench", auth.ScopeOperate, "")
 	if err != nil {
-		return nil, nil, err
+		return "", "", nil, err
 	}
 	srv, err := api.New(api.Config{Engine: e, Logger: log, Auth: authn, Audit: ks,
 		AllowedHosts: []string{"127.0.0.1", "localhost"}})
 	if err != nil {
-		return nil, nil, err
+		return "", "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, err
+		return "", "", nil, err
 	}
 	hs := &http.Server{Handler: srv}
 	go func() { _ = hs.Serve(ln) }()
-	url := "http://" + ln.Addr().String() + "/v1/workflows/" + wf.Name() + "/instances"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	create := func(ctx context.Context, i int) error {
-		body, _ := json.Marshal(map[string]any{"params": input{N: i, Payload: filler}})
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		_, _ = io.Copy(io.Discard, resp.Body)
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("POST %s: %s", url, resp.Status)
-		}
-		return nil
-	}
-	return create, func() {
+	return "http://" + ln.Addr().String(), key, func() {
 		_ = hs.Close()
 		_ = srv.Close(context.Background())
 	}, nil
+}
+
+// post sends v as JSON to url with the key and checks the answer's status.
+func post(ctx context.Context, client *http.Client, url, key string, v any, want int) error {
+	body, _ := json.Marshal(v)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	return nil
 }
 
 // latencies reads created→finished per instance and the gaps between
