@@ -177,3 +177,38 @@ func TestScheduleRoutesCallerErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleRoutesScopes: without a key every schedule route answers
+// 401; with a read or operate key every write answers 403.
+func TestScheduleRoutesScopes(t *testing.T) {
+	t.Parallel()
+	s := setupSchedules(t)
+	routes := []struct{ method, path string }{
+		{"POST", "/v1/schedules"}, {"GET", "/v1/schedules"}, {"GET", "/v1/schedules/s"},
+		{"PATCH", "/v1/schedules/s"}, {"DELETE", "/v1/schedules/s"}, {"POST", "/v1/schedules/s/pause"},
+		{"POST", "/v1/schedules/s/resume"}, {"POST", "/v1/schedules/s/trigger"}, {"POST", "/v1/schedules/s/backfill"},
+	}
+	for _, rt := range routes {
+		req, _ := http.NewRequest(rt.method, s.hs.URL+rt.path, strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s %s without a key: %d, want 401", rt.method, rt.path, resp.StatusCode)
+		}
+		if rt.method == "GET" {
+			if code, body := s.do(auth.ScopeRead, rt.method, rt.path, "", nil); code != 200 && code != 404 {
+				t.Errorf("%s %s with a read key: %d %s", rt.method, rt.path, code, body)
+			}
+			continue
+		}
+		for _, sc := range []auth.Scope{auth.ScopeRead, auth.ScopeOperate} {
+			if code, _ := s.do(sc, rt.method, rt.path, "{}", nil); code != http.StatusForbidden {
+				t.Errorf("%s %s with a %s key: %d, want 403", rt.method, rt.path, sc, code)
+			}
+		}
+	}
+}
