@@ -204,7 +204,7 @@ var invalidFlows = []struct {
 		p("/steps/0/color", "a", CodeUnknownField, `unknown field "color"; known fields: stepDefinitionId, type, successStatus, options, timeout, onSuccess, onError, retries`),
 		p("/steps/0/onsuccess", "a", CodeUnknownField, `unknown field "onsuccess" (did you mean "onSuccess"?)`),
 		p("/steps/0/timeOut", "a", CodeUnknownField, `unknown field "timeOut" (did you mean "timeout"?)`),
-		p("/version", "", CodeUnknownField, `unknown field "version"; known fields: description, steps`),
+		p("/version", "", CodeUnknownField, `unknown field "version"; known fields: description, triggers, steps`),
 	}},
 	{"repeated keys", `[{"stepDefinitionId": "a", "stepDefinitionId": "b", "type": "generate-production-files",
 		"successStatus": "s", "options": {"fileFormat": "obj", "fileFormat": "stl"}}]`, []Problem{
