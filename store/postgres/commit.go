@@ -195,7 +195,7 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
 		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
 		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
-		c.instanceID, c.eventID, c.stepKey).
+		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds()).
 		Query(func(rows pgx.Rows) error {
 			after := make(map[string]store.InstanceStatus, len(in.id))
 			for rows.Next() {

@@ -41,7 +41,7 @@ const (
 	// appended in the order given: the identity column numbers rows in the
 	// order the sorted SELECT produces them.
 	sqlCommitWrite = `WITH fenced AS (
-		SELECT u.*, i.status AS current_status
+		SELECT u.*, i.status AS current_status, i.custom_status AS prev_custom, i.workflow AS inst_workflow
 		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[],
 			$7::bytea[], $8::text[], $9::timestamptz[], $10::text[], $11::bool[])
 			AS u(id, token, now, set_custom, custom, status, output, error, wake, await, release)
@@ -89,6 +89,24 @@ const (
 		FROM unnest($40::text[], $41::int8[], $42::text[]) AS c(instance_id, event_id, step_key)
 		JOIN fenced f ON f.id = c.instance_id
 		WHERE e.id = c.event_id AND e.instance_id = c.instance_id
+	), hooked AS (
+		-- The webhook outbox (store.WebhookStore): a custom status change,
+		-- then the end of the instance, for each webhook taking it. The
+		-- EXISTS is a one-time filter: with no webhook, nothing runs.
+		INSERT INTO webhook_deliveries (webhook_id, event, instance_id, workflow, status, custom_status,
+			prev_custom, created_at, next_attempt_at, retry_until)
+		SELECT w.id, c.event, f.id, f.inst_workflow,
+			CASE WHEN f.status IS NOT NULL AND f.current_status = 'running' THEN f.status ELSE f.current_status END,
+			CASE WHEN f.set_custom THEN f.custom ELSE f.prev_custom END,
+			f.prev_custom, f.now, f.now, f.now + $43::int8 * interval '1 microsecond'
+		FROM fenced f
+		CROSS JOIN LATERAL (VALUES
+			(1, CASE WHEN f.set_custom AND f.custom <> f.prev_custom THEN 'order.status_changed' END),
+			(2, CASE WHEN f.status IN ('complete', 'errored') AND f.current_status = 'running'
+				THEN 'instance.' || f.status END)) AS c(n, event)
+		JOIN webhooks w ON c.event = ANY (w.events)
+		WHERE EXISTS (SELECT 1 FROM webhooks) AND c.event IS NOT NULL
+		ORDER BY f.id, c.n, w.id
 	), updated AS (
 		UPDATE instances i SET
 			updated_at = u.now,

@@ -87,7 +87,14 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 		}
 		return scanInstance(tx.QueryRow(ctx, sqlResume, t, p.InstanceID))
 	case store.ActionTerminate:
-		return scanInstance(tx.QueryRow(ctx, sqlTerminate, t, p.InstanceID))
+		in, err := scanInstance(tx.QueryRow(ctx, sqlTerminate, t, p.InstanceID))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, sqlHookTerminated, p.InstanceID, t, store.WebhookRetryPeriod.Microseconds()); err != nil {
+			return nil, fmt.Errorf("webhook outbox: %w", err)
+		}
+		return in, nil
 	}
 	if err := truncateJournal(ctx, tx, p, status); err != nil {
 		return nil, err
