@@ -170,6 +170,7 @@ type Engine struct {
 	abandons *abandons
 
 	subs subscriptions // event subscriptions (Subscribe, Workflow.On)
+	pub  publisher     // group commit of published events
 }
 
 // NewEngine validates cfg and returns an engine. It does not touch storage.

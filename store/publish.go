@@ -27,6 +27,11 @@ type PublishStore interface {
 	// already is recorded as DeliveryConflict (the existing instance is
 	// left alone).
 	EventPublish(ctx context.Context, p *EventPublishParams) (ev *PublishedEvent, created bool, err error)
+	// EventPublishBatch publishes each of ps as EventPublish does, all in
+	// one transaction (one durable commit), and returns their outcomes in
+	// order. An ID published earlier in the batch makes a later one a
+	// duplicate of it. Any error fails the whole batch: nothing is stored.
+	EventPublishBatch(ctx context.Context, ps []*EventPublishParams) ([]PublishOutcome, error)
 	// PublishedGet returns one event with its deliveries, or ErrNotFound.
 	PublishedGet(ctx context.Context, id string) (*PublishedEvent, error)
 	// PublishedList returns events oldest first (in publish order),
@@ -70,6 +75,30 @@ const (
 	// why.
 	DeliveryError DeliveryOutcome = "error"
 )
+
+// MaxPublishBatch bounds the events of one EventPublishBatch.
+const MaxPublishBatch = 256
+
+// PublishOutcome is the result of one event of EventPublishBatch.
+type PublishOutcome struct {
+	Event *PublishedEvent
+	// Created is false for an ID stored already: Event is the first one.
+	Created bool
+}
+
+// ValidatePublishBatch checks the arguments of EventPublishBatch.
+func ValidatePublishBatch(ps []*EventPublishParams) error {
+	if len(ps) > MaxPublishBatch {
+		return &Error{Err: ErrInvalidArgument,
+			Message: fmt.Sprintf("event publish: %d events in one batch, more than %d", len(ps), MaxPublishBatch)}
+	}
+	for _, p := range ps {
+		if err := ValidatePublish(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // EventPublishParams are the arguments of PublishStore.EventPublish.
 type EventPublishParams struct {

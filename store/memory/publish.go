@@ -48,25 +48,40 @@ func (s *Store) published() *publishTable {
 // EventPublish stores the event, its deliveries and the instances they
 // start, all at once; an ID already stored returns the first event.
 func (s *Store) EventPublish(ctx context.Context, p *store.EventPublishParams) (*store.PublishedEvent, bool, error) {
-	if err := store.ValidatePublish(p); err != nil {
-		return nil, false, fmt.Errorf("memory: %w", err)
+	outs, err := s.EventPublishBatch(ctx, []*store.EventPublishParams{p})
+	if err != nil {
+		return nil, false, err
+	}
+	return outs[0].Event, outs[0].Created, nil
+}
+
+// EventPublishBatch publishes each of ps as EventPublish does, under one
+// lock.
+func (s *Store) EventPublishBatch(ctx context.Context, ps []*store.EventPublishParams) ([]store.PublishOutcome, error) {
+	if err := store.ValidatePublishBatch(ps); err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("memory: event publish %q: %w", p.ID, err)
+		return nil, fmt.Errorf("memory: event publish: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.published()
-	if ev, ok := t.byID[p.ID]; ok {
-		return clonePublished(ev, true), false, nil
+	out := make([]store.PublishOutcome, len(ps))
+	for i, p := range ps {
+		if ev, ok := t.byID[p.ID]; ok {
+			out[i] = store.PublishOutcome{Event: clonePublished(ev, true)}
+			continue
+		}
+		at := now(p.Now)
+		ev := &store.PublishedEvent{Seq: int64(len(t.events)) + 1, ID: p.ID, Type: p.Type,
+			Payload: cloneRaw(p.Payload), PublishedAt: at}
+		ev.Deliveries = s.deliver(ev.ID, p.Deliveries, at, nil)
+		t.events = append(t.events, ev)
+		t.byID[ev.ID] = ev
+		out[i] = store.PublishOutcome{Event: clonePublished(ev, true), Created: true}
 	}
-	at := now(p.Now)
-	ev := &store.PublishedEvent{Seq: int64(len(t.events)) + 1, ID: p.ID, Type: p.Type,
-		Payload: cloneRaw(p.Payload), PublishedAt: at}
-	ev.Deliveries = s.deliver(ev.ID, p.Deliveries, at, nil)
-	t.events = append(t.events, ev)
-	t.byID[ev.ID] = ev
-	return clonePublished(ev, true), true, nil
+	return out, nil
 }
 
 // deliver creates the instances of ds (a conflict for an existing ID) and

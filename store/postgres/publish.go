@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -76,19 +77,42 @@ func (s *Store) deliveries(ctx context.Context, db pgx.Tx, eventID string) ([]*s
 // EventPublish stores the event, its deliveries and the instances they
 // start in one transaction; an ID already stored returns the first event.
 func (s *Store) EventPublish(ctx context.Context, p *store.EventPublishParams) (*store.PublishedEvent, bool, error) {
-	var (
-		ev      *store.PublishedEvent
-		created bool
-	)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		ev, created, err = s.PublishTx(ctx, tx, p)
-		return err
-	})
+	outs, err := s.EventPublishBatch(ctx, []*store.EventPublishParams{p})
 	if err != nil {
 		return nil, false, err
 	}
-	return ev, created, nil
+	return outs[0].Event, outs[0].Created, nil
+}
+
+// EventPublishBatch publishes each of ps as EventPublish does, in one
+// transaction.
+func (s *Store) EventPublishBatch(ctx context.Context, ps []*store.EventPublishParams) ([]store.PublishOutcome, error) {
+	if err := store.ValidatePublishBatch(ps); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// Insert in ID order, so two batches sharing IDs lock them in the same
+	// order and cannot deadlock.
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ps[order[a]].ID < ps[order[b]].ID })
+	out := make([]store.PublishOutcome, len(ps))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, i := range order {
+			p := ps[i]
+			ev, created, err := s.PublishTx(ctx, tx, p)
+			if err != nil {
+				return err
+			}
+			out[i] = store.PublishOutcome{Event: ev, Created: created}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // PublishTx is EventPublish inside the caller's transaction tx: the event,

@@ -60,33 +60,63 @@ func scanDeliveries(rows *sql.Rows) ([]*store.Delivery, error) {
 // start in one write transaction; an ID already stored returns the first
 // event.
 func (s *Store) EventPublish(ctx context.Context, p *store.EventPublishParams) (*store.PublishedEvent, bool, error) {
-	if err := store.ValidatePublish(p); err != nil {
-		return nil, false, fmt.Errorf("sqlite: %w", err)
+	outs, err := s.EventPublishBatch(ctx, []*store.EventPublishParams{p})
+	if err != nil {
+		return nil, false, err
+	}
+	return outs[0].Event, outs[0].Created, nil
+}
+
+// EventPublishBatch publishes each of ps as EventPublish does, in one
+// write transaction.
+func (s *Store) EventPublishBatch(ctx context.Context, ps []*store.EventPublishParams) ([]store.PublishOutcome, error) {
+	if err := store.ValidatePublishBatch(ps); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	w, err := s.begin(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("sqlite: event publish %q: %w", p.ID, err)
+		return nil, fmt.Errorf("sqlite: event publish: %w", err)
 	}
 	defer w.rollback()
-	at := now(p.Now)
-	ev := &store.PublishedEvent{ID: p.ID, Type: p.Type, Payload: p.Payload, PublishedAt: fromMicros(micros(at))}
-	err = w.queryRow(sqlPublishedIns, p.ID, p.Type, rawArg(p.Payload), micros(at)).Scan(&ev.Seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		w.rollback()
-		first, err := s.PublishedGet(ctx, p.ID)
-		return first, false, err
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("sqlite: event publish %q: %w", p.ID, err)
-	}
-	if ev.Deliveries, err = w.deliver(p.ID, p.Deliveries, at, nil); err != nil {
-		return nil, false, fmt.Errorf("sqlite: event publish %q: %w", p.ID, err)
+	out := make([]store.PublishOutcome, len(ps))
+	for i, p := range ps {
+		if out[i], err = w.publish(p); err != nil {
+			return nil, fmt.Errorf("sqlite: event publish %q: %w", p.ID, err)
+		}
 	}
 	if err := w.commit(); err != nil {
-		return nil, false, fmt.Errorf("sqlite: event publish %q: %w", p.ID, err)
+		return nil, fmt.Errorf("sqlite: event publish: %w", err)
+	}
+	return out, nil
+}
+
+// publish stores one event in w, or reads the first one with its ID.
+func (w *writeTx) publish(p *store.EventPublishParams) (store.PublishOutcome, error) {
+	at := now(p.Now)
+	ev := &store.PublishedEvent{ID: p.ID, Type: p.Type, Payload: p.Payload, PublishedAt: fromMicros(micros(at))}
+	err := w.queryRow(sqlPublishedIns, p.ID, p.Type, rawArg(p.Payload), micros(at)).Scan(&ev.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		first, err := scanPublished(w.queryRow(sqlPublishedGet, p.ID))
+		if err != nil {
+			return store.PublishOutcome{}, err
+		}
+		rows, err := w.query(sqlDeliveryList, p.ID)
+		if err != nil {
+			return store.PublishOutcome{}, err
+		}
+		if first.Deliveries, err = scanDeliveries(rows); err != nil {
+			return store.PublishOutcome{}, err
+		}
+		return store.PublishOutcome{Event: first}, nil
+	}
+	if err != nil {
+		return store.PublishOutcome{}, err
+	}
+	if ev.Deliveries, err = w.deliver(p.ID, p.Deliveries, at, nil); err != nil {
+		return store.PublishOutcome{}, err
 	}
 	store.SortDeliveries(ev.Deliveries)
-	return ev, true, nil
+	return store.PublishOutcome{Event: ev, Created: true}, nil
 }
 
 // deliver creates the instances of ds and inserts their deliveries,

@@ -26,6 +26,7 @@ func RunPublish(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GetNotFound", testPublishGetNotFound},
 		{"List", testPublishList},
 		{"Deliver", testPublishDeliver},
+		{"Batch", testPublishBatch},
 	})
 }
 
@@ -298,5 +299,39 @@ func testPublishDeliver(t *testing.T, ps store.PublishStore) {
 	ev, err := ps.PublishedGet(t.Context(), "e1")
 	if err != nil || len(ev.Deliveries) != 2 {
 		t.Fatalf("PublishedGet = %+v, %v; want 2 deliveries", ev, err)
+	}
+}
+
+func testPublishBatch(t *testing.T, ps store.PublishStore) {
+	publish(t, ps, &store.EventPublishParams{ID: "old", Type: "t", Now: pubT0, Payload: json.RawMessage(`{"v":0}`)})
+	at := pubT0.Add(time.Minute)
+	outs, err := ps.EventPublishBatch(t.Context(), []*store.EventPublishParams{
+		{ID: "b2", Type: "t", Now: at, Payload: json.RawMessage(`{"v":1}`),
+			Deliveries: []*store.DeliveryParams{{Subscription: "s", Create: pubCreate("s-b2", "s", `{}`)}}},
+		{ID: "old", Type: "t", Now: at, Payload: json.RawMessage(`{"v":2}`)},
+		{ID: "b2", Type: "t", Now: at, Payload: json.RawMessage(`{"v":3}`),
+			Deliveries: []*store.DeliveryParams{{Subscription: "s", Create: pubCreate("s-b2-bis", "s", `{}`)}}},
+		{ID: "b1", Type: "t", Now: at},
+	})
+	if err != nil {
+		t.Fatalf("EventPublishBatch: %v", err)
+	}
+	var got []string
+	for _, o := range outs {
+		got = append(got, fmt.Sprintf("%s %v %s %d", o.Event.ID, o.Created, o.Event.Payload, len(o.Event.Deliveries)))
+	}
+	want := []string{`b2 true {"v":1} 1`, `old false {"v":0} 0`, `b2 false {"v":1} 1`, `b1 true  0`}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+	if _, err := ps.(store.Store).InstanceGet(t.Context(), "s-b2-bis"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a duplicate in the batch started its instance: err = %v", err)
+	}
+	// One invalid event refuses the whole batch.
+	if _, err := ps.EventPublishBatch(t.Context(), []*store.EventPublishParams{{ID: "b3", Type: "t"}, {ID: "b4"}}); !errors.Is(err, store.ErrInvalidArgument) {
+		t.Errorf("batch with an invalid event: err = %v, want ErrInvalidArgument", err)
+	}
+	if _, err := ps.PublishedGet(t.Context(), "b3"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("b3 of a refused batch: err = %v, want ErrNotFound", err)
 	}
 }
