@@ -4,9 +4,18 @@
 // # Format
 //
 // A flow is the JSON array of step definitions of the order-flow seed
-// document, or an object {"description": "...", "steps": [...]} holding that
-// array (the object form leaves room for later fields). Each step has the
-// seed's fields, with the seed's names and meaning:
+// document, or an object {"description": "...", "triggers": [...],
+// "steps": [...]} holding that array. Triggers (object form only, at most
+// 20) are published events that start an order of the flow, the event's
+// payload being the order body of POST /v1/orders:
+//
+//	{"event": "order.placed", "if": "payload.metadata.total > 100"}
+//
+// where event is an event type (letters, digits and -_.:) and if, optional,
+// a CEL expression over type, id and payload that must give a bool; it is
+// compiled when the flow is parsed (problem code invalid_trigger, path
+// /triggers/0/if). Each step has the seed's fields, with the seed's names
+// and meaning:
 //
 //	stepDefinitionId  string, required    unique id of the step in the flow
 //	type              string, required    consume-rest-api | send-email | generate-production-files
