@@ -6,6 +6,12 @@
 //	GET /new?cartId=123        start an instance for a cart
 //	GET /?instanceId=ID        the instance's status
 //
+// and, as the seed says ("triggered every time a shopping cart is
+// created"), every published cart.created event starts one:
+//
+//	curl -X POST localhost:8081/v1/events -H 'Content-Type: application/json' \
+//	     -d '{"id": "cart-123", "type": "cart.created", "payload": {"cartId": "123"}}'
+//
 // Run it next to a payment endpoint and an SMTP server:
 //
 //	go run ./examples/cartinvoice --payment-url http://127.0.0.1:9000/pay --smtp-url smtp://127.0.0.1:2525?tls=none

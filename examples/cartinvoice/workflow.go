@@ -53,7 +53,9 @@ var errNotCheckedOut = errors.New("cart hasn't been checked out yet")
 
 // NewWorkflow is seed 000's cartInvoicesWorkflow: sleep, poll the cart
 // until it is checked out, charge it, e-mail the invoice. Each step has the
-// seed's retry limit, delay, backoff and timeout.
+// seed's retry limit, delay, backoff and timeout. It is started by every
+// published "cart.created" event whose payload is its Params
+// ({"cartId": "123"}), once per event ID.
 func NewWorkflow(d *Deps) *ordo.Workflow[Params, Receipt] {
 	return ordo.NewWorkflow("cart-invoices", func(ctx context.Context, p Params) (Receipt, error) {
 		if err := ordo.Sleep(ctx, "sleep for a while", 10*time.Second); err != nil {
@@ -121,7 +123,7 @@ func NewWorkflow(d *Deps) *ordo.Workflow[Params, Receipt] {
 			return Receipt{}, err
 		}
 		return Receipt{CartID: cart.ID, Amount: payment.Amount, InvoiceTo: cart.Email}, nil
-	})
+	}).On("cart.created") // the seed's trigger: every cart created starts one instance
 }
 
 // OpenCarts opens (and creates) the shop's cart database.

@@ -64,7 +64,15 @@ func TestCartInvoice(t *testing.T) {
 	env := ordotest.New(t, nil)
 	wf := NewWorkflow(&Deps{Carts: carts, PaymentURL: ps.URL, Payments: &rest.Client{}, Mailer: mailer})
 	env.Register(wf)
-	inst, err := wf.Create(ctx, env.Engine, Params{CartID: "123"}, nil)
+	// The seed's trigger: the shop publishes cart.created.
+	ev, _, err := env.Engine.Publish(ctx, ordo.PublishEvent{ID: "cart-123", Type: "cart.created", Payload: Params{CartID: "123"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Deliveries) != 1 || ev.Deliveries[0].Outcome != store.DeliveryStarted {
+		t.Fatalf("deliveries = %+v", ev.Deliveries)
+	}
+	inst, err := env.Engine.Get(ctx, ev.Deliveries[0].InstanceID)
 	if err != nil {
 		t.Fatal(err)
 	}
