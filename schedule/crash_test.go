@@ -118,3 +118,48 @@ func TestJitterDelaysFire(t *testing.T) {
 		}
 	}
 }
+
+// TestFarBehind: a schedule a year behind (every 1s) records at most 100
+// skipped fires and runs the ones inside its window, in one bounded claim.
+func TestFarBehind(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	env := ordotest.New(t, &ordotest.Options{Start: t0})
+	env.Register(ordo.NewWorkflow("quick", func(ctx context.Context, _ struct{}) (string, error) { return "ok", nil }))
+	s, err := New(Config{Engine: env.Engine, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := s.Create(ctx, &Spec{ID: "s", Every: "1s", CatchupWindow: "3s", Overlap: OverlapAllowAll, Workflow: "quick"}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(365 * 24 * time.Hour)
+	env.Clock.Set(now)
+	if _, err := s.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fires, err := s.st.ScheduleFires(ctx, "s", store.MaxScheduleList)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, skipped := 0, 0
+	for _, f := range fires {
+		switch f.Outcome {
+		case store.FireStarted:
+			started++
+			if f.ScheduledAt.Before(now.Add(-3 * time.Second)) {
+				t.Errorf("fire %s started outside the window", f.ScheduledAt)
+			}
+		case store.FireSkippedCatchup:
+			skipped++
+		}
+	}
+	if started != 4 || skipped != maxSkippedRecorded {
+		t.Fatalf("%d started, %d skipped recorded; want 4 and %d", started, skipped, maxSkippedRecorded)
+	}
+	row, _ := s.st.ScheduleGet(ctx, "s")
+	if !row.NextRunAt.Equal(now.Add(time.Second)) {
+		t.Fatalf("next run %s, want %s", row.NextRunAt, now.Add(time.Second))
+	}
+}

@@ -17,8 +17,8 @@ const (
 	// makes; a schedule further behind stays due for the next claim.
 	maxFiresPerClaim = 100
 	// maxSkippedRecorded is how many of the fires older than the catch-up
-	// window are recorded (the latest ones); older ones are only counted
-	// in the log.
+	// window one claim records (the latest of those it scanned); the
+	// others are only counted in the log.
 	maxSkippedRecorded = 100
 	// maxCatchupScan bounds the times scanned before the window; past it
 	// the scan jumps to the window's start.
@@ -68,11 +68,10 @@ func (s *Scheduler) plan(now time.Time) func(*store.Schedule) ([]*store.Schedule
 		t := row.NextRunAt
 		cutoff := now.Add(-c.catchup)
 		var skipped []*store.ScheduleFire
-		dropped := 0
+		dropped, jumped := 0, false
 		for n := 0; !t.IsZero() && t.Before(cutoff); n++ {
-			if n == maxCatchupScan {
-				dropped += n - len(skipped)
-				t = c.next(cutoff.Add(-time.Second))
+			if n == maxCatchupScan { // far behind: jump to the window
+				t, jumped = c.next(cutoff.Add(-time.Second)), true
 				break
 			}
 			skipped = append(skipped, c.fire(t, store.FireSkippedCatchup))
@@ -83,7 +82,8 @@ func (s *Scheduler) plan(now time.Time) func(*store.Schedule) ([]*store.Schedule
 			t = c.next(t)
 		}
 		if dropped > 0 {
-			s.log.Warn("schedule: missed fires older than the catch-up window", "schedule", row.ID, "unrecorded", dropped)
+			s.log.Warn("schedule: missed fires older than the catch-up window", "schedule", row.ID,
+				"unrecorded", dropped, "moreNotCounted", jumped)
 		}
 		fires := skipped
 		for n := 0; !t.IsZero() && !t.After(now) && n < maxFiresPerClaim; n++ {
