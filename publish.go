@@ -152,7 +152,7 @@ func (e *Engine) delivery(ctx context.Context, s *Subscription, ev *PublishedEve
 				outcome = store.DeliveryInvalid
 			}
 		}
-		d.Outcome, d.Error = outcome, err.Error()
+		d.Outcome, d.Error = outcome, Message(err) // the caller's words, without sentinels
 		return d
 	}
 	if s.filter != nil {
