@@ -159,16 +159,13 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 		selected = append(selected, in)
 	}
 	sort.Slice(selected, func(i, j int) bool { return newer(selected[i], selected[j]) })
-	page := &store.InstancePage{Instances: make([]*store.Instance, 0, min(limit, len(selected)))}
-	for i, in := range selected {
-		if i == limit {
-			last := selected[i-1]
-			page.NextCursor = store.EncodeInstanceCursor(last.CreatedAt, last.ID)
+	page := store.NewInstancePageBuilder(limit) // ends at limit or store.MaxPageBytes
+	for _, in := range selected {
+		if !page.Add(cloneInstance(in)) {
 			break
 		}
-		page.Instances = append(page.Instances, cloneInstance(in))
 	}
-	return page, nil
+	return page.Page(), nil
 }
 
 // newer orders instances newest first: by creation time, then ID, both

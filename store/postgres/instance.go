@@ -198,22 +198,19 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 		return nil, fmt.Errorf("postgres: instance list: %w", err)
 	}
 	defer rows.Close()
-	page := &store.InstancePage{Instances: make([]*store.Instance, 0, limit)}
+	page := store.NewInstancePageBuilder(limit) // ends at limit or store.MaxPageBytes
 	for rows.Next() {
 		in, err := scanInstance(rows)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: instance list: %w", err)
 		}
 		store.MarkUnreadable(in, nil)
-		page.Instances = append(page.Instances, in)
+		if !page.Add(in) {
+			break
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: instance list: %w", err)
 	}
-	if len(page.Instances) > limit {
-		page.Instances = page.Instances[:limit]
-		last := page.Instances[limit-1]
-		page.NextCursor = store.EncodeInstanceCursor(last.CreatedAt, last.ID)
-	}
-	return page, nil
+	return page.Page(), nil
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InstanceListFilters", testInstanceListFilters},
 		{"InstanceListPagination", testInstanceListPagination},
 		{"InstanceListDefaultLimit", testInstanceListDefaultLimit},
+		{"InstanceListPageBytes", testInstanceListPageBytes},
 		{"ListBadCursor", testListBadCursor},
 		{"PayloadRoundTrip", testPayloadRoundTrip},
 		{"TimePrecision", testTimePrecision},
