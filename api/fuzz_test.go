@@ -18,6 +18,15 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"name":"k","scope":"admin"}`, `[{"stepDefinitionId":"a","type":"send-email"}]`,
 		strings.Repeat("[", 100) + strings.Repeat("]", 100), `{"a":` + strings.Repeat(`{"a":`, 70) + `1` + strings.Repeat("}", 71),
 		"\xff\xfe", `{"id":"` + strings.Repeat("x", 300) + `"}`, `null`, `"s"`, `1e999999`, `{"id":1}{"id":2}`,
+		// Found by hand against ordo serve (NUL reached PostgreSQL, Go type
+		// names reached callers, unbounded text was stored).
+		`{"fromStep":"a\u0000b"}`, `{"fromStep":"\udfff"}`, `{"type":"a\u0000","payload":{}}`,
+		`{"flow":"a\u0000b","customer":{"email":"a@b.c"},"items":[{"sku":"x","quantity":1}]}`,
+		`{"flow":"f","customer":{"name":"A\r\nBcc: x@y.z","email":"a@b.c"},"items":[{"sku":"x\u0000","quantity":9007199254740993}]}`,
+		`{"flow":"f","customer":{"email":"a@b.c"},"items":[{"sku":"r","quantity":1,"product":{"template":"ring","parameters":{"size":[],"width":{}}}}]}`,
+		`[{"stepDefinitionId":"a\u0000","type":"send-email","successStatus":"\u0007","options":{"recipients":["` +
+			strings.Repeat(`a@b.c","`, 150) + `a@b.c"],"subject":"{{len 1}}","message":"{{index .Order.Items 99999}}"}}]`,
+		"\ufeff{}", `{"id":"a","id":"b"}`, `{"params":-0,"id":"x"}`, `{"name":"k\u0000","scope":"admin"}`,
 	} {
 		f.Add(seed)
 	}

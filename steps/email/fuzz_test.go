@@ -28,6 +28,11 @@ func FuzzRender(f *testing.F) {
 		`{{with index .Order.Metadata "note"}}Note: {{.}}{{end}} {{date "2 Jan 2006" .Order.CreatedAt}}`,
 		`{{range $k, $v := .Order.Metadata}}{{$k}}={{$v | html}};{{else}}none{{end}}`,
 		"plain text, 100% {not} a template",
+		// Accepted at apply, failing (or printing much) when they run.
+		"{{index .Order.Items 99999}}", "{{len .Order}}", "{{slice .Order.ID 0 99999}}", "{{and}}", "{{not}}",
+		"{{printf}}", "{{index}}", "{{len 1}}", `{{printf "%v" .}}`, "{{js .}}", "{{html .Order}}",
+		"{{eq .Order.ID 1 2 3}}", "\x00{{.Order.ID}}\r\nBcc: x@example.com",
+		"{{range .Order.Items}}{{range $.Order.Items}}{{range $.Order.Items}}{{range $.Order.Items}}x{{end}}{{end}}{{end}}{{end}}",
 	} {
 		f.Add(text)
 	}
