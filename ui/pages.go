@@ -20,6 +20,7 @@ var templateFS embed.FS
 // and the page's own file.
 type pages struct {
 	list, instance, notFound, login *template.Template
+	schedules                       *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -34,6 +35,8 @@ type pageData struct {
 	User   *auth.Principal
 	Open   bool
 	SignIn bool
+	// Schedules shows the link to the schedules page.
+	Schedules bool
 }
 
 func parsePages(cfg Config, as *assets) (*pages, error) {
@@ -76,6 +79,9 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 	if ps.login, err = page("login.html"); err != nil {
 		return nil, err
 	}
+	if ps.schedules, err = page("schedules.html"); err != nil {
+		return nil, err
+	}
 	return ps, nil
 }
 
@@ -87,7 +93,7 @@ func (h *handler) page(r *http.Request, title string) pageData {
 	return pageData{
 		Title: title, Base: b,
 		CSS: h.assets.url(b, "ordo.css"), JS: h.assets.url(b, "htmx.min.js"), Icon: h.assets.url(b, "favicon.svg"),
-		Refresh: h.refresh(), User: p, Open: !signedIn,
+		Refresh: h.refresh(), User: p, Open: !signedIn, Schedules: h.cfg.Schedules != nil,
 	}
 }
 

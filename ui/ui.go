@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/schedule"
 )
 
 // Config configures the dashboard handler.
@@ -46,6 +47,9 @@ type Config struct {
 	// SessionTTL is how long a sign-in lasts (the cookie's lifetime).
 	// Default 12 h, between 1 minute and 30 days.
 	SessionTTL time.Duration
+	// Schedules, if set, adds the schedules page (BasePath+"/schedules"):
+	// next and last fires, pause, resume and trigger (admin scope).
+	Schedules *schedule.Scheduler
 }
 
 // Config.SessionTTL: its default and bounds.
@@ -144,6 +148,10 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("GET "+b+"/instances/{id}", h.gate(gatePage, h.instancePage))
 	h.mux.HandleFunc("GET "+b+"/instances/{id}/live", h.gate(gateFragment, h.instanceLive))
 	h.mux.HandleFunc("POST "+b+"/instances/{id}/{action}", h.gate(gateAction, h.action))
+	if h.cfg.Schedules != nil {
+		h.mux.HandleFunc("GET "+b+"/schedules", h.gate(gatePage, h.schedulesPage))
+		h.mux.HandleFunc("POST "+b+"/schedules/{id}/{action}", h.gate(gateAction, h.scheduleAction))
+	}
 	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
 	h.mux.HandleFunc("POST "+b+"/login", h.login)
 	h.mux.HandleFunc("POST "+b+"/logout", h.logout)

@@ -36,7 +36,7 @@ func (x *uiExtension) setup(_ context.Context, s *serverParts) error {
 		return fmt.Errorf("--ui-session-ttl must be between %s and %s, got %s", ui.MinSessionTTL, ui.MaxSessionTTL, x.sessionTTL)
 	}
 	dash, err := ui.New(ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL,
-		TrustedOrigins: s.trustedOrigins})
+		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler})
 	if err != nil {
 		return err
 	}
