@@ -10,14 +10,22 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/ordotest"
 	"github.com/ordohq/ordo/schedule"
+	"github.com/ordohq/ordo/store/memory"
 	"github.com/ordohq/ordo/ui"
 )
 
 // setupSchedules is a dashboard with the schedules page and a schedule
 // "nightly" that has fired once.
 func setupSchedules(t *testing.T) (*fixture, *schedule.Scheduler) {
+	t.Helper()
+	return setupSchedulesAuth(t, nil)
+}
+
+// setupSchedulesAuth is setupSchedules with the dashboard's Auth.
+func setupSchedulesAuth(t *testing.T, a *auth.Authenticator) (*fixture, *schedule.Scheduler) {
 	t.Helper()
 	start := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
 	env := ordotest.New(t, &ordotest.Options{Start: start})
@@ -33,7 +41,7 @@ func setupSchedules(t *testing.T) (*fixture, *schedule.Scheduler) {
 	if _, err := sch.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ui.New(ui.Config{Engine: env.Engine, Location: time.UTC, Schedules: sch})
+	h, err := ui.New(ui.Config{Engine: env.Engine, Location: time.UTC, Schedules: sch, Auth: a})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,5 +97,41 @@ func TestSchedulesPageOff(t *testing.T) {
 	f := setup(t, nil)
 	if r := f.get("/ui/schedules"); r.status != http.StatusNotFound {
 		t.Fatalf("schedules page without a scheduler: %d", r.status)
+	}
+}
+
+// TestSchedulesPageScopes: a read or operate key sees the page; only an
+// admin key acts on a schedule.
+func TestSchedulesPageScopes(t *testing.T) {
+	t.Parallel()
+	a, err := auth.New(auth.Config{Store: memory.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[auth.Scope]string{}
+	for _, sc := range auth.Scopes {
+		if keys[sc], _, err = a.CreateKey(t.Context(), string(sc), sc, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, sch := setupSchedulesAuth(t, a)
+	if r := f.get("/ui/schedules"); r.status != http.StatusSeeOther {
+		t.Fatalf("signed out: %d, want a redirect to sign in", r.status)
+	}
+	for _, sc := range []auth.Scope{auth.ScopeRead, auth.ScopeOperate} {
+		bearer := "Bearer " + keys[sc]
+		if r := f.get("/ui/schedules", "Authorization", bearer); r.status != http.StatusOK {
+			t.Errorf("%s key: page %d", sc, r.status)
+		}
+		if r := f.post("/ui/schedules/nightly/pause", nil, "Authorization", bearer); r.status != http.StatusForbidden ||
+			!strings.Contains(r.body, "admin scope") {
+			t.Errorf("%s key: pause %d", sc, r.status)
+		}
+	}
+	if v, _ := sch.Get(t.Context(), "nightly"); v.Paused {
+		t.Fatal("paused by a key without the admin scope")
+	}
+	if r := f.post("/ui/schedules/nightly/pause", nil, "Authorization", "Bearer "+keys[auth.ScopeAdmin]); r.status != http.StatusSeeOther {
+		t.Fatalf("admin key: pause %d %s", r.status, r.body)
 	}
 }
