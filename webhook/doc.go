@@ -7,4 +7,9 @@
 // webhook-signature, a space-separated list of "v1,<base64 signature>",
 // where the signature is HMAC-SHA256 over "<id>.<timestamp>.<body>" keyed
 // with the secret. Secrets are written "whsec_<base64 of the key bytes>".
+//
+// Dispatcher delivers the outbox of a store.WebhookStore: the
+// notifications the store wrote in the transaction of each change, sent
+// signed, at least once, in order per webhook and instance, retried with
+// Backoff for store.WebhookRetryPeriod.
 package webhook

@@ -132,3 +132,12 @@ func TestParseSecret(t *testing.T) {
 		t.Errorf("KeyOf(plain) = %q, %v", key, err)
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 5 * time.Second, 2: 10 * time.Second, 3: 20 * time.Second,
+		10: 2560 * time.Second, 11: time.Hour, 40: time.Hour} {
+		if got := webhook.Backoff(n); got != want {
+			t.Errorf("Backoff(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
