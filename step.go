@@ -159,7 +159,7 @@ func (r *run) newCall(name string, opts *StepOptions, fn stepFunc, comp *compens
 	// A NUL or invalid UTF-8 would fail the commit of every batch the
 	// step's record is in (PostgreSQL's text columns refuse them).
 	if !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0 {
-		return nil, fmt.Errorf("%w: step name %q must be UTF-8 text without NUL", ErrInvalidArgument, name)
+		return nil, &Error{Sentinel: ErrInvalidArgument, Message: fmt.Sprintf("step name %q must be UTF-8 text without NUL", name)}
 	}
 	p := opts.policy()
 	if err := p.Validate(); err != nil {
