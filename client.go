@@ -19,36 +19,11 @@ import (
 // returns the existing instance together with an error wrapping
 // ErrAlreadyExists.
 func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMessage, opts *CreateOptions) (*Instance, error) {
-	if err := e.checkReserved(workflow, opts); err != nil {
+	cp, err := e.CreateParams(workflow, params, opts)
+	if err != nil {
 		return nil, err
 	}
-	def, ok := e.workflow(workflow)
-	if !ok {
-		return nil, fmt.Errorf("%w: workflow %q is not registered", ErrNotFound, workflow)
-	}
-	if len(params) == 0 {
-		params = json.RawMessage("{}")
-	}
-	if !json.Valid(params) {
-		return nil, fmt.Errorf("%w: params of workflow %q are not valid JSON", ErrInvalidArgument, workflow)
-	}
-	if err := e.checkPayload("params", params); err != nil {
-		return nil, err
-	}
-	if err := def.validateParams(params); err != nil {
-		return nil, err
-	}
-	id := ""
-	if opts != nil {
-		id = opts.ID
-	}
-	if id == "" {
-		id = uuid.Must(uuid.NewV7()).String()
-	} else if err := ValidateID("instance id", id); err != nil {
-		return nil, err
-	}
-	now := e.clock.Now()
-	cp := &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: now}
+	id, now, params := cp.ID, cp.Now, cp.Params
 	upd := &store.Update{Create: cp, InstanceID: id, Now: now}
 	// A running engine with a free slot creates the instance already
 	// claimed and runs it at once: no separate claim transaction, and the
@@ -177,4 +152,42 @@ func checkListLimit(n int) error {
 			Message: fmt.Sprintf("limit must be between 1 and %d, got %d", store.MaxListLimit, n)}
 	}
 	return nil
+}
+
+// CreateParams checks a create as Create does (the workflow is registered
+// and not reserved, the params are valid JSON within the payload limit
+// and decode as the workflow's params, the ID follows the id rules; a new
+// UUIDv7 when opts has none) and returns what the store's InstanceCreate,
+// or the PostgreSQL store's CreateTx, needs to create the instance in a
+// transaction of your own.
+func (e *Engine) CreateParams(workflow string, params json.RawMessage, opts *CreateOptions) (*store.InstanceCreateParams, error) {
+	if err := e.checkReserved(workflow, opts); err != nil {
+		return nil, err
+	}
+	def, ok := e.workflow(workflow)
+	if !ok {
+		return nil, fmt.Errorf("%w: workflow %q is not registered", ErrNotFound, workflow)
+	}
+	if len(params) == 0 {
+		params = json.RawMessage("{}")
+	}
+	if !json.Valid(params) {
+		return nil, fmt.Errorf("%w: params of workflow %q are not valid JSON", ErrInvalidArgument, workflow)
+	}
+	if err := e.checkPayload("params", params); err != nil {
+		return nil, err
+	}
+	if err := def.validateParams(params); err != nil {
+		return nil, err
+	}
+	id := ""
+	if opts != nil {
+		id = opts.ID
+	}
+	if id == "" {
+		id = uuid.Must(uuid.NewV7()).String()
+	} else if err := ValidateID("instance id", id); err != nil {
+		return nil, err
+	}
+	return &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: e.clock.Now()}, nil
 }

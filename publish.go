@@ -182,33 +182,16 @@ func (e *Engine) delivery(ctx context.Context, s *Subscription, ev *PublishedEve
 
 // startParams checks what a subscription starts as Create would.
 func (e *Engine) startParams(s *Subscription, start *SubscriptionStart, ev *PublishedEvent) (*store.InstanceCreateParams, error) {
-	if err := e.checkReserved(start.Workflow, &CreateOptions{Reservation: s.Reservation}); err != nil {
-		return nil, err
-	}
-	def, ok := e.workflow(start.Workflow)
-	if !ok {
-		return nil, fmt.Errorf("workflow %q is not registered", start.Workflow)
-	}
-	params := start.Params
-	if len(params) == 0 {
-		params = json.RawMessage("{}")
-	}
-	if !json.Valid(params) {
-		return nil, fmt.Errorf("%w: params of workflow %q are not valid JSON", ErrInvalidArgument, start.Workflow)
-	}
-	if err := e.checkPayload("params", params); err != nil {
-		return nil, err
-	}
-	if err := def.validateParams(params); err != nil {
-		return nil, err
-	}
 	id := start.ID
 	if id == "" {
 		id = SubscriptionInstanceID(s.Name, ev.ID)
-	} else if err := ValidateID("instance id", id); err != nil {
+	}
+	cp, err := e.CreateParams(start.Workflow, start.Params, &CreateOptions{ID: id, Reservation: s.Reservation})
+	if err != nil {
 		return nil, err
 	}
-	return &store.InstanceCreateParams{ID: id, Workflow: start.Workflow, Params: params, Now: ev.PublishedAt}, nil
+	cp.Now = ev.PublishedAt
+	return cp, nil
 }
 
 // startedSome wakes the workers when deliveries started instances.
