@@ -293,3 +293,13 @@ func PublishedPageOf(events []*PublishedEvent, limit int) *PublishedPage {
 	}
 	return page
 }
+
+// PublishOne publishes p through ps.EventPublishBatch: the EventPublish of
+// every backend.
+func PublishOne(ctx context.Context, ps PublishStore, p *EventPublishParams) (*PublishedEvent, bool, error) {
+	outs, err := ps.EventPublishBatch(ctx, []*EventPublishParams{p})
+	if err != nil {
+		return nil, false, err
+	}
+	return outs[0].Event, outs[0].Created, nil
+}

@@ -130,27 +130,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Postgres != "" {
 		return runPostgres(ctx, o, wf)
 	}
-	dir := o.Dir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "ordo-bench-*")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(d)
-		dir = d
-	}
-	baseline, err := sqlite.MeasureInsertBaseline(ctx, filepath.Join(dir, "baseline"), o.Baseline)
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), nil)
+	st, baseline, cleanup, err := openSQLite(ctx, o.Dir, o.Baseline)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	var finished atomic.Int64
 	allDone := make(chan struct{})
 	engine, err := ordo.NewEngine(ordo.Config{
@@ -214,6 +198,35 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
 	return r, nil
+}
+
+// openSQLite measures the baseline for d in dir (a new temporary
+// directory when ""), then opens and migrates a fresh SQLite store there.
+// cleanup closes it and removes the temporary directory.
+func openSQLite(ctx context.Context, dir string, d time.Duration) (st *sqlite.Store, baseline float64, cleanup func(), err error) {
+	removeDir := func() {}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ordo-bench-*")
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		removeDir = func() { os.RemoveAll(tmp) }
+		dir = tmp
+	}
+	if baseline, err = sqlite.MeasureInsertBaseline(ctx, filepath.Join(dir, "baseline"), d); err != nil {
+		removeDir()
+		return nil, 0, nil, fmt.Errorf("baseline: %w", err)
+	}
+	if st, err = sqlite.Open(ctx, filepath.Join(dir, "bench.db"), nil); err != nil {
+		removeDir()
+		return nil, 0, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		removeDir()
+		return nil, 0, nil, err
+	}
+	return st, baseline, func() { st.Close(); removeDir() }, nil
 }
 
 // submit creates instances 0..n-1 from submitters goroutines at once.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -33,10 +31,10 @@ type PublishResult struct {
 	Submitters int    `json:"submitters"`
 	// AcceptS is the time to publish the N events (each durable, with its
 	// two instances, when Publish or the POST returns).
-	AcceptS     float64 `json:"accept_s"`
-	EventsPerS  float64 `json:"events_per_s"`
-	InstancesS  float64 `json:"instances_done_s"`
-	StartedMS   Latency `json:"event_to_instance_started_ms"`
+	AcceptS    float64 `json:"accept_s"`
+	EventsPerS float64 `json:"events_per_s"`
+	InstancesS float64 `json:"instances_done_s"`
+	StartedMS  Latency `json:"event_to_instance_started_ms"`
 	// CommitsPerE is the publish transactions per event: below 1 when
 	// concurrent publishes share one (the engine's group commit).
 	CommitsPerE float64 `json:"commits_per_event"`
@@ -64,27 +62,11 @@ func RunPublish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 	if o.Baseline <= 0 {
 		o.Baseline = 3 * time.Second
 	}
-	dir := o.Dir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "ordo-bench-publish-*")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(d)
-		dir = d
-	}
-	baseline, err := sqlite.MeasureInsertBaseline(ctx, filepath.Join(dir, "baseline"), o.Baseline)
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "publish.db"), nil)
+	st, baseline, cleanup, err := openSQLite(ctx, o.Dir, o.Baseline)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	var finished atomic.Int64
 	allDone := make(chan struct{})
 	cst := &countingStore{Store: st}

@@ -48,11 +48,7 @@ func (s *Store) published() *publishTable {
 // EventPublish stores the event, its deliveries and the instances they
 // start, all at once; an ID already stored returns the first event.
 func (s *Store) EventPublish(ctx context.Context, p *store.EventPublishParams) (*store.PublishedEvent, bool, error) {
-	outs, err := s.EventPublishBatch(ctx, []*store.EventPublishParams{p})
-	if err != nil {
-		return nil, false, err
-	}
-	return outs[0].Event, outs[0].Created, nil
+	return store.PublishOne(ctx, s, p)
 }
 
 // EventPublishBatch publishes each of ps as EventPublish does, under one

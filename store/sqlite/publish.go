@@ -60,11 +60,7 @@ func scanDeliveries(rows *sql.Rows) ([]*store.Delivery, error) {
 // start in one write transaction; an ID already stored returns the first
 // event.
 func (s *Store) EventPublish(ctx context.Context, p *store.EventPublishParams) (*store.PublishedEvent, bool, error) {
-	outs, err := s.EventPublishBatch(ctx, []*store.EventPublishParams{p})
-	if err != nil {
-		return nil, false, err
-	}
-	return outs[0].Event, outs[0].Created, nil
+	return store.PublishOne(ctx, s, p)
 }
 
 // EventPublishBatch publishes each of ps as EventPublish does, in one
