@@ -52,6 +52,10 @@ type WebhookStore interface {
 	// due at now, with a new retry period; a pending one is left as it is.
 	// ErrNotFound if the webhook has no such delivery.
 	WebhookRedeliver(ctx context.Context, webhookID string, id int64, now time.Time) (*WebhookDelivery, error)
+	// WebhookPrune deletes up to limit delivered or failed deliveries
+	// that finished before before, with their attempts, and returns how
+	// many it deleted.
+	WebhookPrune(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Event names a webhook subscribes to.

@@ -33,6 +33,11 @@ const (
 	FirstBackoff = 5 * time.Second
 	// MaxBackoff caps the wait between two attempts.
 	MaxBackoff = time.Hour
+	// DefaultRetention is how long finished deliveries stay in the log.
+	DefaultRetention = 30 * 24 * time.Hour
+	// pruneEvery is how often Run deletes finished deliveries past the
+	// retention, and pruneBatch how many at most each time.
+	pruneEvery, pruneBatch = time.Hour, 1000
 	// maxResponseExcerpt bounds the part of an error answer recorded.
 	maxResponseExcerpt = 200
 )
@@ -76,6 +81,10 @@ type Dispatcher struct {
 	AttemptTimeout time.Duration
 	// Logger receives failed attempts. Default: slog.Default().
 	Logger *slog.Logger
+	// Retention is how long delivered and failed deliveries stay in the
+	// delivery log; Run prunes older ones every hour. Default:
+	// DefaultRetention (30 days).
+	Retention time.Duration
 
 	once   sync.Once
 	client *http.Client
@@ -98,6 +107,9 @@ func (d *Dispatcher) init() {
 		if d.Logger == nil {
 			d.Logger = slog.Default()
 		}
+		if d.Retention <= 0 {
+			d.Retention = DefaultRetention
+		}
 		if d.Outbound == nil {
 			d.Outbound, _ = outbound.New(outbound.Config{}) // an empty configuration is valid
 		}
@@ -116,11 +128,24 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.init()
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		}
+		if now := d.Now(); now.Sub(pruned) >= pruneEvery {
+			pruned = now
+			for range 100 { // up to 100,000 an hour, in batches
+				n, err := d.Prune(ctx)
+				if err != nil && ctx.Err() == nil {
+					d.Logger.Warn("webhook: prune", "err", err)
+				}
+				if err != nil || n < pruneBatch {
+					break
+				}
+			}
 		}
 		n, err := d.DispatchOnce(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -132,6 +157,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			t.Reset(d.Poll)
 		}
 	}
+}
+
+// Prune deletes up to 1,000 delivered or failed deliveries that finished
+// more than Retention ago, and returns how many it deleted.
+func (d *Dispatcher) Prune(ctx context.Context) (int, error) {
+	d.init()
+	n, err := d.Store.WebhookPrune(ctx, d.Now().Add(-d.Retention), pruneBatch)
+	if err != nil {
+		return n, fmt.Errorf("webhook: prune: %w", err)
+	}
+	return n, nil
 }
 
 // DispatchOnce claims one batch of due deliveries, sends them (those of

@@ -277,3 +277,23 @@ func TestDispatcherAfterRestart(t *testing.T) {
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+func TestDispatcherPrunesAfterRetention(t *testing.T) {
+	c := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	s := memory.New()
+	rcv := startReceiver(t, secret, c, 0)
+	if err := s.WebhookCreate(t.Context(), &store.Webhook{ID: "shop", URL: rcv.url,
+		Events: []string{store.WebhookOrderStatusChanged}, Secret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	changeStatuses(t, s, "ord-1", c.Now(), "A", "B")
+	d := &webhook.Dispatcher{Store: s, Logger: quiet, Now: c.Now}
+	drain(t, d, c, 100)
+	if n, err := d.Prune(t.Context()); err != nil || n != 0 {
+		t.Fatalf("Prune within the retention = %d, %v; want 0", n, err)
+	}
+	c.Add(webhook.DefaultRetention)
+	if n, err := d.Prune(t.Context()); err != nil || n != 2 {
+		t.Fatalf("Prune after the retention = %d, %v; want 2", n, err)
+	}
+}

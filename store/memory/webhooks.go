@@ -226,3 +226,20 @@ func cloneDelivery(d *store.WebhookDelivery) *store.WebhookDelivery {
 	}
 	return &c
 }
+
+// WebhookPrune deletes finished deliveries whose last attempt is before
+// before.
+func (s *Store) WebhookPrune(ctx context.Context, before time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	s.hooks.deliveries = slices.DeleteFunc(s.hooks.deliveries, func(x *webhookDelivery) bool {
+		if n >= limit || x.d.State == store.WebhookPending || len(x.d.Attempts) == 0 ||
+			!x.d.Attempts[len(x.d.Attempts)-1].At.Before(before) {
+			return false
+		}
+		n++
+		return true
+	})
+	return n, nil
+}

@@ -61,6 +61,8 @@ const (
 		WHERE delivery_id = ANY ($1) ORDER BY delivery_id, number`
 	sqlHookRedeliver = `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $1, retry_until = $2,
 			claimed_until = '-infinity', finished_at = NULL WHERE id = $3 AND webhook_id = $4 AND state <> 'pending'`
+	sqlHookPrune = `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+		WHERE state <> 'pending' AND finished_at < $1 ORDER BY id LIMIT $2)`
 	sqlHookGet = `SELECT ` + hookDeliveryCols + ` FROM webhook_deliveries d WHERE d.id = $1 AND d.webhook_id = $2`
 )
 
@@ -281,4 +283,14 @@ func (s *Store) attachHookAttempts(ctx context.Context, ds []*store.WebhookDeliv
 		byID[id].Attempts = append(byID[id].Attempts, a)
 	}
 	return rows.Err()
+}
+
+// WebhookPrune deletes finished deliveries (and, by cascade, their
+// attempts) that finished before before.
+func (s *Store) WebhookPrune(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, sqlHookPrune, ts(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: webhook prune: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -48,6 +48,8 @@ const (
 	sqlHookAttempts  = `SELECT delivery_id, number, at, status_code, error FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`
 	sqlHookRedeliver = `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?, retry_until = ?,
 			claimed_until = 0, finished_at = NULL WHERE id = ? AND webhook_id = ? AND state <> 'pending'`
+	sqlHookPrune = `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+		WHERE state <> 'pending' AND finished_at < ? ORDER BY id LIMIT ?)`
 	sqlHookGet = `SELECT ` + hookDeliveryCols + ` FROM webhook_deliveries WHERE id = ? AND webhook_id = ?`
 )
 
@@ -433,4 +435,23 @@ func attachHookAttempts(ctx context.Context, q interface {
 		byID[id].Attempts = append(byID[id].Attempts, a)
 	}
 	return rows.Err()
+}
+
+// WebhookPrune deletes finished deliveries (and, by cascade, their
+// attempts) that finished before before.
+func (s *Store) WebhookPrune(ctx context.Context, before time.Time, limit int) (int, error) {
+	w, err := s.begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: webhook prune: %w", err)
+	}
+	defer w.rollback()
+	res, err := w.exec(sqlHookPrune, micros(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: webhook prune: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := w.commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: webhook prune: %w", err)
+	}
+	return int(n), nil
 }

@@ -31,6 +31,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RetryAndFail", testWebhookRetry},
 		{"ListAndRedeliver", testWebhookListRedeliver},
 		{"ConcurrentClaims", testWebhookConcurrentClaims},
+		{"Prune", testWebhookPrune},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -382,5 +383,24 @@ func testWebhookConcurrentClaims(t *testing.T, s suite) {
 		if c != 1 {
 			t.Errorf("delivery %d claimed %d times", id, c)
 		}
+	}
+}
+
+func testWebhookPrune(t *testing.T, s suite) {
+	f := s.setup(t)
+	f.webhook("h", store.WebhookOrderStatusChanged)
+	f.run("i1", "", "A", "B", "C")
+	now := at(time.Hour)
+	d := f.claimHooks(now, 1)[0]
+	f.record(d, 1, store.WebhookDelivered, 200, now, time.Time{})
+	d = f.claimHooks(now.Add(time.Minute), 1)[0]
+	f.record(d, 1, store.WebhookFailed, 500, now.Add(time.Minute), time.Time{})
+	n, err := f.hooks().WebhookPrune(f.ctx, now.Add(time.Hour), 10)
+	if err != nil || n != 2 {
+		t.Fatalf("WebhookPrune = %d, %v; want the 2 finished deliveries", n, err)
+	}
+	page, err := f.hooks().WebhookDeliveries(f.ctx, &store.WebhookDeliveryListParams{WebhookID: "h"})
+	if err != nil || len(page.Deliveries) != 1 || page.Deliveries[0].CustomStatus != "C" || page.Deliveries[0].State != store.WebhookPending {
+		t.Errorf("after prune: %v %v, want the pending delivery of C only", summaries(page.Deliveries), err)
 	}
 }
