@@ -16,6 +16,7 @@ import (
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/order"
+	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/memory"
 )
@@ -34,6 +35,8 @@ type guarded struct {
 type guardedStore interface {
 	backend
 	store.KeyStore
+	store.ScheduleStore
+	store.WebhookStore
 }
 
 // setupGuarded is setupGuardedOn a memory store.
@@ -64,6 +67,13 @@ func setupGuardedOn(t testing.TB, st guardedStore) *guarded {
 		t.Fatal(err)
 	}
 	svc.Routes(srv)
+	// Every other resource `ordo serve` mounts.
+	sch, err := schedule.New(schedule.Config{Engine: e, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ScheduleRoutes(sch)
+	srv.WebhookRoutes(st, nil)
 	g := &guarded{t: t, srv: srv, st: st, keys: map[string]string{"wrong": "ordo_" + strings.Repeat("x", 43)}}
 	ctx := context.Background()
 	for _, sc := range auth.Scopes {
@@ -126,7 +136,7 @@ func (g *guarded) do(cred, method, path, body string, hdr map[string]string) (*h
 // concrete turns a route pattern into a method and a path with ids.
 func concrete(pattern string) (string, string) {
 	method, path, _ := strings.Cut(pattern, " ")
-	r := strings.NewReplacer("{id}", "x-1", "{name}", "n-1")
+	r := strings.NewReplacer("{id}", "x-1", "{name}", "n-1", "{deliveryId}", "d-1", "{action}", "pause")
 	return method, r.Replace(path)
 }
 
