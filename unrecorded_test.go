@@ -68,7 +68,7 @@ func TestUnrecordedAttemptIsCarriedByRelease(t *testing.T) {
 			return id + "/shipped", nil
 		})
 	})
-	e, err := ordo.NewEngine(ordo.Config{Store: st, LeaseDuration: 400 * time.Millisecond,
+	e, err := ordo.NewEngine(ordo.Config{Store: st, LeaseDuration: 2 * time.Second, // long enough for heartbeats on a loaded machine
 		PollInterval: 20 * time.Millisecond, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
