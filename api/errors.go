@@ -20,7 +20,7 @@ const (
 	// CodeLimitExceeded (409): an instance reached one of its limits, such
 	// as the number or total size of its events; the message names it.
 	CodeLimitExceeded = "limit_exceeded"
-	CodeInternal          = "internal"
+	CodeInternal      = "internal"
 )
 
 // Error is the body of every error response.

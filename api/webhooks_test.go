@@ -136,11 +136,11 @@ func TestWebhookRoutesDeliverStatusChanges(t *testing.T) {
 
 	// Caller errors, then the webhook.
 	for body, want := range map[string]int{
-		`{"id":"x","url":"` + recv.URL + `","events":["order.deleted"]}`:                     400,
-		`{"id":"x","url":"file:///etc/passwd","events":["instance.complete"]}`:               400,
-		`{"id":"x y","url":"` + recv.URL + `","events":["instance.complete"]}`:               400,
+		`{"id":"x","url":"` + recv.URL + `","events":["order.deleted"]}`:                      400,
+		`{"id":"x","url":"file:///etc/passwd","events":["instance.complete"]}`:                400,
+		`{"id":"x y","url":"` + recv.URL + `","events":["instance.complete"]}`:                400,
 		`{"id":"x","url":"` + recv.URL + `","events":["instance.complete"],"secret":"short"}`: 400,
-		`{"id":"x","url":"` + recv.URL + `","events":[],"extra":1}`:                          400,
+		`{"id":"x","url":"` + recv.URL + `","events":[],"extra":1}`:                           400,
 	} {
 		if code, b := do(auth.ScopeAdmin, "POST", "/v1/webhooks", body, nil); code != want {
 			t.Errorf("POST %s = %d %s, want %d", body, code, b, want)

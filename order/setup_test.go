@@ -20,9 +20,9 @@ import (
 	"github.com/ordohq/ordo/ordotest"
 	"github.com/ordohq/ordo/steps/email"
 	"github.com/ordohq/ordo/steps/rest"
-	"github.com/ordohq/ordo/webhook"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/memory"
+	"github.com/ordohq/ordo/webhook"
 )
 
 // waitTimeout bounds every wait of these tests in real time.

@@ -127,7 +127,7 @@ type WebhookDelivery struct {
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 	// RetryUntil is when a pending delivery that still fails is marked
 	// failed.
-	RetryUntil time.Time         `json:"retryUntil"`
+	RetryUntil time.Time        `json:"retryUntil"`
 	Attempts   []WebhookAttempt `json:"attempts"`
 
 	// URL and Secret are the webhook's, filled by WebhookClaim only.
@@ -196,7 +196,7 @@ type WebhookDeliveryListParams struct {
 // WebhookDeliveryPage is one page of WebhookStore.WebhookDeliveries.
 type WebhookDeliveryPage struct {
 	Deliveries []*WebhookDelivery `json:"deliveries"`
-	NextCursor string      `json:"nextCursor,omitempty"`
+	NextCursor string             `json:"nextCursor,omitempty"`
 }
 
 // WebhookChange is one change a Commit reports, before it is multiplied

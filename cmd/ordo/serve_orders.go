@@ -18,8 +18,8 @@ import (
 	"github.com/ordohq/ordo/outbound"
 	"github.com/ordohq/ordo/steps/email"
 	"github.com/ordohq/ordo/steps/rest"
-	"github.com/ordohq/ordo/webhook"
 	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/webhook"
 )
 
 func init() {

@@ -24,8 +24,8 @@ const (
 	// event, then counts it and makes a waiting instance due (SET reads
 	// the row as it was before the update).
 	sqlEventInstance = `SELECT status, event_count, event_bytes FROM instances WHERE id = ?`
-	sqlEventInsert = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
-	sqlEventCount = `UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + ?3,
+	sqlEventInsert   = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
+	sqlEventCount    = `UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + ?3,
 		wake_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1) THEN ?1 ELSE wake_at END,
 		updated_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1) THEN ?1 ELSE updated_at END
 		WHERE id = ?2`
