@@ -20,7 +20,7 @@ var templateFS embed.FS
 // and the page's own file.
 type pages struct {
 	list, instance, notFound, login *template.Template
-	schedules                       *template.Template
+	schedules, events, webhooks     *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -35,8 +35,8 @@ type pageData struct {
 	User   *auth.Principal
 	Open   bool
 	SignIn bool
-	// Schedules shows the link to the schedules page.
-	Schedules bool
+	// Schedules, Events and Webhooks show the links to those pages.
+	Schedules, Events, Webhooks bool
 }
 
 func parsePages(cfg Config, as *assets) (*pages, error) {
@@ -82,6 +82,12 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 	if ps.schedules, err = page("schedules.html"); err != nil {
 		return nil, err
 	}
+	if ps.events, err = page("events.html"); err != nil {
+		return nil, err
+	}
+	if ps.webhooks, err = page("webhooks.html"); err != nil {
+		return nil, err
+	}
 	return ps, nil
 }
 
@@ -94,6 +100,7 @@ func (h *handler) page(r *http.Request, title string) pageData {
 		Title: title, Base: b,
 		CSS: h.assets.url(b, "ordo.css"), JS: h.assets.url(b, "htmx.min.js"), Icon: h.assets.url(b, "favicon.svg"),
 		Refresh: h.refresh(), User: p, Open: !signedIn, Schedules: h.cfg.Schedules != nil,
+		Events: h.cfg.Events, Webhooks: h.cfg.Webhooks != nil,
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo"
-	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
 )
@@ -112,14 +111,7 @@ func starts(sp *schedule.Spec) string {
 // the API's schedule writes).
 func (h *handler) scheduleAction(w http.ResponseWriter, r *http.Request) {
 	id, name := r.PathValue("id"), r.PathValue("action")
-	if err := h.sameOrigin(r); err != nil {
-		h.log.Warn("ordo ui: refused schedule action", "id", id, "action", name, "err", err)
-		http.Error(w, err.Error(), http.StatusForbidden)
-		return
-	}
-	if p, ok := auth.FromContext(r.Context()); ok && !p.Scope.Allows(auth.ScopeAdmin) {
-		msg := fmt.Sprintf("The key %q has scope %s: schedule actions need the admin scope.", p.Name, p.Scope)
-		h.showSchedules(w, r, http.StatusForbidden, &flash{Message: msg})
+	if !h.adminAction(w, r, "a schedule action", h.showSchedules) {
 		return
 	}
 	var (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/ordotest"
 	"github.com/ordohq/ordo/schedule"
-	"github.com/ordohq/ordo/store/memory"
 	"github.com/ordohq/ordo/ui"
 )
 
@@ -45,14 +43,7 @@ func setupSchedulesAuth(t *testing.T, a *auth.Authenticator) (*fixture, *schedul
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/ui/", h)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
-	return &fixture{t: t, env: env, engine: env.Engine, srv: srv, client: client, handler: h}, sch
+	return serveFixture(t, env, h), sch
 }
 
 func TestSchedulesPage(t *testing.T) {
@@ -104,16 +95,7 @@ func TestSchedulesPageOff(t *testing.T) {
 // admin key acts on a schedule.
 func TestSchedulesPageScopes(t *testing.T) {
 	t.Parallel()
-	a, err := auth.New(auth.Config{Store: memory.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := map[auth.Scope]string{}
-	for _, sc := range auth.Scopes {
-		if keys[sc], _, err = a.CreateKey(t.Context(), string(sc), sc, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, keys := scopeKeys(t)
 	f, sch := setupSchedulesAuth(t, a)
 	if r := f.get("/ui/schedules"); r.status != http.StatusSeeOther {
 		t.Fatalf("signed out: %d, want a redirect to sign in", r.status)

@@ -103,6 +103,13 @@ func setup(t *testing.T, cfg *ui.Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveFixture(t, env, h)
+}
+
+// serveFixture serves the dashboard h of env under /ui/ on an httptest
+// server, with a client that does not follow redirects.
+func serveFixture(t *testing.T, env *ordotest.Env, h http.Handler) *fixture {
+	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle("/ui/", h)
 	srv := httptest.NewServer(mux)

@@ -10,6 +10,7 @@ import (
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/schedule"
+	"github.com/ordohq/ordo/store"
 )
 
 // Config configures the dashboard handler.
@@ -50,6 +51,14 @@ type Config struct {
 	// Schedules, if set, adds the schedules page (BasePath+"/schedules"):
 	// next and last fires, pause, resume and trigger (admin scope).
 	Schedules *schedule.Scheduler
+	// Events adds the events page (BasePath+"/events"): the published
+	// events and what each delivery to a subscription started. The
+	// engine's store must keep published events (store.PublishStore).
+	Events bool
+	// Webhooks, if set, adds the webhooks page (BasePath+"/webhooks"):
+	// each webhook's recent deliveries and a redeliver button (admin
+	// scope, as the API's redeliver).
+	Webhooks store.WebhookStore
 }
 
 // Config.SessionTTL: its default and bounds.
@@ -151,6 +160,13 @@ func (h *handler) routes() {
 	if h.cfg.Schedules != nil {
 		h.mux.HandleFunc("GET "+b+"/schedules", h.gate(gatePage, h.schedulesPage))
 		h.mux.HandleFunc("POST "+b+"/schedules/{id}/{action}", h.gate(gateAction, h.scheduleAction))
+	}
+	if h.cfg.Events {
+		h.mux.HandleFunc("GET "+b+"/events", h.gate(gatePage, h.eventsPage))
+	}
+	if h.cfg.Webhooks != nil {
+		h.mux.HandleFunc("GET "+b+"/webhooks", h.gate(gatePage, h.webhooksPage))
+		h.mux.HandleFunc("POST "+b+"/webhooks/{id}/deliveries/{delivery}/redeliver", h.gate(gateAction, h.redeliver))
 	}
 	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
 	h.mux.HandleFunc("POST "+b+"/login", h.login)
