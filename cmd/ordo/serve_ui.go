@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/ui"
 )
 
@@ -35,8 +36,13 @@ func (x *uiExtension) setup(_ context.Context, s *serverParts) error {
 	if x.sessionTTL < ui.MinSessionTTL || x.sessionTTL > ui.MaxSessionTTL {
 		return fmt.Errorf("--ui-session-ttl must be between %s and %s, got %s", ui.MinSessionTTL, ui.MaxSessionTTL, x.sessionTTL)
 	}
-	dash, err := ui.New(ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL,
-		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler})
+	cfg := ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL,
+		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler}
+	_, cfg.Events = s.store.(store.PublishStore)
+	if ws, ok := s.store.(store.WebhookStore); ok {
+		cfg.Webhooks = ws
+	}
+	dash, err := ui.New(cfg)
 	if err != nil {
 		return err
 	}

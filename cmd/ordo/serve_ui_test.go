@@ -37,6 +37,20 @@ func TestServeUI(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<h1>Instances</h1>") {
 		t.Fatalf("GET /ui/: %d\n%s", resp.StatusCode, body)
 	}
+	// The events and webhooks pages are on, linked from the nav.
+	for _, page := range []string{"/ui/events", "/ui/webhooks"} {
+		if !strings.Contains(string(body), `href="`+page+`"`) {
+			t.Errorf("the nav has no link to %s", page)
+		}
+		resp, err := noRedirect.Get(p.URL + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", page, resp.StatusCode)
+		}
+	}
 	// The API is still there.
 	if resp, err := noRedirect.Get(p.URL + "/v1/instances"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /v1/instances with the dashboard on: %v %v", resp, err)
