@@ -18,7 +18,13 @@ const DefaultEventTimeout = 24 * time.Hour
 // received here. If none arrives within timeout (zero: 24 hours), it returns
 // an error wrapping ErrEventTimeout that the workflow may handle. While it
 // waits the instance holds no worker.
-func WaitForEvent[T any](ctx context.Context, name, eventType string, timeout time.Duration) (T, error) {
+//
+// With Match options the wait accepts only an event whose payload matches
+// (ordo.Match("orderId", id)): two "paid" events for orders A and B sent
+// to an instance waiting with Match("orderId", "B") return B's, and A's is
+// left unconsumed. Without Match the oldest unconsumed event of the type is
+// received, as before.
+func WaitForEvent[T any](ctx context.Context, name, eventType string, timeout time.Duration, opts ...WaitOption) (T, error) {
 	var zero T
 	r, err := runFrom(ctx)
 	if err != nil {
@@ -30,14 +36,18 @@ func WaitForEvent[T any](ctx context.Context, name, eventType string, timeout ti
 	if timeout <= 0 {
 		timeout = DefaultEventTimeout
 	}
-	raw, err := r.waitForEvent(name, eventType, timeout)
+	match, err := waitMatch(eventType, opts)
+	if err != nil {
+		return zero, err
+	}
+	raw, err := r.waitForEvent(name, eventType, timeout, match)
 	if err != nil {
 		return zero, err
 	}
 	return decodeOutput[T](name, raw)
 }
 
-func (r *run) waitForEvent(name, eventType string, timeout time.Duration) (json.RawMessage, error) {
+func (r *run) waitForEvent(name, eventType string, timeout time.Duration, match *store.EventMatch) (json.RawMessage, error) {
 	r.checkStop()
 	key, seq, ord := r.nextCall(name)
 	now := r.now()
@@ -59,7 +69,7 @@ func (r *run) waitForEvent(name, eventType string, timeout time.Duration) (json.
 	}
 	step := &store.Step{InstanceID: r.inst.ID, Key: key, Name: name, Seq: seq, Ordinal: ord,
 		Kind: store.KindEvent, StartedAt: started, Attempts: 1}
-	if ev := r.takeEvent(eventType); ev != nil {
+	if ev := r.takeEvent(eventType, match); ev != nil {
 		step.Status = store.StepCompleted
 		step.Output = ev.Payload
 		if len(step.Output) == 0 {
@@ -93,15 +103,19 @@ func (r *run) waitForEvent(name, eventType string, timeout time.Duration) (json.
 		step.WakeAt = &deadline
 		r.addPending(step)
 	}
+	if match != nil {
+		panic(&suspendSignal{wakeAt: &deadline, awaitMatch: []store.EventMatch{*match}})
+	}
 	panic(&suspendSignal{wakeAt: &deadline, await: []string{eventType}})
 }
 
-// takeEvent returns the oldest unconsumed event of a type and marks it taken.
-func (r *run) takeEvent(eventType string) *store.Event {
+// takeEvent returns the oldest unconsumed event of a type (whose payload
+// satisfies match, when set) and marks it taken.
+func (r *run) takeEvent(eventType string, match *store.EventMatch) *store.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ev := range r.events {
-		if ev.Type == eventType && !r.consumed[ev.ID] {
+		if ev.Type == eventType && !r.consumed[ev.ID] && (match == nil || match.Matches(ev.Payload)) {
 			r.consumed[ev.ID] = true
 			return ev
 		}

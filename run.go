@@ -21,6 +21,8 @@ import (
 type suspendSignal struct {
 	wakeAt *time.Time
 	await  []string
+	// awaitMatch are the matched waits (WaitForEvent with Match).
+	awaitMatch []store.EventMatch
 }
 
 // stopSignal unwinds the workflow goroutine when the run must end without
@@ -267,9 +269,9 @@ func (r *run) suspend(s *suspendSignal) {
 		}
 	}
 	r.mu.Unlock()
-	if _, err := r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: wake, AwaitEvents: s.await}); err == nil {
+	if _, err := r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: wake, AwaitEvents: s.await, AwaitMatch: s.awaitMatch}); err == nil {
 		switch {
-		case len(s.await) > 0:
+		case len(s.await) > 0 || len(s.awaitMatch) > 0:
 			// The store makes the instance due at once if an awaited event
 			// arrived meanwhile; look.
 			r.e.worker.notify()

@@ -262,6 +262,12 @@ type StateChange struct {
 	// unconsumed event of one of these types exists when the instance
 	// becomes waiting, WakeAt is set to Now so no event is missed.
 	AwaitEvents []string
+	// AwaitMatch lists the matched waits of the instance (EventMatch): an
+	// unconsumed event of a match's type whose payload matches makes the
+	// instance due at once, as AwaitEvents does for a type. Its types are
+	// not listed in AwaitEvents, so an event that does not match leaves
+	// the instance waiting.
+	AwaitMatch []EventMatch
 }
 
 // AttemptRecord appends one attempt to a step's history.

@@ -77,7 +77,8 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 		case store.StatusWaiting:
 			in.WakeAt = normPtr(sc.WakeAt)
 			for _, ev := range x.events {
-				if ev.ConsumedBy == "" && slices.Contains(sc.AwaitEvents, ev.Type) {
+				if ev.ConsumedBy == "" && (slices.Contains(sc.AwaitEvents, ev.Type) ||
+					store.MatchesAny(sc.AwaitMatch, ev.Type, ev.Payload)) {
 					in.WakeAt = &t
 					break
 				}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -383,12 +382,13 @@ func (c *instanceUpdateCols) add(u *store.Update, at time.Time) error {
 		}
 		output = rawArg(sc.Output)
 		wake = tsPtr(sc.WakeAt)
-		if len(sc.AwaitEvents) > 0 {
-			b, err := json.Marshal(sc.AwaitEvents)
+		if len(sc.AwaitEvents) > 0 || len(sc.AwaitMatch) > 0 {
+			// Types as strings, matches as objects: the SQL's awaited-event
+			// rule reads both (store.EncodeAwait).
+			s, err := store.EncodeAwait(sc.AwaitEvents, sc.AwaitMatch)
 			if err != nil {
 				return fmt.Errorf("instance %q: await events: %w", u.InstanceID, err)
 			}
-			s := string(b)
 			await = &s
 		}
 	}

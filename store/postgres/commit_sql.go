@@ -117,7 +117,10 @@ const (
 			wake_at = CASE WHEN u.status IS NOT NULL AND i.status = 'running' THEN
 					CASE WHEN u.status <> 'waiting' THEN NULL
 					WHEN u.await IS NOT NULL AND EXISTS (SELECT 1 FROM events e
-						WHERE e.instance_id = i.id AND e.consumed_by IS NULL AND u.await::jsonb ? e.type
+						WHERE e.instance_id = i.id AND e.consumed_by IS NULL
+						AND (u.await::jsonb ? e.type OR EXISTS (SELECT 1 FROM jsonb_array_elements(u.await::jsonb) m
+							WHERE jsonb_typeof(m) = 'object' AND m->>'type' = e.type
+							AND convert_from(e.payload, 'UTF8')::jsonb @> (m->'match')))
 						AND e.id <> ALL(coalesce($41::int8[], '{}'))) THEN u.now
 					ELSE u.wake END
 				ELSE i.wake_at END,

@@ -203,6 +203,15 @@ func (w *writeTx) stateArgs(u *store.Update, t int64) ([]any, error) {
 				wake = t
 			}
 		}
+		if len(sc.AwaitMatch) > 0 && wake != t {
+			pending, err := w.matchedEventPending(u.InstanceID, sc.AwaitMatch)
+			if err != nil {
+				return nil, err
+			}
+			if pending {
+				wake = t
+			}
+		}
 	case store.StatusComplete, store.StatusErrored:
 		finished = t
 	}

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitInvalidState", testCommitInvalidState},
 		{"CommitRelease", testCommitRelease},
 		{"CommitAwaitEvents", testCommitAwaitEvents},
+		{"CommitAwaitMatch", testCommitAwaitMatch},
 		{"CommitEmpty", testCommitEmpty},
 		{"CommitCreate", testCommitCreate},
 		{"CommitCreateInvalid", testCommitCreateInvalid},
