@@ -17,19 +17,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/order/ordertest"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
 	"github.com/ordohq/ordo/store/postgres/pgtest"
 )
 
 // subscribersEnv makes an `ordo serve` child of this test binary register
-// the two order.placed subscriptions of TestEventsWorkersKilledPostgres, as
-// a shop embedding the engine registers its workflows.
+// the tally workflow of TestEventsWorkersKilledPostgres, as a shop
+// embedding the engine registers its workflows.
 const subscribersEnv = "ORDO_TEST_SUBSCRIBERS"
 
-// tallyWorkflows are the two subscribed workflows; their subscriptions are
-// "<workflow>:order.placed".
-var tallyWorkflows = []string{"tally-a", "tally-b"}
+// tallySubscription is the subscription of the tally workflow.
+const tallySubscription = "tally:order.placed"
 
 func init() {
 	if os.Getenv(subscribersEnv) == "1" {
@@ -37,8 +37,8 @@ func init() {
 	}
 }
 
-// subscribersExtension registers the tally workflows with the server's
-// engine, each started by every published order.placed event.
+// subscribersExtension registers the tally workflow with the server's
+// engine, started by every published order.placed event.
 type subscribersExtension struct{}
 
 func (subscribersExtension) flags(*cobra.Command) {}
@@ -47,31 +47,42 @@ func (subscribersExtension) setup(_ context.Context, s *serverParts) error {
 	type placed struct {
 		ID string `json:"id"`
 	}
-	for _, name := range tallyWorkflows {
-		wf := ordo.NewWorkflow(name, func(ctx context.Context, p placed) (string, error) {
-			return ordo.Do(ctx, "tally", nil, func(context.Context) (string, error) { return p.ID, nil })
-		}).On("order.placed")
-		if err := s.engine.Register(wf); err != nil {
-			return err
-		}
-	}
-	return nil
+	wf := ordo.NewWorkflow("tally", func(ctx context.Context, p placed) (string, error) {
+		return ordo.Do(ctx, "tally", nil, func(context.Context) (string, error) { return p.ID, nil })
+	}).On("order.placed")
+	return s.engine.Register(wf)
 }
 
 // TestEventsWorkersKilledPostgres: 1,000 order.placed events, each POSTed
 // twice over HTTP to three `ordo serve --postgres` workers sharing one
-// schema, with two subscriptions; one worker is SIGKILLed mid-way (a send
-// it did not answer is sent again to another). Exactly 2,000 instances
-// exist, each with the ID derived from its subscription and event, all
-// complete; every event is stored once with both deliveries started; a
-// repeated event ID answers 200 with the first event and starts nothing.
+// schema, with two subscriptions: a registered workflow's and an order
+// flow's trigger. One worker is SIGKILLed mid-way (a send it did not answer
+// is sent again to another). Exactly 2,000 instances exist, the workflow's
+// with the ID derived from its subscription and the event, the orders with
+// the payload's id, all complete; every event is stored once with both
+// deliveries started; a repeated event ID answers 200 with the first event
+// and starts nothing.
 func TestEventsWorkersKilledPostgres(t *testing.T) {
 	t.Parallel()
 	url, _ := pgtest.Schema(t)
 	const events = 1000
-	args := []string{"--postgres", url, "--data-dir", filepath.Join(t.TempDir(), "unused")}
+	mail := ordertest.StartMailServer(t, nil)
+	dir := t.TempDir()
+	args := []string{"--postgres", url, "--data-dir", filepath.Join(dir, "unused"),
+		"--smtp-url", mail.URL(), "--mail-from", "Shop <shop@example.com>"}
 	env := []string{subscribersEnv + "=1"}
-	workers := []*serveProcess{startServeEnv(t, env, args...), startServeEnv(t, env, args...), startServeEnv(t, env, args...)}
+	workers := []*serveProcess{startServeEnv(t, env, args...)}
+	flowFile := filepath.Join(dir, "box.json")
+	if err := os.WriteFile(flowFile, []byte(`{"description": "every placed order", "triggers": [{"event": "order.placed"}],
+		"steps": [{"stepDefinitionId": "notify", "type": "send-email", "successStatus": "Notified",
+		"options": {"recipients": ["ops@example.com"], "subject": "Order {{.Order.ID}}", "message": "New order."}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, err := runCLI(t, "flows", "apply", "box", flowFile, "--server", workers[0].URL); err != nil {
+		t.Fatalf("flows apply: %v\n%s", err, errOut)
+	}
+	// The others load the flow, and its trigger, when they start.
+	workers = append(workers, startServeEnv(t, env, args...), startServeEnv(t, env, args...))
 	const victim = 2
 	var killed atomic.Bool
 
@@ -86,7 +97,8 @@ func TestEventsWorkersKilledPostgres(t *testing.T) {
 	var killOnce sync.Once
 	client := &http.Client{Timeout: 60 * time.Second}
 	send := func(i, first int) error {
-		body := fmt.Sprintf(`{"id": "evt-%04d", "type": "order.placed", "payload": {"id": "order-%04d", "total": %d}}`, i, i, i)
+		body := fmt.Sprintf(`{"id": "evt-%04d", "type": "order.placed", "payload": {"id": "order-%04d",
+			"customer": {"name": "Ada", "email": "ada@example.com"}, "items": [{"sku": "BOX", "quantity": 1}]}}`, i, i)
 		var lastErr error
 		for try := range 30 { // every live worker, several times: a loaded machine may refuse for a while
 			w := (first + try) % len(workers)
@@ -218,9 +230,8 @@ func TestEventsWorkersKilledPostgres(t *testing.T) {
 
 	want := map[string]bool{}
 	for i := range events {
-		for _, wf := range tallyWorkflows {
-			want[ordo.SubscriptionInstanceID(wf+":order.placed", fmt.Sprintf("evt-%04d", i))] = true
-		}
+		want[ordo.SubscriptionInstanceID(tallySubscription, fmt.Sprintf("evt-%04d", i))] = true
+		want[fmt.Sprintf("order-%04d", i)] = true
 	}
 	seen := map[string]bool{}
 	for _, in := range all {
@@ -242,11 +253,15 @@ func TestEventsWorkersKilledPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatalf("event %s: %v", id, err)
 		}
-		if len(ev.Deliveries) != len(tallyWorkflows) {
+		if len(ev.Deliveries) != 2 {
 			t.Fatalf("event %s: deliveries %+v", id, ev.Deliveries)
 		}
 		for _, d := range ev.Deliveries {
-			if d.Outcome != store.DeliveryStarted || d.InstanceID != ordo.SubscriptionInstanceID(d.Subscription, id) || !want[d.InstanceID] {
+			wantID := ordo.SubscriptionInstanceID(tallySubscription, id)
+			if d.Subscription == "flow:box:0" {
+				wantID = fmt.Sprintf("order-%04d", i)
+			}
+			if d.Outcome != store.DeliveryStarted || d.InstanceID != wantID {
 				t.Errorf("event %s: delivery %+v", id, d)
 			}
 		}
@@ -254,7 +269,8 @@ func TestEventsWorkersKilledPostgres(t *testing.T) {
 
 	// Once more, to a survivor: 200 with the first event, nothing started.
 	resp, err := client.Post(workers[0].URL+"/v1/events", "application/json",
-		strings.NewReader(`{"id": "evt-0007", "type": "order.placed", "payload": {"id": "order-other"}}`))
+		strings.NewReader(`{"id": "evt-0007", "type": "order.placed", "payload": {"id": "order-other",
+			"customer": {"name": "Bob", "email": "bob@example.com"}, "items": [{"sku": "BOX", "quantity": 2}]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
