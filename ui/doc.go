@@ -13,6 +13,10 @@
 //	GET  /ui/                         instances, newest first; ?workflow=&status=&custom=&cursor=, ?id= jumps to one
 //	GET  /ui/instances/{id}           summary, actions and step timeline
 //	POST /ui/instances/{id}/pause     also resume, terminate, restart (form field from) and event (type, payload)
+//	GET  /ui/schedules                with Config.Schedules: next and last fires; POST .../{id}/pause|resume|trigger (admin)
+//	GET  /ui/events                   with Config.Events: published events and their deliveries; ?type=&since=1h|168h|all&cursor=
+//	GET  /ui/webhooks                 with Config.Webhooks: each webhook's last 10 deliveries;
+//	POST /ui/webhooks/{id}/deliveries/{delivery}/redeliver   (admin, as the API)
 //
 // Every page is plain HTML that works without JavaScript. The vendored
 // htmx 2.0.11 only enhances it: the instances table and a live instance's
