@@ -37,6 +37,13 @@ func (c *chat) Notify(_ context.Context, message string) error {
 	return nil
 }
 
+// sent returns the messages notified so far.
+func (c *chat) sent() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.messages...)
+}
+
 // fixture is the program on a real SQLite store and shop database, with a
 // virtual clock, its handler on a loopback server.
 type fixture struct {
@@ -165,8 +172,8 @@ func TestThreeStarts(t *testing.T) {
 	if n, _ := f.reports.Count(ctx); n != 3 {
 		t.Fatalf("reports = %d", n)
 	}
-	if len(f.chat.messages) != 3 {
-		t.Fatalf("messages = %q", f.chat.messages)
+	if msgs := f.chat.sent(); len(msgs) != 3 || msgs[2] != "Hello scheduler from step two!: 3 products (schedule)" {
+		t.Fatalf("messages = %q", msgs)
 	}
 }
 
@@ -174,7 +181,9 @@ func TestThreeStarts(t *testing.T) {
 // report it wrote.
 func TestRollBack(t *testing.T) {
 	f := setup(t)
+	f.chat.mu.Lock()
 	f.chat.down = true
+	f.chat.mu.Unlock()
 	status, body := get(t, f.url+"/workflow?name=Ada")
 	if status != http.StatusConflict {
 		t.Fatalf("GET /workflow: %d %v", status, body)
