@@ -120,7 +120,7 @@ const (
 						WHERE e.instance_id = i.id AND e.consumed_by IS NULL
 						AND (u.await::jsonb ? e.type OR EXISTS (SELECT 1 FROM jsonb_array_elements(u.await::jsonb) m
 							WHERE jsonb_typeof(m) = 'object' AND m->>'type' = e.type
-							AND convert_from(e.payload, 'UTF8')::jsonb @> (m->'match')))
+							AND ordo_payload_jsonb(e.payload) @> (m->'match')))
 						AND e.id <> ALL(coalesce($41::int8[], '{}'))) THEN u.now
 					ELSE u.wake END
 				ELSE i.wake_at END,

@@ -33,6 +33,7 @@ func testCommitAwaitMatch(t *testing.T, s suite) {
 		{"payload not an object", []string{`"B"`, `null`, ``}, nil, nil, []store.EventMatch{orderB}, timer},
 		{"type awaited as well", []string{`{"orderId":"A"}`}, nil, []string{"paid"}, []store.EventMatch{orderB}, &now},
 		{"no events", nil, nil, nil, []store.EventMatch{orderB}, timer},
+		{"a payload PostgreSQL's jsonb refuses", []string{`{"orderId":"A","note":"\u0000"}`}, nil, nil, []store.EventMatch{orderB}, timer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
