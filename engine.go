@@ -57,6 +57,12 @@ type Config struct {
 	// and the goroutine is left to end on its own (counted by
 	// Engine.AbandonedAttempts). Default DefaultAbandonGrace (10 s).
 	AbandonGrace time.Duration
+	// EventMatchWindow is the look-back window of a WaitForEvent with
+	// Match: when the wait begins, the published events of its type that
+	// match and were published at most this long before are delivered to
+	// it too. Default DefaultEventMatchWindow (24 h); -1 looks back not at
+	// all (only events published while the instance waits reach it).
+	EventMatchWindow time.Duration
 	// MaxCommitBatch is how many instances' updates one storage transaction
 	// may carry. Default 256.
 	MaxCommitBatch int
@@ -81,6 +87,8 @@ const (
 	DefaultMaxEventsPerInstance           = 1000
 	DefaultMaxEventBytesPerInstance int64 = 16 << 20
 	DefaultAbandonGrace                   = 10 * time.Second
+	// DefaultEventMatchWindow is Config.EventMatchWindow's default.
+	DefaultEventMatchWindow = 24 * time.Hour
 )
 
 func (c *Config) withDefaults() (Config, error) {
@@ -123,6 +131,12 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.AbandonGrace < 0 {
 		return cfg, fmt.Errorf("%w: Config.AbandonGrace must be positive, got %s", ErrInvalidArgument, cfg.AbandonGrace)
+	}
+	switch {
+	case cfg.EventMatchWindow == 0:
+		cfg.EventMatchWindow = DefaultEventMatchWindow
+	case cfg.EventMatchWindow < 0 && cfg.EventMatchWindow != -1:
+		return cfg, fmt.Errorf("%w: Config.EventMatchWindow must be positive or -1 (no look-back), got %s", ErrInvalidArgument, cfg.EventMatchWindow)
 	}
 	if cfg.MaxCommitBatch == 0 {
 		cfg.MaxCommitBatch = 256

@@ -69,6 +69,9 @@ func (r *run) waitForEvent(name, eventType string, timeout time.Duration, match 
 	}
 	step := &store.Step{InstanceID: r.inst.ID, Key: key, Name: name, Seq: seq, Ordinal: ord,
 		Kind: store.KindEvent, StartedAt: started, Attempts: 1}
+	if match != nil && rec == nil {
+		r.beginMatch(key, *match, started)
+	}
 	if ev := r.takeEvent(eventType, match); ev != nil {
 		step.Status = store.StepCompleted
 		step.Output = ev.Payload

@@ -83,6 +83,9 @@ func (e *Engine) Publish(ctx context.Context, ev PublishEvent) (pub *PublishedEv
 	pub, created = out.Event, out.Created
 	if created {
 		e.startedSome(pub.Deliveries)
+		if _, ok := ps.(store.MatchStore); ok {
+			e.worker.notify() // a matched wait the event reached may be due
+		}
 	}
 	return pub, created, nil
 }

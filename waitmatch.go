@@ -1,8 +1,11 @@
 package ordo
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -64,4 +67,37 @@ func waitMatch(eventType string, opts []WaitOption) (*store.EventMatch, error) {
 		return nil, fmt.Errorf("%w: WaitForEvent: %s", ErrInvalidArgument, err.Error())
 	}
 	return m, nil
+}
+
+// beginMatch records a matched wait with the store (store.MatchStore, when
+// the store has it), so that published events reach it, and adds the
+// published events of the look-back window that match to the run's
+// events. It runs once per wait: when the step is not recorded yet.
+func (r *run) beginMatch(key string, m store.EventMatch, started time.Time) {
+	ms, ok := r.e.store.(store.MatchStore)
+	if !ok {
+		return
+	}
+	since := started.Add(-r.e.cfg.EventMatchWindow)
+	if r.e.cfg.EventMatchWindow < 0 {
+		since = started
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	copies, err := ms.WaitMatchBegin(ctx, &store.WaitMatchParams{InstanceID: r.inst.ID, LeaseToken: r.inst.LeaseToken,
+		StepKey: key, Match: m, Since: since, Now: r.now()})
+	if errors.Is(err, store.ErrLeaseLost) {
+		r.setStop(errLeaseLost)
+		panic(&stopSignal{cause: errLeaseLost})
+	}
+	if err != nil {
+		err = fmt.Errorf("step %q: begin the matched wait: %w", key, err)
+		r.mu.Lock()
+		r.stopCauseLocked(err)
+		r.mu.Unlock()
+		panic(&stopSignal{cause: err})
+	}
+	r.mu.Lock()
+	r.events = append(r.events, copies...)
+	r.mu.Unlock()
 }

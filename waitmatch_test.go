@@ -68,20 +68,8 @@ func TestWaitForEventMatch(t *testing.T) {
 				return ordo.WaitForEvent[paidEvent](ctx, "paid", "paid", time.Hour, ordo.Match("orderId", order))
 			}))
 			ctx := t.Context()
-			create := func(id, order string) {
-				t.Helper()
-				if _, err := env.Engine.Create(ctx, "pay", []byte(`"`+order+`"`), &ordo.CreateOptions{ID: id}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			output := func(id string) string {
-				t.Helper()
-				got := env.WaitDone(id)
-				if got.Status != ordo.StatusComplete {
-					t.Fatalf("%s ended %s: %+v", id, got.Status, got.Error)
-				}
-				return string(got.Output)
-			}
+			create := func(id, order string) { createWith(t, env, id, "pay", `"`+order+`"`) }
+			output := func(id string) string { return outputOf(t, env, id) }
 
 			// A's event, then B's, to an instance waiting for B: B's.
 			create("wait-b", "B")
@@ -184,4 +172,97 @@ func errString(err error) string {
 		return "nil"
 	}
 	return err.Error()
+}
+
+// TestWaitForEventMatchPublished: published events (addressed to no
+// instance) reach the matched waits they satisfy: while they wait, and
+// from before the wait began inside the look-back window (24 h by
+// default), not outside it; each instance gets its own order's event, and
+// a plain wait gets none.
+func TestWaitForEventMatchPublished(t *testing.T) {
+	for _, bk := range matchStores {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			env := ordotest.New(t, &ordotest.Options{Store: bk.open(t)})
+			env.Register(
+				ordo.NewWorkflow("pay", func(ctx context.Context, order string) (paidEvent, error) {
+					return ordo.WaitForEvent[paidEvent](ctx, "paid", "paid", 48*time.Hour, ordo.Match("orderId", order))
+				}),
+				ordo.NewWorkflow("any", func(ctx context.Context, _ struct{}) (paidEvent, error) {
+					return ordo.WaitForEvent[paidEvent](ctx, "paid", "paid", time.Hour)
+				}))
+			ctx := t.Context()
+			publish := func(id, order string, amount int) {
+				t.Helper()
+				if _, _, err := env.Engine.Publish(ctx, ordo.PublishEvent{ID: id, Type: "paid",
+					Payload: paidEvent{OrderID: order, Amount: amount}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			create := func(id, workflow, params string) { createWith(t, env, id, workflow, params) }
+			output := func(id string) string { return outputOf(t, env, id) }
+
+			// Published 25 h and 23 h before the waits begin.
+			publish("old-e", "E", 1)
+			env.Clock.Advance(2 * time.Hour)
+			publish("recent-b", "B", 2)
+			env.Clock.Advance(23 * time.Hour)
+
+			create("wait-b", "pay", `"B"`) // inside the window
+			if got := output("wait-b"); got != `{"orderId":"B","amount":2}` {
+				t.Errorf("wait-b received %s, want the event published 23 h before", got)
+			}
+			create("wait-e", "pay", `"E"`) // outside the window
+			env.WaitStatus("wait-e", ordo.StatusWaiting)
+			if page, err := env.Engine.Events(ctx, "wait-e", nil); err != nil || len(page.Events) != 0 {
+				t.Errorf("events of wait-e = %+v, %v; want none: old-e is outside the window", page, err)
+			}
+
+			// Two instances waiting for different orders, and a plain wait.
+			create("wait-f", "pay", `"F"`)
+			create("plain", "any", `{}`)
+			env.WaitStatus("wait-f", ordo.StatusWaiting)
+			env.WaitStatus("plain", ordo.StatusWaiting)
+			publish("g", "G", 3) // matches no wait yet
+			publish("f", "F", 4)
+			publish("e", "E", 5)
+			publish("f", "F", 6) // a duplicate ID: nothing again
+			if got := output("wait-f"); got != `{"orderId":"F","amount":4}` {
+				t.Errorf("wait-f received %s, want F's event", got)
+			}
+			if got := output("wait-e"); got != `{"orderId":"E","amount":5}` {
+				t.Errorf("wait-e received %s, want the E event published while it waited", got)
+			}
+			create("wait-g", "pay", `"G"`) // G's event, published before, in the window
+			if got := output("wait-g"); got != `{"orderId":"G","amount":3}` {
+				t.Errorf("wait-g received %s", got)
+			}
+			for _, id := range []string{"wait-b", "wait-e", "wait-f", "wait-g"} {
+				if page, err := env.Engine.Events(ctx, id, nil); err != nil || len(page.Events) != 1 {
+					t.Errorf("events of %s = %+v, %v; want exactly one copy", id, page, err)
+				}
+			}
+			if page, err := env.Engine.Events(ctx, "plain", nil); err != nil || len(page.Events) != 0 {
+				t.Errorf("events of the plain wait = %+v, %v; want none", page, err)
+			}
+		})
+	}
+}
+
+// createWith creates an instance of workflow with the JSON params and id.
+func createWith(t *testing.T, env *ordotest.Env, id, workflow, params string) {
+	t.Helper()
+	if _, err := env.Engine.Create(t.Context(), workflow, []byte(params), &ordo.CreateOptions{ID: id}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outputOf waits for the instance to complete and returns its output.
+func outputOf(t *testing.T, env *ordotest.Env, id string) string {
+	t.Helper()
+	got := env.WaitDone(id)
+	if got.Status != ordo.StatusComplete {
+		t.Fatalf("%s ended %s: %+v", id, got.Status, got.Error)
+	}
+	return string(got.Output)
 }

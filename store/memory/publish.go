@@ -75,6 +75,7 @@ func (s *Store) EventPublishBatch(ctx context.Context, ps []*store.EventPublishP
 		ev.Deliveries = s.deliver(ev.ID, p.Deliveries, at, nil)
 		t.events = append(t.events, ev)
 		t.byID[ev.ID] = ev
+		s.copyToWaits(ev)
 		out[i] = store.PublishOutcome{Event: clonePublished(ev, true), Created: true}
 	}
 	return out, nil

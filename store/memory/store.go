@@ -32,6 +32,10 @@ type instance struct {
 	// history holds the attempts appended per step key, in order.
 	history map[string][]store.Attempt
 	events  []*store.Event // by ID
+	// waits are the matched waits by step key (store.MatchStore); copied
+	// holds the published event IDs copied into events.
+	waits  map[string]store.EventMatch
+	copied map[string]bool
 }
 
 var _ store.Store = (*Store)(nil)

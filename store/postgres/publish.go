@@ -95,9 +95,12 @@ func (s *Store) EventPublishBatch(ctx context.Context, ps []*store.EventPublishP
 	sort.SliceStable(order, func(a, b int) bool { return ps[order[a]].ID < ps[order[b]].ID })
 	out := make([]store.PublishOutcome, len(ps))
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := s.lockMatchTypes(ctx, tx, ps); err != nil {
+			return err
+		}
 		for _, i := range order {
 			p := ps[i]
-			ev, created, err := s.PublishTx(ctx, tx, p)
+			ev, created, err := s.publishTx(ctx, tx, p, false)
 			if err != nil {
 				return err
 			}
@@ -120,6 +123,17 @@ func (s *Store) PublishTx(ctx context.Context, tx pgx.Tx, p *store.EventPublishP
 	if err := store.ValidatePublish(p); err != nil {
 		return nil, false, fmt.Errorf("postgres: %w", err)
 	}
+	return s.publishTx(ctx, tx, p, true)
+}
+
+// publishTx is PublishTx; lock takes the event type's matched-wait lock
+// (EventPublishBatch took them all already).
+func (s *Store) publishTx(ctx context.Context, tx pgx.Tx, p *store.EventPublishParams, lock bool) (*store.PublishedEvent, bool, error) {
+	if lock {
+		if err := s.lockMatchTypes(ctx, tx, []*store.EventPublishParams{p}); err != nil {
+			return nil, false, fmt.Errorf("postgres: event publish %q: %w", p.ID, err)
+		}
+	}
 	at := ts(now(p.Now))
 	ev := &store.PublishedEvent{ID: p.ID, Type: p.Type, Payload: p.Payload, PublishedAt: at}
 	err := tx.QueryRow(ctx, s.q(sqlPublishedIns), p.ID, p.Type, rawArg(p.Payload), at).Scan(&ev.Seq)
@@ -137,6 +151,9 @@ func (s *Store) PublishTx(ctx context.Context, tx pgx.Tx, p *store.EventPublishP
 		return nil, false, fmt.Errorf("postgres: event publish %q: %w", p.ID, err)
 	}
 	store.SortDeliveries(ev.Deliveries)
+	if err := s.copyToWaits(ctx, tx, ev); err != nil {
+		return nil, false, fmt.Errorf("postgres: event publish %q: %w", p.ID, err)
+	}
 	return ev, true, nil
 }
 

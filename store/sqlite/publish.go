@@ -112,6 +112,9 @@ func (w *writeTx) publish(p *store.EventPublishParams) (store.PublishOutcome, er
 		return store.PublishOutcome{}, err
 	}
 	store.SortDeliveries(ev.Deliveries)
+	if err := w.copyToWaits(ev); err != nil {
+		return store.PublishOutcome{}, err
+	}
 	return store.PublishOutcome{Event: ev, Created: true}, nil
 }
 
