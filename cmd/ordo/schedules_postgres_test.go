@@ -44,9 +44,11 @@ func TestSchedulesWorkersKilledPostgres(t *testing.T) {
 	cli(workers[0].URL, "flows", "apply", "box", flowFile)
 	cli(workers[1].URL, "schedules", "create", "tick", "--every", "1s", "--overlap", "allow_all", "--catchup-window", "5s",
 		"--flow", "box", "--order", `{"customer": {"name": "Ada", "email": "ada@example.com"}, "items": [{"sku": "BOX", "quantity": 1}]}`)
-	time.Sleep(4 * time.Second) // real seconds pass: the schedule fires on every worker's clock
+	// 20 s of an every-1s schedule on three workers, one SIGKILLed half-way
+	// (real seconds pass: the schedule fires on every worker's clock).
+	time.Sleep(10 * time.Second)
 	workers[2].kill()
-	time.Sleep(4 * time.Second)
+	time.Sleep(10 * time.Second)
 	stopping := time.Now() // from here the workers stop claiming, one after the other
 	for _, w := range workers[:2] {
 		if err := w.stop(); err != nil {
@@ -54,7 +56,7 @@ func TestSchedulesWorkersKilledPostgres(t *testing.T) {
 		}
 	}
 	stoppedAt := time.Now()
-	time.Sleep(10 * time.Second) // downtime longer than the 5 s window (wide: CI machines stall)
+	time.Sleep(30 * time.Second) // every worker stopped for 30 s, longer than the 5 s window
 	restartedAt := time.Now()
 	again := startServe(t, args...)
 	readyAt := time.Now()
@@ -85,7 +87,7 @@ func TestSchedulesWorkersKilledPostgres(t *testing.T) {
 	if err := again.stop(); err != nil {
 		t.Fatal(err)
 	}
-	if len(fires) < 15 {
+	if len(fires) < 45 {
 		t.Fatalf("only %d fires", len(fires))
 	}
 	started, skipped := 0, 0
