@@ -70,8 +70,8 @@ func (s *Server) guardRequest(w http.ResponseWriter, r *http.Request) (*http.Req
 	if !required {
 		return r, nil
 	}
-	key, ok := bearer(r)
-	if !ok {
+	key, _ := auth.BearerKey(r)
+	if key == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ordo"`)
 		return r, Errorf(http.StatusUnauthorized, CodeUnauthenticated,
 			"this server needs an API key: send it as Authorization: Bearer <key> (ordo keys create NAME --scope read|operate|admin makes one)")
@@ -85,17 +85,6 @@ func (s *Server) guardRequest(w http.ResponseWriter, r *http.Request) (*http.Req
 		return r, err
 	}
 	return r.WithContext(auth.WithPrincipal(r.Context(), p)), nil
-}
-
-// bearer returns the key of an "Authorization: Bearer <key>" header.
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, key, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	key = strings.TrimSpace(key)
-	return key, key != ""
 }
 
 // checkContentType refuses a state-changing request whose body is not

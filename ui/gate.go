@@ -69,7 +69,7 @@ func (h *handler) signedIn(r *http.Request) (p *auth.Principal, required bool, e
 	} else if !req {
 		return nil, false, nil
 	}
-	if key, ok := bearer(r); ok {
+	if key, ok := auth.BearerKey(r); ok {
 		p, err := h.cfg.Auth.Authenticate(ctx, key)
 		if errors.Is(err, auth.ErrUnauthenticated) {
 			return nil, true, errBearerRefused
@@ -82,20 +82,6 @@ func (h *handler) signedIn(r *http.Request) (p *auth.Principal, required bool, e
 	}
 	p, err = h.cfg.Auth.Session(ctx, c.Value)
 	return p, true, err
-}
-
-// bearer returns the key of an "Authorization: Bearer KEY" header; ok is
-// true whenever the header is present, a malformed one giving key "".
-func bearer(r *http.Request) (key string, ok bool) {
-	v := r.Header.Get("Authorization")
-	if v == "" {
-		return "", false
-	}
-	scheme, key, _ := strings.Cut(v, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", true
-	}
-	return strings.TrimSpace(key), true
 }
 
 // refuse answers a request that is not signed in: a page (or an action
