@@ -95,13 +95,11 @@ func (s *Service) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) handleListOrders(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	opts := &ListOptions{Status: q.Get("status"), Flow: q.Get("flow"), Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return api.BadRequest(api.CodeInvalidArgument, "limit must be an integer between 1 and 1000, got "+strconv.Quote(l), nil)
-		}
-		opts.Limit = n
+	limit, err := api.ListLimit(r)
+	if err != nil {
+		return err
 	}
+	opts.Limit = limit
 	page, err := s.ListOrders(r.Context(), opts)
 	if err != nil {
 		return err
