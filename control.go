@@ -17,8 +17,10 @@ func (e *Engine) control(ctx context.Context, id string, action store.ControlAct
 	if err := checkLookupID(id); err != nil {
 		return nil, err
 	}
+	now := e.clock.Now()
 	inst, err := e.store.InstanceControl(ctx, &store.ControlParams{
-		InstanceID: id, Action: action, FromStep: from, Now: e.clock.Now(),
+		InstanceID: id, Action: action, FromStep: from, Now: now,
+		Audit: &store.Action{At: now, Actor: Actor(ctx), Action: string(action), InstanceID: id, Reason: Reason(ctx)},
 	})
 	if err != nil {
 		return nil, storeError(fmt.Sprintf("%s instance %q", action, id), err, instanceMissing(id))

@@ -183,6 +183,9 @@ type ControlParams struct {
 	// "" restarts from the beginning.
 	FromStep string
 	Now      time.Time
+	// Audit, if set, is the audit-trail entry of the action; a backend
+	// that keeps an audit trail writes it in the action's transaction.
+	Audit *Action
 }
 
 // EventSendParams are the arguments of Store.EventSend.
