@@ -84,7 +84,7 @@ func (s *Server) guardRequest(w http.ResponseWriter, r *http.Request) (*http.Req
 		}
 		return r, err
 	}
-	return r.WithContext(auth.WithPrincipal(r.Context(), p)), nil
+	return r.WithContext(ordo.WithActor(auth.WithPrincipal(r.Context(), p), p.Name)), nil
 }
 
 // checkContentType refuses a state-changing request whose body is not

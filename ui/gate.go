@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ordohq/ordo"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,7 +51,7 @@ func (h *handler) gate(kind gateKind, next http.HandlerFunc) http.HandlerFunc {
 			h.refuse(w, r, kind, err)
 			return
 		}
-		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+		next(w, r.WithContext(ordo.WithActor(auth.WithPrincipal(r.Context(), p), p.Name)))
 	}
 }
 
