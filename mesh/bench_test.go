@@ -230,7 +230,7 @@ func BenchmarkRenderPNG1M(b *testing.B) {
 	m := bigVase(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := RenderPNG(io.Discard, m, 800, 600); err != nil {
+		if err := RenderPNG(io.Discard, m, &RenderOptions{Width: 800, Height: 600}); err != nil {
 			b.Fatal(err)
 		}
 	}

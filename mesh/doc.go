@@ -26,5 +26,7 @@
 //
 // Write streams binary STL, ASCII STL or OBJ (shared vertices, millimetres)
 // through a fixed-size buffer; ReadSTL and ReadOBJ read them back.
-// RenderPNG draws a shaded picture from a fixed camera.
+// RenderPNG draws a shaded picture from a fixed camera, and RenderFilePNG
+// draws one straight from a stored STL or OBJ file, within a triangle
+// budget (RenderOptions).
 package mesh

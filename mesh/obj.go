@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -70,7 +71,12 @@ func appendOBJNumber(buf []byte, x float64) []byte {
 // more than three corners are split into a fan of triangles. Other
 // statements (normals, texture coordinates, groups, materials) are ignored.
 // Vertices are kept as they are, not merged.
-func ReadOBJ(r io.Reader) (*Mesh, error) {
+func ReadOBJ(r io.Reader) (*Mesh, error) { return readOBJ(r, math.MaxInt64) }
+
+// readOBJ is ReadOBJ refusing, with an error wrapping ErrOverBudget, a file
+// with more than limit triangles or more than limit vertices (a closed mesh
+// has about half as many vertices as triangles).
+func readOBJ(r io.Reader, limit int64) (*Mesh, error) {
 	m := &Mesh{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -95,6 +101,9 @@ func ReadOBJ(r io.Reader) (*Mesh, error) {
 				}
 				p[j] = x
 			}
+			if int64(len(m.Vertices)) >= limit {
+				return nil, fmt.Errorf("%w: OBJ has more than %d vertices", ErrOverBudget, limit)
+			}
 			m.AddVertex(Vec3{p[0], p[1], p[2]})
 		case "f":
 			face = face[:0]
@@ -114,6 +123,9 @@ func ReadOBJ(r io.Reader) (*Mesh, error) {
 			}
 			if len(face) < 3 {
 				return nil, fmt.Errorf("mesh: OBJ line %d: face with %d vertices", line, len(face))
+			}
+			if int64(len(m.Triangles)+len(face)-2) > limit {
+				return nil, overBudget("OBJ", limit)
 			}
 			for k := 1; k+1 < len(face); k++ {
 				m.AddTriangle(face[0], face[k], face[k+1])

@@ -80,7 +80,7 @@ List the templates and their parameters with "ordo mesh templates".`,
 				output, f, len(m.Triangles), n, size.X, size.Y, size.Z, m.Volume())
 			if preview != "" {
 				if _, err := writeOutput(cmd.OutOrStdout(), preview, func(wr io.Writer) (int64, error) {
-					return 0, mesh.RenderPNG(wr, m, w, h)
+					return 0, mesh.RenderPNG(wr, m, &mesh.RenderOptions{Width: w, Height: h, MaxTriangles: maxTris})
 				}); err != nil {
 					return err
 				}
