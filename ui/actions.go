@@ -20,6 +20,24 @@ import (
 // transition, 400 for bad input, 404 for an unknown instance, 403 for a
 // key without the operate scope).
 func (h *handler) action(w http.ResponseWriter, r *http.Request) {
+	h.runAction(w, r, h.showInstance, h.instanceURL)
+}
+
+// orderAction handles POST {base}/orders/{id}/{action}: the same actions
+// on the order's instance, answered with the order page.
+func (h *handler) orderAction(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := h.loadOrder(w, r, r.PathValue("id")); !ok {
+		return // not an order: nothing is done
+	}
+	h.runAction(w, r, h.showOrder, h.orderURL)
+}
+
+// showFunc renders the page an action was posted from, with its outcome.
+type showFunc func(w http.ResponseWriter, r *http.Request, id string, status int, fl *flash, form *actionsView)
+
+// runAction runs the action of the request's path and answers with show;
+// pageURL is where a success without htmx is redirected.
+func (h *handler) runAction(w http.ResponseWriter, r *http.Request, show showFunc, pageURL func(id string) string) {
 	id, name := r.PathValue("id"), r.PathValue("action")
 	if err := h.sameOrigin(r); err != nil {
 		h.log.Warn("ordo ui: refused action", "id", id, "action", name, "err", err)
@@ -29,7 +47,7 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 	if p, ok := mayOperate(r.Context()); !ok {
 		h.log.Warn("ordo ui: refused action", "id", id, "action", name, "key", p.Name, "scope", p.Scope)
 		msg := fmt.Sprintf("The key %q has scope %s: this action needs the operate scope.", p.Name, p.Scope)
-		h.showInstance(w, r, id, http.StatusForbidden, &flash{Message: msg}, nil)
+		show(w, r, id, http.StatusForbidden, &flash{Message: msg}, nil)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, int64(h.engine.MaxPayloadBytes())+64<<10)
@@ -40,7 +58,7 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err = fmt.Errorf("%w: read form: %w", ordo.ErrInvalidArgument, err)
 		}
-		h.showInstance(w, r, id, h.errorStatus(err), &flash{Message: err.Error()}, nil)
+		show(w, r, id, h.errorStatus(err), &flash{Message: err.Error()}, nil)
 		return
 	}
 	form := &actionsView{EventType: strings.TrimSpace(r.PostForm.Get("type")), EventPayload: r.PostForm.Get("payload")}
@@ -50,14 +68,14 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusInternalServerError {
 			h.log.Error("ordo ui: action", "id", id, "action", name, "err", err)
 		}
-		h.showInstance(w, r, id, status, &flash{Message: err.Error()}, form)
+		show(w, r, id, status, &flash{Message: err.Error()}, form)
 		return
 	}
 	if r.Header.Get("HX-Request") == "true" {
-		h.showInstance(w, r, id, http.StatusOK, &flash{OK: true, Message: msg}, nil)
+		show(w, r, id, http.StatusOK, &flash{OK: true, Message: msg}, nil)
 		return
 	}
-	http.Redirect(w, r, h.instanceURL(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
+	http.Redirect(w, r, pageURL(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
 }
 
 // do runs one action and returns what to tell the operator.

@@ -44,6 +44,9 @@ type liveView struct {
 // actionsView holds the action forms and the outcome of the last action.
 type actionsView struct {
 	URL string // the instance's URL; actions post to URL/pause, ...
+	// Target is the id of the element an htmx answer replaces (the
+	// element of that id in the answered page): "instance" or "order".
+	Target string
 	// Pausable, Resumable and Finished say which actions the status
 	// allows, to stress them; every button stays usable, and the engine
 	// has the last word.
@@ -67,20 +70,25 @@ type flash struct {
 }
 
 func (h *handler) instancePage(w http.ResponseWriter, r *http.Request) {
-	var fl *flash
-	switch r.URL.Query().Get("done") { // set by the redirect after an action without htmx
+	h.showInstance(w, r, r.PathValue("id"), http.StatusOK, doneFlash(r.URL.Query().Get("done")), nil)
+}
+
+// doneFlash is the outcome shown after the redirect that follows an action
+// posted without htmx (?done=pause), nil for none.
+func doneFlash(done string) *flash {
+	switch done {
 	case "pause":
-		fl = &flash{OK: true, Message: "Paused: the instance stops at its next step boundary."}
+		return &flash{OK: true, Message: "Paused: the instance stops at its next step boundary."}
 	case "resume":
-		fl = &flash{OK: true, Message: "Resumed."}
+		return &flash{OK: true, Message: "Resumed."}
 	case "terminate":
-		fl = &flash{OK: true, Message: "Terminated."}
+		return &flash{OK: true, Message: "Terminated."}
 	case "restart":
-		fl = &flash{OK: true, Message: "Restarted."}
+		return &flash{OK: true, Message: "Restarted."}
 	case "event":
-		fl = &flash{OK: true, Message: "Event sent."}
+		return &flash{OK: true, Message: "Event sent."}
 	}
-	h.showInstance(w, r, r.PathValue("id"), http.StatusOK, fl, nil)
+	return nil
 }
 
 // showInstance renders the instance page with an action's outcome; form
@@ -99,22 +107,30 @@ func (h *handler) showInstance(w http.ResponseWriter, r *http.Request, id string
 	v := &instanceView{
 		pageData: h.page(r, "Instance "+inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
 		ListURL: h.cfg.BasePath + "/", Workflow: inst.Workflow,
-		Actions: actionsView{URL: h.instanceURL(inst.ID), Flash: fl, Resumable: inst.Status == ordo.StatusPaused,
-			Pausable: inst.Status == ordo.StatusQueued || inst.Status == ordo.StatusRunning || inst.Status == ordo.StatusWaiting,
-			Finished: inst.Status.Terminal()},
+		Actions: h.actionsFor(r, inst, h.instanceURL(inst.ID), fl, form),
 	}
-	v.Actions.Key, v.Actions.CanOperate = mayOperate(r.Context())
+	h.render(w, r, h.pages.instance, "layout", status, v)
+}
+
+// actionsFor returns the action forms of an instance, posting to
+// url/pause, url/resume, ...; form refills the event form after a refused
+// event.
+func (h *handler) actionsFor(r *http.Request, inst *ordo.Instance, url string, fl *flash, form *actionsView) actionsView {
+	a := actionsView{URL: url, Target: "instance", Flash: fl, Resumable: inst.Status == ordo.StatusPaused,
+		Pausable: inst.Status == ordo.StatusQueued || inst.Status == ordo.StatusRunning || inst.Status == ordo.StatusWaiting,
+		Finished: inst.Status.Terminal()}
+	a.Key, a.CanOperate = mayOperate(r.Context())
 	if form != nil {
-		v.Actions.EventType, v.Actions.EventPayload = form.EventType, form.EventPayload
+		a.EventType, a.EventPayload = form.EventType, form.EventPayload
 	}
 	seen := map[string]bool{}
 	for _, st := range inst.Steps {
 		if !seen[st.Name] {
 			seen[st.Name] = true
-			v.Actions.Steps = append(v.Actions.Steps, st.Name)
+			a.Steps = append(a.Steps, st.Name)
 		}
 	}
-	h.render(w, r, h.pages.instance, "layout", status, v)
+	return a
 }
 
 // instanceLive answers htmx's polling with the summary and, out of band,

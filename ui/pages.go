@@ -21,6 +21,7 @@ var templateFS embed.FS
 type pages struct {
 	list, instance, notFound, login *template.Template
 	schedules, events, webhooks     *template.Template
+	orders, order                   *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -35,8 +36,9 @@ type pageData struct {
 	User   *auth.Principal
 	Open   bool
 	SignIn bool
-	// Schedules, Events and Webhooks show the links to those pages.
-	Schedules, Events, Webhooks bool
+	// Schedules, Events, Webhooks and Orders show the links to those
+	// pages.
+	Schedules, Events, Webhooks, Orders bool
 }
 
 func parsePages(cfg Config, as *assets) (*pages, error) {
@@ -59,10 +61,14 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ui: parse layout: %w", err)
 	}
-	page := func(file string) (*template.Template, error) {
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+file)
-		if err != nil {
-			return nil, fmt.Errorf("ui: parse %s: %w", file, err)
+	// page parses a page's files over the layout; a later file's
+	// definitions replace an earlier one's ("content").
+	page := func(files ...string) (*template.Template, error) {
+		t := template.Must(base.Clone())
+		for _, file := range files {
+			if _, err := t.ParseFS(templateFS, "templates/"+file); err != nil {
+				return nil, fmt.Errorf("ui: parse %s: %w", file, err)
+			}
 		}
 		return t, nil
 	}
@@ -88,6 +94,13 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 	if ps.webhooks, err = page("webhooks.html"); err != nil {
 		return nil, err
 	}
+	if ps.orders, err = page("orders.html"); err != nil {
+		return nil, err
+	}
+	// The order page reuses the instance page's actions and timeline.
+	if ps.order, err = page("instance.html", "order.html"); err != nil {
+		return nil, err
+	}
 	return ps, nil
 }
 
@@ -100,7 +113,7 @@ func (h *handler) page(r *http.Request, title string) pageData {
 		Title: title, Base: b,
 		CSS: h.assets.url(b, "ordo.css"), JS: h.assets.url(b, "htmx.min.js"), Icon: h.assets.url(b, "favicon.svg"),
 		Refresh: h.refresh(), User: p, Open: !signedIn, Schedules: h.cfg.Schedules != nil,
-		Events: h.cfg.Events, Webhooks: h.cfg.Webhooks != nil,
+		Events: h.cfg.Events, Webhooks: h.cfg.Webhooks != nil, Orders: h.cfg.Orders != nil,
 	}
 }
 

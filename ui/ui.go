@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
 )
@@ -59,6 +60,10 @@ type Config struct {
 	// each webhook's recent deliveries and a redeliver button (admin
 	// scope, as the API's redeliver).
 	Webhooks store.WebhookStore
+	// Orders, if set, adds the orders pages (BasePath+"/orders"): the
+	// orders with filters, and each order with its customer, items, files,
+	// status history, flow version, instance timeline and actions.
+	Orders *order.Service
 }
 
 // Config.SessionTTL: its default and bounds.
@@ -121,6 +126,7 @@ type handler struct {
 	pages  *pages
 	assets *assets
 	mux    *http.ServeMux
+	flows  flowCache // parsed flow versions, for the status badges
 }
 
 // New returns the dashboard as an http.Handler serving Config.BasePath+"/"
@@ -167,6 +173,14 @@ func (h *handler) routes() {
 	if h.cfg.Webhooks != nil {
 		h.mux.HandleFunc("GET "+b+"/webhooks", h.gate(gatePage, h.webhooksPage))
 		h.mux.HandleFunc("POST "+b+"/webhooks/{id}/deliveries/{delivery}/redeliver", h.gate(gateAction, h.redeliver))
+	}
+	if h.cfg.Orders != nil {
+		h.mux.HandleFunc("GET "+b+"/orders", h.gate(gatePage, h.ordersPage))
+		h.mux.HandleFunc("GET "+b+"/fragments/orders", h.gate(gateFragment, h.ordersFragment))
+		h.mux.HandleFunc("GET "+b+"/orders/{id}", h.gate(gatePage, h.orderPage))
+		h.mux.HandleFunc("GET "+b+"/orders/{id}/live", h.gate(gateFragment, h.orderLiveFragment))
+		h.mux.HandleFunc("GET "+b+"/orders/{id}/files/{name}", h.gate(gatePage, h.orderFile))
+		h.mux.HandleFunc("POST "+b+"/orders/{id}/{action}", h.gate(gateAction, h.orderAction))
 	}
 	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
 	h.mux.HandleFunc("POST "+b+"/login", h.login)

@@ -20,6 +20,7 @@ import (
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/artifact/pgartifact"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
@@ -70,6 +71,9 @@ type serverParts struct {
 	trustedOrigins []string
 	// scheduler fires the stored schedules; nil when the store keeps none.
 	scheduler *schedule.Scheduler
+	// orders is the order service (set by the orders extension, which
+	// runs before the dashboard's); the dashboard shows its orders.
+	orders *order.Service
 }
 
 func newServeCmd() *cobra.Command {

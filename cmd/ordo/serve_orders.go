@@ -98,6 +98,7 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 		return err
 	}
 	svc.Routes(s.api)
+	s.orders = svc
 	startWebhooks(ctx, s, policy)
 	if s.scheduler != nil {
 		svc.ScheduleOrders(s.scheduler) // schedules with a flow target create orders

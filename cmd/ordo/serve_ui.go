@@ -37,7 +37,7 @@ func (x *uiExtension) setup(_ context.Context, s *serverParts) error {
 		return fmt.Errorf("--ui-session-ttl must be between %s and %s, got %s", ui.MinSessionTTL, ui.MaxSessionTTL, x.sessionTTL)
 	}
 	cfg := ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL,
-		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler}
+		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler, Orders: s.orders}
 	_, cfg.Events = s.store.(store.PublishStore)
 	if ws, ok := s.store.(store.WebhookStore); ok {
 		cfg.Webhooks = ws

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/ordohq/ordo"
+)
+
+// maxFileNameLen bounds a production file's name in a request path.
+const maxFileNameLen = 255
+
+// orderFile serves GET {base}/orders/{id}/files/{name}: a production file
+// of the order as a download, for a signed-in browser (the API's route
+// wants a Bearer key).
+func (h *handler) orderFile(w http.ResponseWriter, r *http.Request) {
+	id, name := r.PathValue("id"), r.PathValue("name")
+	if err := ordo.ValidateID("order id", id); err != nil || name == "" || len(name) > maxFileNameLen {
+		h.renderNotFound(w, r, "There is no such order file.")
+		return
+	}
+	rc, f, err := h.cfg.Orders.OpenFile(r.Context(), id, name)
+	if err != nil {
+		if errors.Is(err, ordo.ErrNotFound) {
+			h.renderNotFound(w, r, "Order "+id+" has no file "+name+".")
+			return
+		}
+		h.log.Error("ordo ui: open order file", "id", id, "file", name, "err", err)
+		http.Error(w, "The file could not be read.", http.StatusServiceUnavailable)
+		return
+	}
+	defer rc.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/octet-stream")
+	hd.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	hd.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, rc) // the status is sent; a failed copy shows as a short body
+}
