@@ -9,14 +9,16 @@ import (
 )
 
 // compensate runs the compensations of all completed steps in reverse order
-// after the workflow failed with cause, then ends the instance errored. It
-// returns a signal when it must suspend (a compensation retry is due later)
-// or stop; nil when the instance was finished.
-func (r *run) compensate(cause error) any {
+// after the workflow failed (or was cancelled) with cause, then ends the
+// instance with status (errored or cancelled) and cause, listing the
+// compensations that failed. It returns a signal when it must suspend (a
+// compensation retry is due later) or stop; nil when the instance was
+// finished.
+func (r *run) compensate(cause *store.ErrorInfo, status store.InstanceStatus) any {
 	var failures []store.ErrorInfo
 	for _, rec := range r.completedCompensable() {
 		switch rec.CompensationStatus {
-		case store.CompCompleted:
+		case store.CompCompleted, store.CompSkipped:
 			continue
 		case store.CompFailed:
 			if rec.CompensationError != nil {
@@ -51,7 +53,8 @@ func (r *run) compensate(cause error) any {
 	if cause := r.stopReason(); cause != nil {
 		return &stopSignal{cause: cause}
 	}
-	r.fail(cause, failures)
+	cause.Compensations = failures
+	r.finishRollback(status, cause)
 	return nil
 }
 
@@ -87,7 +90,7 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 		att.Error = ei
 		next.CompensationError = ei
 		policy := opts.policy()
-		if IsNonRetryable(err) || attempt > policy.Limit {
+		if IsNonRetryable(err) || attempt-rec.CompensationBase > policy.Limit {
 			next.CompensationStatus = store.CompFailed
 			next.CompensationNextAt = nil
 			r.logger().Error("ordo: compensation failed for good", "step", rec.Key, "err", err)

@@ -88,3 +88,21 @@ func InstanceID(ctx context.Context) string {
 	}
 	return ""
 }
+
+// CancelStatus names the custom status the instance gets when it ends
+// cancelled (Engine.Cancel), after its compensations ran: an order flow's
+// "Cancelled", for example. Call it from the workflow function before its
+// first step; it is not stored until then, so every replay must call it.
+func CancelStatus(ctx context.Context, status string) error {
+	if _, inStep := ctx.Value(stepKey{}).(*stepState); inStep {
+		return fmt.Errorf("%w: CancelStatus belongs in the workflow function, not in a step", ErrInvalidArgument)
+	}
+	r, ok := ctx.Value(runKey{}).(*run)
+	if !ok {
+		return errNotInWorkflow
+	}
+	r.mu.Lock()
+	r.cancelStatus = &status
+	r.mu.Unlock()
+	return nil
+}

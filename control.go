@@ -14,16 +14,32 @@ import (
 // needs a paused instance") and matching ErrInvalidTransition; an unknown
 // instance or restart step, ErrNotFound.
 func (e *Engine) control(ctx context.Context, id string, action store.ControlAction, from string) (*Instance, error) {
+	return e.controlWith(ctx, &store.ControlParams{InstanceID: id, Action: action, FromStep: from})
+}
+
+// controlWith applies the action p describes; it fills in the time, the
+// audit entry and, when p has none, the reason from ctx (WithReason).
+func (e *Engine) controlWith(ctx context.Context, p *store.ControlParams) (*Instance, error) {
+	id, action := p.InstanceID, p.Action
 	if err := checkLookupID(id); err != nil {
 		return nil, err
 	}
+	if p.Reason == "" {
+		p.Reason = Reason(ctx)
+	}
+	if err := checkReason(p.Reason); err != nil {
+		return nil, err
+	}
 	now := e.clock.Now()
-	inst, err := e.store.InstanceControl(ctx, &store.ControlParams{
-		InstanceID: id, Action: action, FromStep: from, Now: now,
-		Audit: &store.Action{At: now, Actor: Actor(ctx), Action: string(action), InstanceID: id, Reason: Reason(ctx)},
-	})
+	p.Now = now
+	p.Audit = &store.Action{At: now, Actor: Actor(ctx), Action: string(action), InstanceID: id, Reason: p.Reason}
+	inst, err := e.store.InstanceControl(ctx, p)
 	if err != nil {
-		return nil, storeError(fmt.Sprintf("%s instance %q", action, id), err, instanceMissing(id))
+		missing := instanceMissing(id)
+		if p.StepKey != "" {
+			missing = fmt.Sprintf("instance %q or its step %q not found", id, p.StepKey)
+		}
+		return nil, storeError(fmt.Sprintf("%s instance %q", action, id), err, missing)
 	}
 	e.worker.notify()
 	e.worker.signalControl(id)
@@ -45,6 +61,69 @@ func (e *Engine) Resume(ctx context.Context, id string) (*Instance, error) {
 // cancelled. No compensation runs.
 func (e *Engine) Terminate(ctx context.Context, id string) (*Instance, error) {
 	return e.control(ctx, id, store.ActionTerminate, "")
+}
+
+// Cancel stops an instance and rolls it back: a running step's context is
+// cancelled at once (the worker learns it from its heartbeat, or at once
+// in this process), then a worker replays the run so its compensations are
+// registered, runs the compensations of the completed steps in reverse
+// order, durably and with their retries, and ends the instance cancelled
+// with an error of kind cancelled holding reason (and any compensation
+// that failed for good). A step cut off by the cancel is not recorded, so
+// it is not compensated. Allowed from queued, running, waiting and
+// paused; a finished instance, or one already being cancelled, is
+// refused with ErrInvalidTransition. Terminate stays the hard stop.
+func (e *Engine) Cancel(ctx context.Context, id string, reason string) (*Instance, error) {
+	return e.controlWith(ctx, &store.ControlParams{InstanceID: id, Action: store.ActionCancel, Reason: reason})
+}
+
+// CompensationAction is what an operator does about a compensation that
+// failed for good.
+type CompensationAction = store.ControlAction
+
+// Compensation actions (see Engine.Compensation).
+const (
+	// CompensationRetry runs the compensation again with its retry policy.
+	CompensationRetry = store.ActionCompensationRetry
+	// CompensationDone marks it completed: the operator undid the step
+	// by hand.
+	CompensationDone = store.ActionCompensationDone
+	// CompensationSkip marks it skipped: the step stays done.
+	CompensationSkip = store.ActionCompensationSkip
+)
+
+// Compensation acts on the compensation of step stepKey ("charge#1") of an
+// errored or cancelled instance, which failed for good: retry, done or
+// skip (the CompensationAction constants), with the operator's reason
+// recorded on the step. The instance then rolls back again: a worker runs
+// what compensations are still due (the retried one) in reverse order and
+// ends it with its status and error as before, listing the compensations
+// that still failed. Refused with ErrInvalidTransition when the instance
+// is not errored or cancelled or the step's compensation did not fail;
+// ErrNotFound for an unknown step.
+func (e *Engine) Compensation(ctx context.Context, id, stepKey string, action CompensationAction, reason string) (*Instance, error) {
+	switch action {
+	case CompensationRetry, CompensationDone, CompensationSkip:
+	default:
+		return nil, &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("compensation action %q: want %s, %s or %s", action, CompensationRetry, CompensationDone, CompensationSkip)}
+	}
+	if stepKey == "" || len(stepKey) > maxLookupBytes || !utf8.ValidString(stepKey) || strings.IndexByte(stepKey, 0) >= 0 {
+		return nil, &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("step key must be a step's key (\"charge#1\"): at most %d bytes of UTF-8 text without NUL", maxLookupBytes)}
+	}
+	return e.controlWith(ctx, &store.ControlParams{InstanceID: id, Action: action, StepKey: stepKey, Reason: reason})
+}
+
+// maxReasonBytes bounds an operator's reason.
+const maxReasonBytes = 2000
+
+func checkReason(reason string) error {
+	if len(reason) > maxReasonBytes || !utf8.ValidString(reason) || strings.IndexByte(reason, 0) >= 0 {
+		return &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("reason must be at most %d bytes of UTF-8 text without NUL", maxReasonBytes)}
+	}
+	return nil
 }
 
 // Restart runs an instance again, from the beginning or from a named step

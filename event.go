@@ -63,6 +63,7 @@ func (r *run) waitForEvent(name, eventType string, timeout time.Duration, match 
 			return nil, fmt.Errorf("step %q: no %q event within %s: %w", name, eventType, timeout, ErrEventTimeout)
 		}
 	}
+	r.replayEnd()
 	started := now
 	if rec != nil {
 		started = rec.StartedAt

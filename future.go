@@ -53,7 +53,11 @@ func goStep[Out any](ctx context.Context, name string, opts *StepOptions, fn ste
 		close(f.done)
 		return f
 	}
-	if res := r.resolve(call); res != nil {
+	res := r.resolve(call)
+	if res == nil || res.retryAt != nil {
+		r.replayEnd()
+	}
+	if res != nil {
 		f.res = res
 		close(f.done)
 		return f

@@ -14,6 +14,7 @@ const (
 	StatusComplete   = store.StatusComplete
 	StatusErrored    = store.StatusErrored
 	StatusTerminated = store.StatusTerminated
+	StatusCancelled  = store.StatusCancelled
 )
 
 // ErrorInfo is a persisted error.

@@ -29,6 +29,11 @@ type suspendSignal struct {
 // finishing (pause, terminate, shutdown, lost lease).
 type stopSignal struct{ cause error }
 
+// rollbackSignal unwinds the workflow goroutine of a run that rolls the
+// instance back (store.Instance.Rollback) when the replay reaches work not
+// done yet: the compensations of what was done are registered by then.
+type rollbackSignal struct{}
+
 // panicError is a panic in workflow code, recorded as the instance's error.
 type panicError struct {
 	value any
@@ -71,6 +76,9 @@ type run struct {
 	// trace.
 	pending   store.Update
 	stopCause error
+	// cancelStatus is the custom status the workflow named with
+	// CancelStatus, set on the instance when it ends cancelled.
+	cancelStatus *string
 	// leaseUntil is when this run's lease expires unless a heartbeat
 	// renews it; past it the run must not start work (another worker may
 	// own the instance).
@@ -113,6 +121,11 @@ func (r *run) observe(held bool, status store.InstanceStatus) {
 		r.abort(errLeaseLost)
 	case status == store.StatusTerminated:
 		r.abort(errTerminated)
+	case status == store.StatusQueued:
+		// Queued while this run holds the lease: only a cancel does that
+		// (store.ActionCancel). Stop now; the rollback runs on the next
+		// claim.
+		r.abort(errCancelled)
 	case status == store.StatusPaused:
 		r.setStop(errPaused)
 	}
@@ -164,6 +177,15 @@ func (r *run) checkLease(now time.Time) bool {
 	return !expired
 }
 
+// replayEnd is called on the workflow goroutine where the workflow would
+// do new work (run or wait for a step): a run that rolls the instance back
+// stops replaying there.
+func (r *run) replayEnd() {
+	if r.inst.Rollback != nil {
+		panic(&rollbackSignal{})
+	}
+}
+
 // checkStop is called on the workflow goroutine at every step boundary.
 func (r *run) checkStop() {
 	r.checkLease(r.now())
@@ -203,6 +225,10 @@ func (r *run) execute() {
 	}
 
 	out, wfErr, sig := r.callWorkflow()
+	if rb := r.inst.Rollback; rb != nil {
+		r.rollback(rb, sig)
+		return
+	}
 	if sig == nil && wfErr != nil && r.ctx.Err() != nil {
 		// The error is the cancellation of a terminate or shutdown.
 		sig = &stopSignal{cause: context.Cause(r.ctx)}
@@ -214,11 +240,38 @@ func (r *run) execute() {
 	}
 	r.inflight.Wait()
 	if sig == nil && wfErr != nil {
-		sig = r.compensate(wfErr)
+		sig = r.compensate(errorInfo(wfErr), store.StatusErrored)
 		if sig == nil {
 			return
 		}
 	}
+	r.unwind(sig, out)
+}
+
+// rollback ends a run that rolls the instance back: once the replay
+// stopped (sig is a rollbackSignal, or nil when the workflow returned),
+// the compensations still due run and the instance ends with rb.Status.
+func (r *run) rollback(rb *store.Rollback, sig any) {
+	switch sig.(type) {
+	case nil, *rollbackSignal:
+		sig = nil
+		if cause := r.stopReason(); cause != nil {
+			sig = &stopSignal{cause: cause}
+		}
+	}
+	r.inflight.Wait()
+	if sig == nil {
+		cause := *rb.Cause
+		if sig = r.compensate(&cause, rb.Status); sig == nil {
+			return
+		}
+	}
+	r.unwind(sig, nil)
+}
+
+// unwind ends a run per the signal that unwound the workflow (nil: it
+// returned out).
+func (r *run) unwind(sig any, out json.RawMessage) {
 	switch s := sig.(type) {
 	case *suspendSignal:
 		r.suspend(s)
@@ -237,7 +290,7 @@ func (r *run) callWorkflow() (out json.RawMessage, err error, sig any) {
 	defer func() {
 		if p := recover(); p != nil {
 			switch p.(type) {
-			case *suspendSignal, *stopSignal:
+			case *suspendSignal, *stopSignal, *rollbackSignal:
 				sig = p
 			default:
 				err = &panicError{value: p, stack: string(debug.Stack())}
@@ -290,6 +343,11 @@ func (r *run) stop(cause error) {
 		r.release(&store.StateChange{Status: store.StatusQueued})
 	case errors.Is(cause, errPaused), errors.Is(cause, errTerminated):
 		r.release(nil) // keep the status the operator set
+	case errors.Is(cause, errCancelled):
+		// Keep the status: queued, with the rollback a claim runs.
+		if _, err := r.release(nil); err == nil {
+			r.e.worker.notify()
+		}
 	default:
 		// A commit failed: the release carries what it did not record
 		// (r.pending), and the instance is picked up again.
@@ -310,6 +368,20 @@ func (r *run) fail(cause error, compFailures []store.ErrorInfo) {
 	ei := errorInfo(cause)
 	ei.Compensations = compFailures
 	r.finish(&store.StateChange{Status: store.StatusErrored, Error: ei})
+}
+
+// finishRollback ends the instance with status (errored or cancelled) and
+// error ei once compensations ran; a cancelled one gets the custom status
+// the workflow named with CancelStatus, if any.
+func (r *run) finishRollback(status store.InstanceStatus, ei *store.ErrorInfo) {
+	if status == store.StatusCancelled {
+		r.mu.Lock()
+		if cs := r.cancelStatus; cs != nil {
+			r.pending.CustomStatus = cs
+		}
+		r.mu.Unlock()
+	}
+	r.finish(&store.StateChange{Status: status, Error: ei})
 }
 
 // release writes the final update of this run and gives up the lease.
@@ -359,6 +431,10 @@ func (r *run) commit(upd *store.Update) (store.UpdateResult, error) {
 		r.setStop(errPaused)
 	case store.StatusTerminated:
 		r.abort(errTerminated)
+	case store.StatusQueued:
+		if !upd.Release {
+			r.abort(errCancelled) // see observe
+		}
 	}
 	return res, nil
 }

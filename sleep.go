@@ -39,6 +39,7 @@ func sleep(ctx context.Context, name string, wakeAt func(now time.Time) time.Tim
 		if rec.Status == store.StepCompleted {
 			return nil
 		}
+		r.replayEnd()
 		if rec.WakeAt != nil && rec.WakeAt.After(now) {
 			panic(&suspendSignal{wakeAt: rec.WakeAt})
 		}
@@ -48,6 +49,7 @@ func sleep(ctx context.Context, name string, wakeAt func(now time.Time) time.Tim
 		r.addPending(&done)
 		return nil
 	}
+	r.replayEnd()
 	wake := wakeAt(now)
 	rec = &store.Step{InstanceID: r.inst.ID, Key: key, Name: name, Seq: seq, Ordinal: ord,
 		Kind: store.KindSleep, Status: store.StepWaiting, WakeAt: &wake, StartedAt: now}

@@ -128,6 +128,9 @@ func doTyped[Out any](ctx context.Context, name string, opts *StepOptions, fn st
 		return zero, err
 	}
 	res := r.resolve(call)
+	if res == nil || res.retryAt != nil {
+		r.replayEnd()
+	}
 	for res == nil {
 		res = r.runStep(call)
 		if res.retryAt != nil && !res.retryAt.After(r.now()) {

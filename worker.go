@@ -18,6 +18,7 @@ var (
 	errLeaseLost  = errors.New("lease lost to another worker")
 	errPaused     = errors.New("instance paused")
 	errTerminated = errors.New("instance terminated")
+	errCancelled  = errors.New("instance cancelled")
 )
 
 // worker claims runnable instances and runs each in its own goroutine, up to

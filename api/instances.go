@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/store"
 )
 
@@ -22,6 +23,8 @@ func (s *Server) routes() {
 	s.Handle("POST /v1/instances/{id}/resume", s.control((*ordo.Engine).Resume))
 	s.Handle("POST /v1/instances/{id}/terminate", s.control((*ordo.Engine).Terminate))
 	s.Handle("POST /v1/instances/{id}/restart", s.restart)
+	s.HandleScope("POST /v1/instances/{id}/cancel", auth.ScopeOperate, s.cancel)
+	s.HandleScope("POST /v1/instances/{id}/steps/{key}/compensation/{action}", auth.ScopeOperate, s.compensation)
 	s.Handle("POST /v1/instances/{id}/events", s.sendEvent)
 	s.Handle("GET /v1/instances/{id}/events", s.listEvents)
 	s.eventRoutes()
@@ -119,6 +122,52 @@ func (s *Server) restart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inst, err := s.cfg.Engine.Restart(r.Context(), r.PathValue("id"), &ordo.RestartOptions{FromStep: req.FromStep})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inst)
+	return nil
+}
+
+// ReasonRequest is the optional body of a cancel or compensation action:
+// the operator's reason, recorded on the instance or step and in the audit
+// trail.
+type ReasonRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// cancel answers 200 with the instance, queued and rolling back (see
+// ordo.Engine.Cancel); 409 for a finished instance.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) error {
+	var req ReasonRequest
+	if err := DecodeJSON(r, &req, true); err != nil {
+		return err
+	}
+	inst, err := s.cfg.Engine.Cancel(r.Context(), r.PathValue("id"), req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inst)
+	return nil
+}
+
+// compensationActions maps the {action} of the compensation route.
+var compensationActions = map[string]ordo.CompensationAction{
+	"retry": ordo.CompensationRetry, "done": ordo.CompensationDone, "skip": ordo.CompensationSkip,
+}
+
+// compensation retries, marks done or skips the failed compensation of
+// step {key} (see ordo.Engine.Compensation).
+func (s *Server) compensation(w http.ResponseWriter, r *http.Request) error {
+	action, ok := compensationActions[r.PathValue("action")]
+	if !ok {
+		return Errorf(http.StatusNotFound, "action", "unknown compensation action %q: want retry, done or skip", r.PathValue("action"))
+	}
+	var req ReasonRequest
+	if err := DecodeJSON(r, &req, true); err != nil {
+		return err
+	}
+	inst, err := s.cfg.Engine.Compensation(r.Context(), r.PathValue("id"), r.PathValue("key"), action, req.Reason)
 	if err != nil {
 		return err
 	}

@@ -216,10 +216,11 @@ func (env *Env) waitStatus(id string, statuses []ordo.Status) (*ordo.Instance, e
 	return last, fmt.Errorf("%w waiting for instance %s to be %v; it is %s", errWaitTimeout, id, statuses, last.Status)
 }
 
-// WaitDone waits until the instance is complete, errored or terminated.
+// WaitDone waits until the instance is complete, errored, terminated or
+// cancelled.
 func (env *Env) WaitDone(id string) *ordo.Instance {
 	env.t.Helper()
-	return env.WaitStatus(id, ordo.StatusComplete, ordo.StatusErrored, ordo.StatusTerminated)
+	return env.WaitStatus(id, ordo.StatusComplete, ordo.StatusErrored, ordo.StatusTerminated, ordo.StatusCancelled)
 }
 
 // Run executes wf with in to the end on the virtual clock and returns its

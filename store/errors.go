@@ -56,6 +56,10 @@ func opRule(op string) string {
 		return "resume needs a paused instance"
 	case ActionTerminate:
 		return "terminate needs an instance that has not finished"
+	case ActionCancel:
+		return "cancel needs a queued, running, waiting or paused instance"
+	case ActionCompensationRetry, ActionCompensationDone, ActionCompensationSkip:
+		return op + " needs an errored or cancelled instance (one still running finishes its compensations first)"
 	}
 	if op == OpEvent {
 		return "a finished instance accepts no events"

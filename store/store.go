@@ -168,11 +168,30 @@ type ControlAction string
 //     no recorded step (ErrNotFound). Events consumed by deleted steps
 //     become unconsumed again. The instance becomes queued with its output,
 //     error, wake time, custom status, finish time and lease cleared.
+//   - cancel: queued, running, waiting, paused → queued with a Rollback
+//     (status cancelled, cause of kind cancelled with ControlParams.Reason);
+//     wake time cleared, lease kept: the worker holding it sees the
+//     instance queued in its heartbeat (or its next commit's result),
+//     cancels the running step and hands the instance back, and its state
+//     changes are dropped meanwhile (the instance is no longer running).
+//     Any worker then claims it like any queued instance and rolls it back
+//     (see Rollback). Refused while a rollback is already pending.
+//   - compensation.retry, compensation.done, compensation.skip: on an
+//     errored or cancelled instance, for the step ControlParams.StepKey
+//     whose compensation failed for good: run it again with its policy
+//     (CompensationBase = its attempts so far, due now), mark it completed
+//     (the operator undid it by hand) or skipped. The instance becomes
+//     queued with a Rollback to its current status and error, so a worker
+//     runs what is still due and ends it again (see CompensationAction).
 const (
-	ActionPause     ControlAction = "pause"
-	ActionResume    ControlAction = "resume"
-	ActionTerminate ControlAction = "terminate"
-	ActionRestart   ControlAction = "restart"
+	ActionPause             ControlAction = "pause"
+	ActionResume            ControlAction = "resume"
+	ActionTerminate         ControlAction = "terminate"
+	ActionRestart           ControlAction = "restart"
+	ActionCancel            ControlAction = "cancel"
+	ActionCompensationRetry ControlAction = "compensation.retry"
+	ActionCompensationDone  ControlAction = "compensation.done"
+	ActionCompensationSkip  ControlAction = "compensation.skip"
 )
 
 // ControlParams are the arguments of Store.InstanceControl.
@@ -182,7 +201,12 @@ type ControlParams struct {
 	// FromStep is the step name to restart from (its first occurrence);
 	// "" restarts from the beginning.
 	FromStep string
-	Now      time.Time
+	// StepKey is the step ("charge#1") a compensation action applies to.
+	StepKey string
+	// Reason is the operator's reason of a cancel or compensation action,
+	// recorded on the instance (Rollback.Cause) or step (CompensationNote).
+	Reason string
+	Now    time.Time
 	// Audit, if set, is the audit-trail entry of the action; a backend
 	// that keeps an audit trail writes it in the action's transaction.
 	Audit *Action
@@ -245,10 +269,11 @@ type Update struct {
 	CustomStatus *string
 
 	// State, if non-nil, changes the instance's status. Only waiting,
-	// queued, complete and errored are accepted, and only while the
-	// instance is still running: if an operator changed the status
-	// meanwhile (paused, terminated), the steps are still recorded but the
-	// state change is dropped. Complete and errored set FinishedAt = Now.
+	// queued, complete, errored and cancelled are accepted, and only while
+	// the instance is still running: if an operator changed the status
+	// meanwhile (paused, terminated, cancelled: queued), the steps are
+	// still recorded but the state change is dropped. Complete, errored
+	// and cancelled set FinishedAt = Now and clear Instance.Rollback.
 	State *StateChange
 	// Release clears the lease after applying the update.
 	Release bool

@@ -17,17 +17,26 @@ const (
 	StatusComplete   InstanceStatus = "complete"   // finished successfully
 	StatusErrored    InstanceStatus = "errored"    // failed (after compensations ran)
 	StatusTerminated InstanceStatus = "terminated" // stopped for good by an operator
+	// StatusCancelled: cancelled by an operator, after the compensations
+	// of its finished steps ran (see ActionCancel).
+	StatusCancelled InstanceStatus = "cancelled"
 )
 
-// Terminal reports whether s is a final status (complete, errored, terminated).
+// Statuses lists every status in lifecycle order (for filters and docs).
+var Statuses = []InstanceStatus{StatusQueued, StatusRunning, StatusWaiting, StatusPaused,
+	StatusComplete, StatusErrored, StatusTerminated, StatusCancelled}
+
+// Terminal reports whether s is a final status (complete, errored,
+// terminated, cancelled).
 func (s InstanceStatus) Terminal() bool {
-	return s == StatusComplete || s == StatusErrored || s == StatusTerminated
+	return s == StatusComplete || s == StatusErrored || s == StatusTerminated || s == StatusCancelled
 }
 
 // Valid reports whether s is one of the known statuses.
 func (s InstanceStatus) Valid() bool {
 	switch s {
-	case StatusQueued, StatusRunning, StatusWaiting, StatusPaused, StatusComplete, StatusErrored, StatusTerminated:
+	case StatusQueued, StatusRunning, StatusWaiting, StatusPaused, StatusComplete, StatusErrored, StatusTerminated,
+		StatusCancelled:
 		return true
 	}
 	return false
@@ -45,6 +54,7 @@ const (
 	ErrorKindCompensation ErrorKind = "compensation"  // a compensation failed
 	ErrorKindPanic        ErrorKind = "panic"         // workflow or step code panicked
 	ErrorKindTerminated   ErrorKind = "terminated"    // an operator terminated the instance
+	ErrorKindCancelled    ErrorKind = "cancelled"     // an operator cancelled the instance; Message holds the reason
 	ErrorKindCutOff       ErrorKind = "cut_off"       // the worker running the attempt crashed or froze
 	// ErrorKindAbandoned: the attempt's timeout elapsed and the step
 	// function still had not returned a grace period later; the engine
@@ -96,11 +106,31 @@ type Instance struct {
 	// queued or due instance: a step attempt may have been cut off. It is
 	// not stored.
 	LeaseExpired bool `json:"-"`
+	// Rollback, when set, says the instance is being rolled back: a worker
+	// that claims it replays the run (so compensations are registered),
+	// runs what compensations are still due in reverse order and ends the
+	// instance with Rollback.Status. Set by ActionCancel and by the
+	// compensation actions; cleared when the instance finishes, by
+	// terminate and by restart.
+	Rollback *Rollback `json:"rollback,omitempty"`
 	// Unreadable, when set, says why the stored row could not be decoded
 	// in full; the fields that could not be read are left empty. Listings
 	// and InstanceGet return such a row rather than fail (see
 	// MarkUnreadable).
 	Unreadable string `json:"unreadable,omitempty"`
+}
+
+// Rollback is a pending rollback of an instance (Instance.Rollback).
+type Rollback struct {
+	// Status is how the instance ends once the compensations ran:
+	// cancelled, or errored for an instance that failed and whose failed
+	// compensation an operator acted on.
+	Status InstanceStatus `json:"status"`
+	// Cause is the instance's error at the end (its Compensations are
+	// filled in then): for a cancel, kind cancelled with the reason.
+	Cause *ErrorInfo `json:"cause"`
+	// At is when it was requested.
+	At time.Time `json:"at"`
 }
 
 // StepKind says what a journal entry records.
@@ -133,6 +163,9 @@ const (
 	CompRetrying  CompensationStatus = "retrying"  // an attempt failed; CompensationNextAt says when the next runs
 	CompCompleted CompensationStatus = "completed" // the step was undone
 	CompFailed    CompensationStatus = "failed"    // the compensation failed for good
+	// CompSkipped: the compensation failed for good and an operator chose
+	// to skip it (ActionCompensationSkip); the step stays done.
+	CompSkipped CompensationStatus = "skipped"
 )
 
 // Attempt is one execution of a step or of its compensation.
@@ -174,6 +207,14 @@ type Step struct {
 	CompensationError    *ErrorInfo         `json:"compensationError,omitempty"`
 	CompensationAttempts int                `json:"compensationAttempts,omitempty"`
 	CompensationNextAt   *time.Time         `json:"compensationNextAt,omitempty"`
+	// CompensationBase is how many compensation attempts had run when an
+	// operator last retried the compensation (ActionCompensationRetry):
+	// the retry policy counts the attempts after it.
+	CompensationBase int `json:"compensationBase,omitempty"`
+	// CompensationNote records an operator's action on the compensation
+	// ("retried by ops: ...", "marked done by ops: ...", "skipped by
+	// ops: ..."); "" when none acted.
+	CompensationNote string `json:"compensationNote,omitempty"`
 
 	StartedAt  time.Time  `json:"startedAt"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`

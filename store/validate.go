@@ -37,7 +37,7 @@ func ValidateUpdates(updates []*Update) error {
 			continue
 		}
 		switch u.State.Status {
-		case StatusWaiting, StatusQueued, StatusComplete, StatusErrored:
+		case StatusWaiting, StatusQueued, StatusComplete, StatusErrored, StatusCancelled:
 		default:
 			return fmt.Errorf("instance %q: state %q not allowed in an update (waiting, queued, complete or errored)",
 				u.InstanceID, u.State.Status)

@@ -69,10 +69,14 @@ const (
 	WebhookInstanceErrored = "instance.errored"
 	// WebhookInstanceTerminated reports an instance an operator terminated.
 	WebhookInstanceTerminated = "instance.terminated"
+	// WebhookInstanceCancelled reports an instance that ended cancelled:
+	// an operator cancelled it and its compensations ran.
+	WebhookInstanceCancelled = "instance.cancelled"
 )
 
 // WebhookEvents lists every event name, in a stable order.
-var WebhookEvents = []string{WebhookOrderStatusChanged, WebhookInstanceComplete, WebhookInstanceErrored, WebhookInstanceTerminated}
+var WebhookEvents = []string{WebhookOrderStatusChanged, WebhookInstanceComplete, WebhookInstanceErrored,
+	WebhookInstanceTerminated, WebhookInstanceCancelled}
 
 // WebhookRetryPeriod is how long a delivery is retried, from the change
 // (or from a redelivery), before it is marked failed.
@@ -226,7 +230,7 @@ func ReportedChanges(u *Update, prevCustom string, prevStatus InstanceStatus) []
 	if custom != prevCustom {
 		out = append(out, WebhookChange{WebhookOrderStatusChanged, status, custom, prevCustom})
 	}
-	if applied && (status == StatusComplete || status == StatusErrored) {
+	if applied && (status == StatusComplete || status == StatusErrored || status == StatusCancelled) {
 		out = append(out, WebhookChange{"instance." + string(status), status, custom, prevCustom})
 	}
 	return out

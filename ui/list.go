@@ -70,7 +70,7 @@ type instanceRow struct {
 
 var allStatuses = []string{
 	string(ordo.StatusQueued), string(ordo.StatusRunning), string(ordo.StatusWaiting), string(ordo.StatusPaused),
-	string(ordo.StatusComplete), string(ordo.StatusErrored), string(ordo.StatusTerminated),
+	string(ordo.StatusComplete), string(ordo.StatusErrored), string(ordo.StatusTerminated), string(ordo.StatusCancelled),
 }
 
 func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,7 @@ func newInstancesCmd() *cobra.Command {
 		instancesActionCmd(cf, "pause", "Pause an instance at its next step boundary"),
 		instancesActionCmd(cf, "resume", "Resume a paused instance"),
 		instancesActionCmd(cf, "terminate", "Terminate an instance for good"),
+		instancesCancelCmd(cf), instancesCompensationCmd(cf),
 		instancesRestartCmd(cf), instancesSendEventCmd(cf), instancesEventsCmd(cf),
 	)
 	return cmd
@@ -115,6 +116,7 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 	if in.CustomStatus != "" {
 		fmt.Fprintf(w, "Custom    %s\n", in.CustomStatus)
 	}
+	fmt.Fprint(w, describeRollback(in))
 	fmt.Fprintf(w, "Created   %s\n", in.CreatedAt.Local().Format(time.RFC3339))
 	if in.StartedAt != nil {
 		fmt.Fprintf(w, "Started   %s\n", in.StartedAt.Local().Format(time.RFC3339))

@@ -58,6 +58,7 @@ func cloneInstance(in *store.Instance) *store.Instance {
 	c.FinishedAt = normPtr(in.FinishedAt)
 	c.WakeAt = normPtr(in.WakeAt)
 	c.LeaseExpiresAt = normPtr(in.LeaseExpiresAt)
+	c.Rollback = cloneRollback(in.Rollback)
 	return &c
 }
 
@@ -87,5 +88,15 @@ func cloneStep(st *store.Step) *store.Step {
 func cloneEvent(ev *store.Event) *store.Event {
 	c := *ev
 	c.Payload = cloneRaw(ev.Payload)
+	return &c
+}
+
+func cloneRollback(rb *store.Rollback) *store.Rollback {
+	if rb == nil {
+		return nil
+	}
+	c := *rb
+	c.At = norm(rb.At)
+	c.Cause = cloneError(rb.Cause)
 	return &c
 }

@@ -83,8 +83,9 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 					break
 				}
 			}
-		case store.StatusComplete, store.StatusErrored:
+		case store.StatusComplete, store.StatusErrored, store.StatusCancelled:
 			in.FinishedAt = &t
+			in.Rollback = nil
 		}
 	}
 	if u.Release {

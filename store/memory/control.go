@@ -51,12 +51,35 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.Status = store.StatusTerminated
 		in.FinishedAt = &t
 		in.WakeAt = nil
+		in.Rollback = nil
 		s.hooks.report(in, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, t)
+	case store.ActionCancel:
+		rb, err := store.CancelRollback(p, in.Status, in.Rollback != nil)
+		if err != nil {
+			return err
+		}
+		in.Status = store.StatusQueued
+		in.WakeAt = nil
+		in.Rollback = cloneRollback(rb)
+	case store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
+		var step *store.Step
+		if st, ok := x.steps[p.StepKey]; ok {
+			step = cloneStep(st)
+		}
+		next, rb, err := store.CompensationAction(p, in.Status, in.Error, step)
+		if err != nil {
+			return err
+		}
+		x.steps[p.StepKey] = cloneStep(next)
+		in.Status = store.StatusQueued
+		in.WakeAt, in.FinishedAt = nil, nil
+		in.Rollback = cloneRollback(rb)
 	case store.ActionRestart:
 		if err := x.truncateJournal(p.FromStep); err != nil {
 			return err
 		}
 		in.Status = store.StatusQueued
+		in.Rollback = nil
 		in.Output, in.Error, in.WakeAt, in.FinishedAt = nil, nil, nil, nil
 		in.CustomStatus = ""
 		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil

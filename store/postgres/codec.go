@@ -103,3 +103,28 @@ const (
 	codeUniqueViolation = "23505"
 	codeUndefinedTable  = "42P01"
 )
+
+// rollbackArg encodes a Rollback as JSON text; nil becomes NULL.
+func rollbackArg(rb *store.Rollback) (*string, error) {
+	if rb == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(rb)
+	if err != nil {
+		return nil, fmt.Errorf("encode rollback: %w", err)
+	}
+	v := string(b)
+	return &v, nil
+}
+
+// rollbackValue decodes a Rollback column; NULL becomes nil.
+func rollbackValue(s *string) (*store.Rollback, error) {
+	if s == nil {
+		return nil, nil
+	}
+	var rb store.Rollback
+	if err := json.Unmarshal([]byte(*s), &rb); err != nil {
+		return nil, fmt.Errorf("decode rollback %q: %w", *s, err)
+	}
+	return &rb, nil
+}

@@ -102,7 +102,7 @@ const (
 		FROM fenced f
 		CROSS JOIN LATERAL (VALUES
 			(1, CASE WHEN f.set_custom AND f.custom <> f.prev_custom THEN 'order.status_changed' END),
-			(2, CASE WHEN f.status IN ('complete', 'errored') AND f.current_status = 'running'
+			(2, CASE WHEN f.status IN ('complete', 'errored', 'cancelled') AND f.current_status = 'running'
 				THEN 'instance.' || f.status END)) AS c(n, event)
 		JOIN webhooks w ON c.event = ANY (w.events)
 		WHERE EXISTS (SELECT 1 FROM webhooks) AND c.event IS NOT NULL
@@ -125,8 +125,10 @@ const (
 					ELSE u.wake END
 				ELSE i.wake_at END,
 			finished_at = CASE WHEN u.status IS NOT NULL AND i.status = 'running' THEN
-					CASE WHEN u.status IN ('complete', 'errored') THEN u.now END
+					CASE WHEN u.status IN ('complete', 'errored', 'cancelled') THEN u.now END
 				ELSE i.finished_at END,
+			rollback = CASE WHEN u.status IN ('complete', 'errored', 'cancelled') AND i.status = 'running' THEN NULL
+				ELSE i.rollback END,
 			lease_owner = CASE WHEN u.release THEN NULL ELSE i.lease_owner END,
 			lease_token = CASE WHEN u.release THEN NULL ELSE i.lease_token END,
 			lease_expires_at = CASE WHEN u.release THEN NULL ELSE i.lease_expires_at END

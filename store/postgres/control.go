@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,10 +17,19 @@ var (
 	sqlResume      = `UPDATE instances SET status = 'queued', updated_at = $1, wake_at = NULL,
 		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 		WHERE id = $2 RETURNING ` + instanceCols
-	sqlTerminate = `UPDATE instances SET status = 'terminated', updated_at = $1, finished_at = $1, wake_at = NULL
+	sqlTerminate = `UPDATE instances SET status = 'terminated', updated_at = $1, finished_at = $1, wake_at = NULL,
+		rollback = NULL
 		WHERE id = $2 RETURNING ` + instanceCols
+	// Cancel and the compensation actions: queued with a rollback (the
+	// lease is kept: see store.ActionCancel).
+	sqlRollbackState = `SELECT error, rollback IS NOT NULL FROM instances WHERE id = $1`
+	sqlRollback      = `UPDATE instances SET status = 'queued', updated_at = $1, wake_at = NULL, finished_at = NULL,
+		rollback = $3 WHERE id = $2 RETURNING ` + instanceCols
+	sqlCompStep   = `SELECT ` + stepColumns + ` FROM steps WHERE instance_id = $1 AND key = $2`
+	sqlCompUpdate = `UPDATE steps SET compensation_status = $3, compensation_next_at = $4, compensation_base = $5,
+		compensation_note = $6 WHERE instance_id = $1 AND key = $2`
 	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = $1, output = NULL, error = NULL,
-		wake_at = NULL, custom_status = '', finished_at = NULL,
+		wake_at = NULL, custom_status = '', finished_at = NULL, rollback = NULL,
 		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 		WHERE id = $2 RETURNING ` + instanceCols
 )
@@ -95,6 +105,11 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 			return nil, fmt.Errorf("webhook outbox: %w", err)
 		}
 		return in, nil
+	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
+		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
+			return nil, err
+		}
+		return setRollback(ctx, tx, p, status, t)
 	}
 	if err := truncateJournal(ctx, tx, p, status); err != nil {
 		return nil, err
@@ -136,4 +151,50 @@ func truncateJournal(ctx context.Context, tx pgx.Tx, p *store.ControlParams, sta
 		}
 	}
 	return nil
+}
+
+// setRollback applies a cancel or compensation action (store.CancelRollback,
+// store.CompensationAction) to the locked instance in status.
+func setRollback(ctx context.Context, tx pgx.Tx, p *store.ControlParams, status store.InstanceStatus, t time.Time) (*store.Instance, error) {
+	var (
+		errJSON *string
+		pending bool
+	)
+	if err := tx.QueryRow(ctx, sqlRollbackState, p.InstanceID).Scan(&errJSON, &pending); err != nil {
+		return nil, err
+	}
+	var rb *store.Rollback
+	if p.Action == store.ActionCancel {
+		var err error
+		if rb, err = store.CancelRollback(p, status, pending); err != nil {
+			return nil, err
+		}
+	} else {
+		instErr, err := errorValue(errJSON)
+		if err != nil {
+			return nil, err
+		}
+		var id string
+		step, err := scanStep(tx.QueryRow(ctx, sqlCompStep, p.InstanceID, p.StepKey), &id)
+		if noRows(err) {
+			step, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		next, r, err := store.CompensationAction(p, status, instErr, step)
+		if err != nil {
+			return nil, err
+		}
+		rb = r
+		if _, err := tx.Exec(ctx, sqlCompUpdate, p.InstanceID, p.StepKey, string(next.CompensationStatus), tsPtr(next.CompensationNextAt),
+			next.CompensationBase, next.CompensationNote); err != nil {
+			return nil, err
+		}
+	}
+	arg, err := rollbackArg(rb)
+	if err != nil {
+		return nil, err
+	}
+	return scanInstance(tx.QueryRow(ctx, sqlRollback, t, p.InstanceID, arg))
 }

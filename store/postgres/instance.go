@@ -14,7 +14,7 @@ import (
 
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
-	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims`
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback`
 
 // prefixed returns instanceCols with every column qualified by alias.
 func prefixed(alias string) string {
@@ -32,10 +32,11 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 		status                                string
 		params, output                        []byte
 		errJSON, leaseOwner, leaseToken       *string
+		rollback                              *string
 		startedAt, finishedAt, wakeAt, leaseX *time.Time
 	)
 	err := row.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
-		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims)
+		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +58,9 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 		in.LeaseToken = *leaseToken
 	}
 	in.LeaseExpiresAt = utc(leaseX)
+	if in.Rollback, err = rollbackValue(rollback); err != nil {
+		store.MarkUnreadable(&in, fmt.Errorf("rollback column: %w", err))
+	}
 	return &in, nil
 }
 

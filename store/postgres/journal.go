@@ -18,7 +18,7 @@ const (
 	sqlInstanceState = `SELECT status FROM instances WHERE id = $1`
 	stepColumns      = `instance_id, key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at`
+		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note`
 	attemptColumns = `instance_id, step_key, number, compensation, started_at, finished_at, error`
 	eventColumns   = `instance_id, id, type, payload, created_at, consumed_by`
 
@@ -47,7 +47,7 @@ const (
 	sqlEventInsert = `WITH ins AS (
 			INSERT INTO events (instance_id, type, payload, created_at)
 			SELECT $1, $2, $3, $4 FROM instances
-			WHERE id = $1 AND status NOT IN ('complete', 'errored', 'terminated')
+			WHERE id = $1 AND status NOT IN ('complete', 'errored', 'terminated', 'cancelled')
 			  AND ($5::int <= 0 OR event_count < $5::int)
 			  AND ($6::bigint <= 0 OR event_bytes + $7::bigint <= $6::bigint)
 			RETURNING id),
@@ -179,7 +179,7 @@ func scanStep(row pgx.Row, id *string) (*store.Step, error) {
 	)
 	err := row.Scan(id, &st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
-		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished)
+		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished, &st.CompensationBase, &st.CompensationNote)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ const (
 	// failed.
 	sqlWaitsOfType = `SELECT w.instance_id, w.match FROM {s}.event_waits w JOIN {s}.instances i ON i.id = w.instance_id
 		LEFT JOIN {s}.steps st ON st.instance_id = w.instance_id AND st.key = w.step_key
-		WHERE w.type = $1 AND i.status NOT IN ('complete', 'errored', 'terminated')
+		WHERE w.type = $1 AND i.status NOT IN ('complete', 'errored', 'terminated', 'cancelled')
 		AND coalesce(st.status, '') NOT IN ('completed', 'failed')
 		AND {s}.ordo_payload_jsonb($2::bytea) @> w.match
 		ORDER BY w.instance_id`

@@ -87,3 +87,27 @@ func boolArg(b bool) int64 {
 	}
 	return 0
 }
+
+// rollbackArg encodes a Rollback as JSON TEXT; nil becomes NULL.
+func rollbackArg(rb *store.Rollback) (any, error) {
+	if rb == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(rb)
+	if err != nil {
+		return nil, fmt.Errorf("encode rollback: %w", err)
+	}
+	return string(b), nil
+}
+
+// rollbackValue decodes a Rollback column; NULL becomes nil.
+func rollbackValue(b []byte) (*store.Rollback, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var rb store.Rollback
+	if err := json.Unmarshal(b, &rb); err != nil {
+		return nil, fmt.Errorf("decode rollback %q: %w", b, err)
+	}
+	return &rb, nil
+}

@@ -54,7 +54,8 @@ var sqlInstanceUpdate = func() (qs [8]string) {
 		}
 		if mask&setState != 0 {
 			cols = append(cols, "status = :status", "output = :output", "error = :error",
-				"wake_at = :wake", "finished_at = :finished")
+				"wake_at = :wake", "finished_at = :finished",
+				"rollback = CASE WHEN :status IN ('complete', 'errored', 'cancelled') THEN NULL ELSE rollback END")
 		}
 		if mask&setRelease != 0 {
 			cols = append(cols, "lease_owner = NULL", "lease_token = NULL", "lease_expires_at = NULL")
@@ -212,7 +213,7 @@ func (w *writeTx) stateArgs(u *store.Update, t int64) ([]any, error) {
 				wake = t
 			}
 		}
-	case store.StatusComplete, store.StatusErrored:
+	case store.StatusComplete, store.StatusErrored, store.StatusCancelled:
 		finished = t
 	}
 	return []any{

@@ -15,10 +15,19 @@ const (
 	sqlResume        = `UPDATE instances SET status = 'queued', updated_at = ?, wake_at = NULL,
 		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 		WHERE id = ? RETURNING ` + instanceCols
-	sqlTerminate = `UPDATE instances SET status = 'terminated', updated_at = ?, finished_at = ?, wake_at = NULL
+	sqlTerminate = `UPDATE instances SET status = 'terminated', updated_at = ?, finished_at = ?, wake_at = NULL,
+		rollback = NULL
 		WHERE id = ? RETURNING ` + instanceCols
+	// Cancel and the compensation actions: queued with a rollback (the
+	// lease is kept: see store.ActionCancel).
+	sqlRollbackState = `SELECT status, error, rollback IS NOT NULL FROM instances WHERE id = ?`
+	sqlRollback      = `UPDATE instances SET status = 'queued', updated_at = ?, wake_at = NULL, finished_at = NULL,
+		rollback = ? WHERE id = ? RETURNING ` + instanceCols
+	sqlCompStep   = `SELECT ` + stepCols + ` FROM steps WHERE instance_id = ? AND key = ?`
+	sqlCompUpdate = `UPDATE steps SET compensation_status = ?, compensation_next_at = ?, compensation_base = ?,
+		compensation_note = ? WHERE instance_id = ? AND key = ?`
 	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = ?, output = NULL, error = NULL,
-		wake_at = NULL, custom_status = '', finished_at = NULL,
+		wake_at = NULL, custom_status = '', finished_at = NULL, rollback = NULL,
 		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
 		WHERE id = ? RETURNING ` + instanceCols
 
@@ -90,6 +99,8 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 			return nil, err
 		}
 		return in, w.report(hooks, in.ID, in.Workflow, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, fromMicros(t))
+	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
+		return w.setRollback(p, t)
 	}
 	if err := w.truncateJournal(p, status); err != nil {
 		return nil, err
@@ -128,4 +139,51 @@ func (w *writeTx) truncateJournal(p *store.ControlParams, status store.InstanceS
 		}
 	}
 	return nil
+}
+
+// setRollback applies a cancel or compensation action (store.CancelRollback,
+// store.CompensationAction).
+func (w *writeTx) setRollback(p *store.ControlParams, t int64) (*store.Instance, error) {
+	var (
+		st      string
+		errJSON []byte
+		pending bool
+	)
+	if err := w.queryRow(sqlRollbackState, p.InstanceID).Scan(&st, &errJSON, &pending); err != nil {
+		return nil, err
+	}
+	status := store.InstanceStatus(st)
+	var rb *store.Rollback
+	if p.Action == store.ActionCancel {
+		var err error
+		if rb, err = store.CancelRollback(p, status, pending); err != nil {
+			return nil, err
+		}
+	} else {
+		instErr, err := errorValue(errJSON)
+		if err != nil {
+			return nil, err
+		}
+		step, err := scanStep(w.queryRow(sqlCompStep, p.InstanceID, p.StepKey))
+		if errors.Is(err, sql.ErrNoRows) {
+			step, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		next, r, err := store.CompensationAction(p, status, instErr, step)
+		if err != nil {
+			return nil, err
+		}
+		rb = r
+		if _, err := w.exec(sqlCompUpdate, string(next.CompensationStatus), nullMicros(next.CompensationNextAt),
+			next.CompensationBase, next.CompensationNote, p.InstanceID, p.StepKey); err != nil {
+			return nil, err
+		}
+	}
+	arg, err := rollbackArg(rb)
+	if err != nil {
+		return nil, err
+	}
+	return scanInstance(w.queryRow(sqlRollback, t, arg, p.InstanceID))
 }

@@ -13,7 +13,7 @@ import (
 
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
-	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims`
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback`
 
 // scanInstance reads one row of instanceCols.
 func scanInstance(sc scanner) (*store.Instance, error) {
@@ -24,9 +24,10 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 		createdAt, updatedAt                  int64
 		startedAt, finishedAt, wakeAt, leaseX sql.NullInt64
 		leaseOwner, leaseToken                sql.NullString
+		rollback                              []byte
 	)
 	err := sc.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
-		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims)
+		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +45,9 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 	in.LeaseOwner = leaseOwner.String
 	in.LeaseToken = leaseToken.String
 	in.LeaseExpiresAt = timePtr(leaseX)
+	if in.Rollback, err = rollbackValue(rollback); err != nil {
+		store.MarkUnreadable(&in, fmt.Errorf("rollback column: %w", err))
+	}
 	return &in, nil
 }
 

@@ -12,10 +12,11 @@ import (
 
 const (
 	sqlInstanceExists = `SELECT status, wake_at FROM instances WHERE id = ?`
-	sqlSteps          = `SELECT key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
+	// stepCols are the steps columns in the order scanStep reads.
+	stepCols = `key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at
-		FROM steps WHERE instance_id = ? ORDER BY ordinal, key`
+		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note`
+	sqlSteps    = `SELECT ` + stepCols + ` FROM steps WHERE instance_id = ? ORDER BY ordinal, key`
 	sqlAttempts = `SELECT step_key, number, compensation, started_at, finished_at, error
 		FROM attempts WHERE instance_id = ? ORDER BY id`
 	sqlEvents = `SELECT id, type, payload, created_at, consumed_by
@@ -160,7 +161,7 @@ func scanStep(sc scanner) (*store.Step, error) {
 	)
 	err := sc.Scan(&st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
-		&st.CompensationAttempts, &compNext, &started, &finished)
+		&st.CompensationAttempts, &compNext, &started, &finished, &st.CompensationBase, &st.CompensationNote)
 	if err != nil {
 		return nil, err
 	}

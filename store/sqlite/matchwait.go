@@ -25,7 +25,7 @@ const (
 	// finished and the step is neither completed nor failed.
 	sqlWaitsOfType = `SELECT w.instance_id, w.match FROM event_waits w JOIN instances i ON i.id = w.instance_id
 		LEFT JOIN steps s ON s.instance_id = w.instance_id AND s.key = w.step_key
-		WHERE w.type = ? AND i.status NOT IN ('complete', 'errored', 'terminated')
+		WHERE w.type = ? AND i.status NOT IN ('complete', 'errored', 'terminated', 'cancelled')
 		AND coalesce(s.status, '') NOT IN ('completed', 'failed')
 		ORDER BY w.instance_id`
 	sqlCopyIns = `INSERT INTO event_copies (instance_id, published_id) VALUES (?, ?) ON CONFLICT DO NOTHING`

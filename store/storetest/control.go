@@ -26,12 +26,16 @@ func testControlTransitions(t *testing.T, s suite) {
 			store.StatusWaiting: store.StatusTerminated, store.StatusPaused: store.StatusTerminated,
 		},
 		store.ActionRestart: {},
+		store.ActionCancel: {
+			store.StatusQueued: store.StatusQueued, store.StatusRunning: store.StatusQueued,
+			store.StatusWaiting: store.StatusQueued, store.StatusPaused: store.StatusQueued,
+		},
 	}
 	for _, st := range allStatuses {
 		allowed[store.ActionRestart][st] = store.StatusQueued
 	}
 	now := at(time.Hour)
-	for _, action := range []store.ControlAction{store.ActionPause, store.ActionResume, store.ActionTerminate, store.ActionRestart} {
+	for _, action := range []store.ControlAction{store.ActionPause, store.ActionResume, store.ActionTerminate, store.ActionRestart, store.ActionCancel} {
 		for _, from := range allStatuses {
 			to, ok := allowed[action][from]
 			t.Run(string(action)+"/"+string(from), func(t *testing.T) {
@@ -61,6 +65,12 @@ func testControlTransitions(t *testing.T, s suite) {
 					wantTime(t, "FinishedAt", got.FinishedAt, &now)
 				case store.StatusQueued:
 					wantTime(t, "FinishedAt", got.FinishedAt, nil)
+					if action == store.ActionCancel {
+						if got.LeaseToken != before.LeaseToken || got.Rollback == nil {
+							t.Errorf("cancel: lease token %q (was %q), rollback %+v; want the lease kept and a rollback", got.LeaseToken, before.LeaseToken, got.Rollback)
+						}
+						break
+					}
 					if got.LeaseToken != "" || got.LeaseOwner != "" || got.LeaseExpiresAt != nil {
 						t.Errorf("lease kept on %s: %q %q %v", action, got.LeaseOwner, got.LeaseToken, got.LeaseExpiresAt)
 					}

@@ -170,6 +170,8 @@ func (f *fixture) inStatus(id string, status store.InstanceStatus) *store.Instan
 		return f.mustControl(id, store.ActionPause, "", settledAt)
 	case store.StatusTerminated:
 		return f.mustControl(id, store.ActionTerminate, "", settledAt)
+	case store.StatusCancelled:
+		f.mustControl(id, store.ActionCancel, "", createdAt)
 	}
 	in := f.claimOne(wf, claimedAt, leaseUntil)
 	var sc *store.StateChange
@@ -182,6 +184,8 @@ func (f *fixture) inStatus(id string, status store.InstanceStatus) *store.Instan
 		sc = &store.StateChange{Status: store.StatusComplete, Output: json.RawMessage(`"done"`)}
 	case store.StatusErrored:
 		sc = &store.StateChange{Status: store.StatusErrored, Error: &store.ErrorInfo{Message: "boom", Kind: "workflow"}}
+	case store.StatusCancelled:
+		sc = &store.StateChange{Status: store.StatusCancelled, Error: in.Rollback.Cause}
 	default:
 		f.t.Fatalf("inStatus: unknown status %q", status)
 	}
@@ -196,7 +200,7 @@ func (f *fixture) inStatus(id string, status store.InstanceStatus) *store.Instan
 // allStatuses lists every instance status.
 var allStatuses = []store.InstanceStatus{
 	store.StatusQueued, store.StatusRunning, store.StatusWaiting, store.StatusPaused,
-	store.StatusComplete, store.StatusErrored, store.StatusTerminated,
+	store.StatusComplete, store.StatusErrored, store.StatusTerminated, store.StatusCancelled,
 }
 
 // wantErr fails unless errors.Is(err, target) (target nil: err nil).

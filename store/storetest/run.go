@@ -71,6 +71,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RestartCompensated", testRestartCompensated},
 		{"RestartUnknownStep", testRestartUnknownStep},
 		{"NextWakeAt", testNextWakeAt},
+		{"CancelRunning", testCancelRunning},
+		{"CancelCleared", testCancelCleared},
+		{"CompensationActions", testCompensationActions},
+		{"CompensationActionStatus", testCompensationActionStatus},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

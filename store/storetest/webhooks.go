@@ -27,6 +27,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NoWebhookNoDelivery", testWebhookNone},
 		{"CommitReports", testWebhookCommitReports},
 		{"Terminate", testWebhookTerminate},
+		{"Cancelled", testWebhookCancelled},
 		{"InOrderPerInstance", testWebhookInOrder},
 		{"RetryAndFail", testWebhookRetry},
 		{"ListAndRedeliver", testWebhookListRedeliver},

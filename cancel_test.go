@@ -1,0 +1,236 @@
+package ordo_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/ordotest"
+	"github.com/ordohq/ordo/store"
+)
+
+// undoLog records compensations in the order they ran.
+type undoLog struct {
+	mu  sync.Mutex
+	ran []string
+}
+
+func (l *undoLog) add(s string) {
+	l.mu.Lock()
+	l.ran = append(l.ran, s)
+	l.mu.Unlock()
+}
+
+func (l *undoLog) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.ran)
+}
+
+// cancelWorkflow books three things, each undone by a compensation, then
+// blocks on gate g until its context ends. failUndo makes the
+// compensation of "b" fail while set.
+func cancelWorkflow(name string, g *gate, log *undoLog, failUndo *atomic.Bool, stepErr chan<- error) *ordo.Workflow[struct{}, string] {
+	return ordo.NewWorkflow(name, func(ctx context.Context, _ struct{}) (string, error) {
+		if err := ordo.CancelStatus(ctx, "Cancelled"); err != nil {
+			return "", err
+		}
+		for _, step := range []string{"a", "b", "c"} {
+			_, err := ordo.DoWithCompensation(ctx, step, &ordo.StepOptions{Retries: &ordo.RetryPolicy{Limit: 1, Delay: time.Second, Backoff: ordo.BackoffConstant}},
+				func(ctx context.Context) (string, string, error) { return step, "undo-" + step, nil },
+				func(ctx context.Context, data string) error {
+					if data == "undo-b" && failUndo.Load() {
+						return errors.New("refund refused")
+					}
+					log.add(data)
+					return nil
+				})
+			if err != nil {
+				return "", err
+			}
+		}
+		return ordo.Do(ctx, "blocked", nil, func(ctx context.Context) (string, error) {
+			err := g.wait(ctx)
+			stepErr <- err
+			return "late", err
+		})
+	})
+}
+
+// TestCancelCompensatesInReverse: cancel cancels the running step's
+// context, the compensations of the completed steps run newest first,
+// each once, and the instance ends cancelled with the reason, the custom
+// status the workflow named, and no further cancel allowed. On memory,
+// SQLite and PostgreSQL.
+func TestCancelCompensatesInReverse(t *testing.T) {
+	for _, bk := range matchStores {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			env := ordotest.New(t, &ordotest.Options{Store: bk.open(t)})
+			g := newGate()
+			log := &undoLog{}
+			stepErr := make(chan error, 1)
+			env.Register(cancelWorkflow("book", g, log, new(atomic.Bool), stepErr))
+			id := env.Start("book", struct{}{})
+			<-g.entered
+			ctx := ordo.WithActor(t.Context(), "ops")
+			got, err := env.Engine.Cancel(ctx, id, "customer changed their mind")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Rollback == nil || got.Rollback.Status != ordo.StatusCancelled {
+				t.Fatalf("cancel returned rollback %+v", got.Rollback)
+			}
+			select {
+			case err := <-stepErr:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("running step's context ended with %v, want context.Canceled", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the running step's context was not cancelled")
+			}
+			final := env.WaitDone(id)
+			if final.Status != ordo.StatusCancelled || final.Error == nil || final.Error.Kind != store.ErrorKindCancelled ||
+				!strings.Contains(final.Error.Message, "customer changed their mind") || final.CustomStatus != "Cancelled" ||
+				final.Rollback != nil {
+				t.Fatalf("final: %s custom %q error %+v rollback %+v", final.Status, final.CustomStatus, final.Error, final.Rollback)
+			}
+			if want := []string{"undo-c", "undo-b", "undo-a"}; !slices.Equal(log.get(), want) {
+				t.Errorf("compensations ran %q, want %q", log.get(), want)
+			}
+			for _, st := range final.Steps {
+				if st.Name == "blocked" {
+					t.Errorf("the cut-off step was recorded: %+v", st)
+				}
+			}
+			if _, err := env.Engine.Cancel(t.Context(), id, "again"); !errors.Is(err, ordo.ErrInvalidTransition) {
+				t.Errorf("cancel of a cancelled instance: %v", err)
+			}
+		})
+	}
+}
+
+// TestCancelWaitingAndFinished: a sleeping instance is cancelled without
+// waiting for its timer; a complete one is refused.
+func TestCancelWaitingAndFinished(t *testing.T) {
+	t.Parallel()
+	env := ordotest.New(t, nil)
+	log := &undoLog{}
+	env.Register(ordo.NewWorkflow("nap", func(ctx context.Context, _ struct{}) (string, error) {
+		if _, err := ordo.DoWithCompensation(ctx, "hold", nil,
+			func(ctx context.Context) (string, string, error) { return "held", "release", nil },
+			func(ctx context.Context, data string) error { log.add(data); return nil }); err != nil {
+			return "", err
+		}
+		if err := ordo.Sleep(ctx, "nap", 24*time.Hour); err != nil {
+			return "", err
+		}
+		return "woke", nil
+	}))
+	id := env.Start("nap", struct{}{})
+	env.WaitStatus(id, ordo.StatusWaiting)
+	if _, err := env.Engine.Cancel(t.Context(), id, ""); err != nil {
+		t.Fatal(err)
+	}
+	final := env.WaitDone(id)
+	if final.Status != ordo.StatusCancelled || !slices.Equal(log.get(), []string{"release"}) {
+		t.Fatalf("final %s, compensations %q", final.Status, log.get())
+	}
+	env.Register(ordo.NewWorkflow("quick", func(ctx context.Context, _ struct{}) (string, error) { return "ok", nil }))
+	done := env.Start("quick", struct{}{})
+	env.WaitDone(done)
+	_, err := env.Engine.Cancel(t.Context(), done, "too late")
+	if !errors.Is(err, ordo.ErrInvalidTransition) || !strings.Contains(err.Error(), "complete") {
+		t.Errorf("cancel of a complete instance: %v", err)
+	}
+}
+
+// TestCompensationActions: a compensation that failed for good is retried
+// (and succeeds), marked done or skipped; the instance rolls back again
+// and ends as before, listing only the failures left.
+func TestCompensationActions(t *testing.T) {
+	for _, bk := range matchStores {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			env := ordotest.New(t, &ordotest.Options{Store: bk.open(t)})
+			failUndo := new(atomic.Bool)
+			failUndo.Store(true)
+			log := &undoLog{}
+			g := newGate()
+			env.Register(cancelWorkflow("book", g, log, failUndo, make(chan error, 3)))
+			ctx := t.Context()
+			cancelled := func() string {
+				id := env.Start("book", struct{}{})
+				<-g.entered
+				if _, err := env.Engine.Cancel(ctx, id, "no stock"); err != nil {
+					t.Fatal(err)
+				}
+				final := env.WaitDone(id)
+				if final.Status != ordo.StatusCancelled || len(final.Error.Compensations) != 1 {
+					t.Fatalf("cancelled with a failing compensation: %s %+v", final.Status, final.Error)
+				}
+				return id
+			}
+
+			id := cancelled()
+			if _, err := env.Engine.Compensation(ctx, id, "a#1", ordo.CompensationRetry, "again"); !errors.Is(err, ordo.ErrInvalidTransition) {
+				t.Errorf("retry of a completed compensation: %v", err)
+			}
+			if _, err := env.Engine.Compensation(ctx, id, "zz#1", ordo.CompensationRetry, ""); !errors.Is(err, ordo.ErrNotFound) {
+				t.Errorf("retry of an unknown step: %v", err)
+			}
+			failUndo.Store(false)
+			before := len(log.get())
+			if _, err := env.Engine.Compensation(ctx, id, "b#1", ordo.CompensationRetry, "processor is back"); err != nil {
+				t.Fatal(err)
+			}
+			final := env.WaitDone(id)
+			if final.Status != ordo.StatusCancelled || len(final.Error.Compensations) != 0 || final.Error.Kind != store.ErrorKindCancelled {
+				t.Fatalf("after retry: %s %+v", final.Status, final.Error)
+			}
+			if got := log.get()[before:]; !slices.Equal(got, []string{"undo-b"}) {
+				t.Errorf("retry ran %q, want only undo-b", got)
+			}
+			if st := stepByKey(final, "b#1"); st.CompensationStatus != store.CompCompleted || !strings.Contains(st.CompensationNote, "processor is back") {
+				t.Errorf("b#1 after retry: %s %q", st.CompensationStatus, st.CompensationNote)
+			}
+
+			failUndo.Store(true)
+			for _, tc := range []struct {
+				action ordo.CompensationAction
+				want   store.CompensationStatus
+			}{{ordo.CompensationDone, store.CompCompleted}, {ordo.CompensationSkip, store.CompSkipped}} {
+				id := cancelled()
+				before := len(log.get())
+				if _, err := env.Engine.Compensation(ctx, id, "b#1", tc.action, "refunded by hand"); err != nil {
+					t.Fatal(err)
+				}
+				final := env.WaitDone(id)
+				if final.Status != ordo.StatusCancelled || len(final.Error.Compensations) != 0 {
+					t.Fatalf("after %s: %s %+v", tc.action, final.Status, final.Error)
+				}
+				if st := stepByKey(final, "b#1"); st.CompensationStatus != tc.want || !strings.Contains(st.CompensationNote, "refunded by hand") {
+					t.Errorf("b#1 after %s: %s %q", tc.action, st.CompensationStatus, st.CompensationNote)
+				}
+				if n := len(log.get()) - before; n != 0 {
+					t.Errorf("%s ran %d compensations", tc.action, n)
+				}
+			}
+		})
+	}
+}
+
+func stepByKey(in *ordo.Instance, key string) *ordo.StepRecord {
+	for _, st := range in.Steps {
+		if st.Key == key {
+			return st
+		}
+	}
+	return &ordo.StepRecord{}
+}
