@@ -26,7 +26,7 @@ func RenderFilePNG(w io.Writer, r io.Reader, f Format, opts *RenderOptions) erro
 	case FormatSTL, FormatSTLASCII:
 		var tris soup
 		err := scanSTL(r, s.MaxTriangles, func(n uint32) {
-			tris = make(soup, 0, 9*min(int(n), 1<<20))
+			tris = make(soup, 0, 9*int(n)) // n is within the budget
 		}, func(c *[3][3]float32) {
 			tris = append(tris, c[0][0], c[0][1], c[0][2], c[1][0], c[1][1], c[1][2], c[2][0], c[2][1], c[2][2])
 		})

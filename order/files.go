@@ -14,20 +14,30 @@ import (
 // record. An unknown order or a name the order has no file under wraps
 // ordo.ErrNotFound. The caller closes the reader.
 func (s *Service) OpenFile(ctx context.Context, orderID, name string) (io.ReadCloser, *File, error) {
-	o, err := s.GetOrder(ctx, orderID)
+	f, err := s.fileRecord(ctx, orderID, name)
 	if err != nil {
 		return nil, nil, err
 	}
+	rc, err := s.openFile(ctx, fileKey(orderID, name))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open file %q of order %q: %w", name, orderID, err)
+	}
+	return rc, f, nil
+}
+
+// fileRecord returns the record of the order's file name. An unknown order
+// or a name the order has no file under wraps ordo.ErrNotFound.
+func (s *Service) fileRecord(ctx context.Context, orderID, name string) (*File, error) {
+	o, err := s.GetOrder(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
 	for i := range o.Files {
 		if f := &o.Files[i]; f.Name == name {
-			rc, err := s.openFile(ctx, fileKey(orderID, name))
-			if err != nil {
-				return nil, nil, fmt.Errorf("open file %q of order %q: %w", name, orderID, err)
-			}
-			return rc, f, nil
+			return f, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("%w: order %q has no file %q", ordo.ErrNotFound, orderID, name)
+	return nil, fmt.Errorf("%w: order %q has no file %q", ordo.ErrNotFound, orderID, name)
 }
 
 // openFile opens the artifact stored under key.

@@ -34,6 +34,8 @@ const (
 //	GET  /v1/orders[?status=&flow=&limit=&cursor=]
 //	GET  /v1/orders/{id}
 //	GET  /v1/orders/{id}/files/{name}     download a production file
+//	GET  /v1/orders/{id}/files/{name}/preview.png[?size=256&background=light|transparent]
+//	                                      a PNG picture of the file (size 64..1024)
 func (s *Service) Routes(srv *api.Server) {
 	srv.HandleScope("PUT /v1/flows/{name}", auth.ScopeAdmin, s.handleApplyFlow)
 	srv.Handle("GET /v1/flows", s.handleListFlows)
@@ -44,6 +46,7 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.Handle("GET /v1/orders", s.handleListOrders)
 	srv.Handle("GET /v1/orders/{id}", s.handleGetOrder)
 	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)
+	srv.HandleScope("GET /v1/orders/{id}/files/{name}/preview.png", auth.ScopeRead, s.handlePreviewFile)
 }
 
 // readBody reads a request body whole; the api server has already limited
