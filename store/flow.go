@@ -39,6 +39,25 @@ type FlowPutParams struct {
 	Definition json.RawMessage
 	// Now is the creation time of a new version. Default: the wall clock.
 	Now time.Time
+	// Audit, if set, is the audit-trail entry of the apply; a backend that
+	// is an ActionStore writes it (completed by FlowApplied) in the
+	// transaction that creates the version, and not at all when nothing
+	// is created.
+	Audit *Action
+}
+
+// FlowApplied returns the audit entry of a flow apply that created
+// version v after the version prev (0 for a new flow): a's actor, time
+// and reason, Action "flow.apply", Target "flow/<name>", Before
+// {"version": prev} (none for a new flow) and After {"version", "hash"}.
+func FlowApplied(a *Action, prev int, v *FlowVersion) *Action {
+	c := *a
+	c.Action, c.Target = ActionFlowApply, "flow/"+v.Name
+	if prev > 0 {
+		c.Before, _ = json.Marshal(map[string]int{"version": prev})
+	}
+	c.After, _ = json.Marshal(map[string]any{"version": v.Version, "hash": v.Hash})
+	return &c
 }
 
 // FlowVersion is one stored version of a flow.

@@ -59,6 +59,9 @@ type KeyCreateParams struct {
 	Prefix    string
 	CreatedBy string
 	Now       time.Time
+	// Audit, if set, is the audit-trail entry of the create; a backend
+	// that is an ActionStore writes it in the create's transaction.
+	Audit *Action
 }
 
 // APIKey is one stored API key (without the key itself).

@@ -22,11 +22,16 @@ func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*s
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: instance control %q: %w", p.InstanceID, err)
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, fmt.Errorf("memory: instance control %q: %w", p.InstanceID, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.control(p); err != nil {
 		return nil, fmt.Errorf("memory: instance control %q %s: %w", p.InstanceID, p.Action, err)
 	}
+	s.actions.add(audit) // under s.mu: seen with the action
 	return cloneInstance(s.instances[p.InstanceID].in), nil
 }
 

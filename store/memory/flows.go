@@ -55,6 +55,10 @@ func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.Flo
 	if err := ctx.Err(); err != nil {
 		return nil, false, fmt.Errorf("memory: flow put %q: %w", p.Name, err)
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, false, fmt.Errorf("memory: flow put %q: %w", p.Name, err)
+	}
 	t := s.flows()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -67,6 +71,9 @@ func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.Flo
 		Definition: cloneRaw(p.Definition), CreatedAt: now(p.Now),
 	}
 	t.versions[p.Name] = append(vs, v)
+	if audit != nil {
+		s.actions.add(store.FlowApplied(audit, len(vs), v))
+	}
 	return cloneFlow(v), true, nil
 }
 

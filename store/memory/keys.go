@@ -28,6 +28,10 @@ func (s *Store) KeyCreate(ctx context.Context, p *store.KeyCreateParams) (*store
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: key create %q: %w", p.Name, err)
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, fmt.Errorf("memory: key create %q: %w", p.Name, err)
+	}
 	t := &s.keys
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -44,6 +48,7 @@ func (s *Store) KeyCreate(ctx context.Context, p *store.KeyCreateParams) (*store
 		t.byName = make(map[string]*store.APIKey)
 	}
 	t.byName[p.Name] = k
+	s.actions.add(audit)
 	return cloneKey(k), nil
 }
 

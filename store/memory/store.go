@@ -23,6 +23,8 @@ type Store struct {
 	schedules scheduleTable // store.ScheduleStore, guarded by its own mutex
 
 	hooks webhookTable // store.WebhookStore, guarded by mu (Commit writes to it)
+
+	actions actionTable // store.ActionStore, guarded by its own mutex
 }
 
 // instance is what the Store keeps for one instance.

@@ -61,12 +61,18 @@ func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*s
 	if p == nil {
 		return nil, errors.New("postgres: instance control: nil params")
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instance control %q: %w", p.InstanceID, err)
+	}
 	s.prefetch.drop(p.InstanceID)
 	var in *store.Instance
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		in, err = s.control(ctx, tx, p)
-		return err
+		if in, err = s.control(ctx, tx, p); err != nil {
+			return err
+		}
+		return insertAction(ctx, tx, audit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instance control %q %s: %w", p.InstanceID, p.Action, err)

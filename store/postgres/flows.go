@@ -45,11 +45,15 @@ func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.Flo
 	if p == nil || p.Name == "" || p.Hash == "" || len(p.Definition) == 0 {
 		return nil, false, errors.New("postgres: flow put: Name, Hash and Definition are required")
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: flow put %q: %w", p.Name, err)
+	}
 	var (
 		v       *store.FlowVersion
 		created bool
 	)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, sqlFlowLock, p.Name); err != nil {
 			return err
 		}
@@ -71,6 +75,9 @@ func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.Flo
 			return fmt.Errorf("version %d: %w", next, err)
 		}
 		created = true
+		if audit != nil {
+			return insertAction(ctx, tx, store.FlowApplied(audit, next-1, v))
+		}
 		return nil
 	})
 	if err != nil {

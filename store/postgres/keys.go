@@ -55,7 +55,18 @@ func (s *Store) KeyCreate(ctx context.Context, p *store.KeyCreateParams) (*store
 	if err := store.ValidateKeyCreate(p); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	k, err := scanKey(s.pool.QueryRow(ctx, sqlKeyCreate, p.Name, p.Scope, p.Hash, p.Prefix, p.CreatedBy, ts(now(p.Now))))
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: key create %q: %w", p.Name, err)
+	}
+	var k *store.APIKey
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if k, err = scanKey(tx.QueryRow(ctx, sqlKeyCreate, p.Name, p.Scope, p.Hash, p.Prefix, p.CreatedBy, ts(now(p.Now)))); err != nil {
+			return err
+		}
+		return insertAction(ctx, tx, audit)
+	})
 	switch {
 	case noRows(err):
 		return nil, fmt.Errorf("postgres: key create %q: an active key has the name: %w", p.Name, store.ErrAlreadyExists)

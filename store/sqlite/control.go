@@ -55,12 +55,19 @@ func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*s
 	if p == nil {
 		return nil, errors.New("sqlite: instance control: nil params")
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance control %q: %w", p.InstanceID, err)
+	}
 	w, err := s.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance control %q: %w", p.InstanceID, err)
 	}
 	defer w.rollback()
 	in, err := w.control(p)
+	if err == nil {
+		err = w.insertAction(audit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance control %q %s: %w", p.InstanceID, p.Action, err)
 	}

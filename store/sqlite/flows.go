@@ -46,6 +46,10 @@ func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.Flo
 	if p == nil || p.Name == "" || p.Hash == "" || len(p.Definition) == 0 {
 		return nil, false, errors.New("sqlite: flow put: Name, Hash and Definition are required")
 	}
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: flow put %q: %w", p.Name, err)
+	}
 	w, err := s.begin(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlite: flow put %q: %w", p.Name, err)
@@ -66,6 +70,11 @@ func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.Flo
 		Definition: append([]byte(nil), p.Definition...), CreatedAt: fromMicros(micros(now(p.Now)))}
 	if _, err := w.exec(sqlFlowInsert, v.Name, v.Version, v.Hash, string(v.Definition), micros(v.CreatedAt)); err != nil {
 		return nil, false, fmt.Errorf("sqlite: flow put %q version %d: %w", p.Name, next, err)
+	}
+	if audit != nil {
+		if err := w.insertAction(store.FlowApplied(audit, next-1, v)); err != nil {
+			return nil, false, fmt.Errorf("sqlite: flow put %q version %d: %w", p.Name, next, err)
+		}
 	}
 	if err := w.commit(); err != nil {
 		return nil, false, fmt.Errorf("sqlite: flow put %q: %w", p.Name, err)

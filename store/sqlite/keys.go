@@ -59,8 +59,22 @@ func (s *Store) KeyCreate(ctx context.Context, p *store.KeyCreateParams) (*store
 	if err := store.ValidateKeyCreate(p); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	row := s.write.QueryRowContext(ctx, sqlKeyCreate, p.Name, p.Scope, p.Hash, p.Prefix, p.CreatedBy, micros(now(p.Now)))
-	k, err := scanKey(row)
+	audit, err := store.PrepareAttached(p.Audit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: key create %q: %w", p.Name, err)
+	}
+	w, err := s.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: key create %q: %w", p.Name, err)
+	}
+	defer w.rollback()
+	k, err := scanKey(w.queryRow(sqlKeyCreate, p.Name, p.Scope, p.Hash, p.Prefix, p.CreatedBy, micros(now(p.Now))))
+	if err == nil {
+		err = w.insertAction(audit)
+	}
+	if err == nil {
+		err = w.commit()
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("sqlite: key create %q: an active key has the name: %w", p.Name, store.ErrAlreadyExists)
