@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
 	"github.com/ordohq/ordo/mesh"
 )
@@ -40,6 +41,27 @@ var previewSlots = make(chan struct{}, 2)
 // pictures change, so browsers fetch them again.
 const previewVersion = "r1"
 
+// ErrFileTooLarge is wrapped by the error of a preview of a file with
+// more triangles, or more bytes, than a preview draws
+// (PreviewMaxTriangles). The API answers it 422 file_too_large.
+var ErrFileTooLarge = errors.New("file too large to preview")
+
+// PreviewQueryError reports a preview query parameter (size, background)
+// that is not one the preview accepts. It wraps ordo.ErrInvalidArgument;
+// the API answers it 400 invalid_argument with the field in details.
+type PreviewQueryError struct {
+	// Field is the query parameter: "size" or "background".
+	Field string
+	// Message says what is accepted and what was given.
+	Message string
+}
+
+// Error returns the message.
+func (e *PreviewQueryError) Error() string { return e.Message }
+
+// Unwrap returns ordo.ErrInvalidArgument.
+func (e *PreviewQueryError) Unwrap() error { return ordo.ErrInvalidArgument }
+
 // previewRequest is what the query of a preview asks for.
 type previewRequest struct {
 	size        int
@@ -47,16 +69,16 @@ type previewRequest struct {
 }
 
 // parsePreviewRequest reads ?size= (64..1024, default 256) and
-// ?background= (light, the default, or transparent), answering 400
-// invalid_argument naming the field otherwise.
+// ?background= (light, the default, or transparent); anything else is a
+// *PreviewQueryError.
 func parsePreviewRequest(r *http.Request) (previewRequest, error) {
 	q := r.URL.Query()
 	p := previewRequest{size: DefaultPreviewSize}
 	if v := q.Get("size"); v != "" || q.Has("size") {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < MinPreviewSize || n > MaxPreviewSize {
-			msg := fmt.Sprintf("size must be an integer between %d and %d (pixels), got %.40q", MinPreviewSize, MaxPreviewSize, v)
-			return p, api.BadRequest(api.CodeInvalidArgument, msg, []FieldProblem{{Field: "size", Message: msg}})
+			return p, &PreviewQueryError{Field: "size",
+				Message: fmt.Sprintf("size must be an integer between %d and %d (pixels), got %.40q", MinPreviewSize, MaxPreviewSize, v)}
 		}
 		p.size = n
 	}
@@ -65,8 +87,7 @@ func parsePreviewRequest(r *http.Request) (previewRequest, error) {
 	case "transparent":
 		p.transparent = true
 	default:
-		msg := fmt.Sprintf("background must be light or transparent, got %.40q", v)
-		return p, api.BadRequest(api.CodeInvalidArgument, msg, []FieldProblem{{Field: "background", Message: msg}})
+		return p, &PreviewQueryError{Field: "background", Message: fmt.Sprintf("background must be light or transparent, got %.40q", v)}
 	}
 	return p, nil
 }
@@ -92,27 +113,55 @@ func previewFileBytes(format string) int64 {
 	return e.FileSize(mesh.FormatSTLASCII)
 }
 
-// handlePreviewFile draws a production file as a PNG from the file stored
-// (GET /v1/orders/{id}/files/{name}/preview.png). The picture depends only
-// on the file's content and the query, so the ETag carries the file's
-// SHA-256 and a request with a matching If-None-Match is answered 304
-// without reading the file; Cache-Control asks browsers to check again
-// each time, since a restart that changes an order's parameters can store
-// other content under the same name.
+// handlePreviewFile answers GET /v1/orders/{id}/files/{name}/preview.png
+// with ServePreview, its errors as the API's.
 func (s *Service) handlePreviewFile(w http.ResponseWriter, r *http.Request) error {
+	err := s.ServePreview(w, r, r.PathValue("id"), r.PathValue("name"))
+	if qe, ok := errors.AsType[*PreviewQueryError](err); ok {
+		return api.BadRequest(api.CodeInvalidArgument, qe.Message, []FieldProblem{{Field: qe.Field, Message: qe.Message}})
+	}
+	if errors.Is(err, ErrFileTooLarge) {
+		return api.Errorf(http.StatusUnprocessableEntity, CodeFileTooLarge, "%s", err.Error())
+	}
+	return err
+}
+
+// ServePreview answers r with a PNG picture of the production file name of
+// order orderID, drawn from the file as stored by mesh.RenderFilePNG: the
+// API's GET /v1/orders/{id}/files/{name}/preview.png, and the dashboard's
+// route for a signed-in browser. The query's size (64..1024 pixels, square,
+// default 256) and background (light, the default, or transparent) choose
+// the picture. It writes nothing when it returns an error:
+//
+//   - a *PreviewQueryError (wrapping ordo.ErrInvalidArgument) for another
+//     size or background;
+//   - an error wrapping ordo.ErrNotFound for an unknown order or file;
+//   - an error wrapping ErrFileTooLarge for a file over
+//     PreviewMaxTriangles (a binary STL from its header, before its
+//     triangles are read; any file larger than one of that many triangles
+//     can be, without opening it);
+//   - the request's context error while it waits for one of the two
+//     previews drawn at once in the process, and other errors (storage, a
+//     file that does not parse) as they are.
+//
+// The picture depends only on the file's content and the query, so the
+// ETag carries the file's SHA-256 and a request with a matching
+// If-None-Match is answered 304 without reading the file; Cache-Control
+// asks browsers to check again each time, since a restart that changes an
+// order's parameters can store other content under the same name.
+func (s *Service) ServePreview(w http.ResponseWriter, r *http.Request, orderID, name string) error {
 	p, err := parsePreviewRequest(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	orderID, name := r.PathValue("id"), r.PathValue("name")
 	f, err := s.fileRecord(ctx, orderID, name)
 	if err != nil {
 		return err
 	}
 	format, err := mesh.ParseFormat(f.Format)
 	if err != nil {
-		return api.Errorf(http.StatusUnprocessableEntity, api.CodeInvalidArgument, "file %q has format %q, which has no preview", name, f.Format)
+		return fmt.Errorf("file %q of order %q: %w", name, orderID, err)
 	}
 	etag := p.etag(f)
 	h := w.Header()
@@ -123,8 +172,8 @@ func (s *Service) handlePreviewFile(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	if limit := previewFileBytes(f.Format); f.Size > limit {
-		return api.Errorf(http.StatusUnprocessableEntity, CodeFileTooLarge,
-			"file %q is %d bytes, more than the %d a preview reads (at most %d triangles); download it instead", name, f.Size, limit, PreviewMaxTriangles)
+		return fmt.Errorf("%w: file %q is %d bytes, more than the %d a preview reads (at most %d triangles); download it instead",
+			ErrFileTooLarge, name, f.Size, limit, PreviewMaxTriangles)
 	}
 	select {
 	case previewSlots <- struct{}{}:
@@ -143,7 +192,7 @@ func (s *Service) handlePreviewFile(w http.ResponseWriter, r *http.Request) erro
 	opts := &mesh.RenderOptions{Width: p.size, Height: p.size, Transparent: p.transparent, MaxTriangles: PreviewMaxTriangles}
 	if err := mesh.RenderFilePNG(&pic, src, format, opts); err != nil {
 		if errors.Is(err, mesh.ErrOverBudget) {
-			return api.Errorf(http.StatusUnprocessableEntity, CodeFileTooLarge, "file %q: %v; download it instead", name, err)
+			return fmt.Errorf("%w: file %q: %w; download it instead", ErrFileTooLarge, name, err)
 		}
 		return fmt.Errorf("preview of file %q of order %q: %w", name, orderID, err)
 	}
