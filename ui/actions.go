@@ -61,7 +61,14 @@ func (h *handler) runAction(w http.ResponseWriter, r *http.Request, show showFun
 		show(w, r, id, h.errorStatus(err), &flash{Message: err.Error()}, nil)
 		return
 	}
-	form := &actionsView{EventType: strings.TrimSpace(r.PostForm.Get("type")), EventPayload: r.PostForm.Get("payload")}
+	form := &actionsView{EventType: strings.TrimSpace(r.PostForm.Get("type")), EventPayload: r.PostForm.Get("payload"),
+		Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
+	if name == "cancel" && r.PostForm.Get("confirm") != "yes" && form.Reason != "" {
+		// First the confirmation: what the cancel will undo.
+		form.ConfirmCancel = true
+		show(w, r, id, http.StatusOK, nil, form)
+		return
+	}
 	msg, err := h.do(r, id, name, form)
 	if err != nil {
 		status := h.errorStatus(err)
@@ -98,6 +105,14 @@ func (h *handler) do(r *http.Request, id, action string, form *actionsView) (str
 			return fmt.Sprintf("Restarted from step %q.", from), err
 		}
 		return "Restarted from the beginning.", err
+	case "cancel":
+		if form.Reason == "" {
+			return "", fmt.Errorf("%w: cancelling needs a reason", ordo.ErrInvalidArgument)
+		}
+		_, err := h.engine.Cancel(ctx, id, form.Reason)
+		return "Cancelled: the compensations of the finished steps run in reverse order.", err
+	case "compensation":
+		return h.compensation(r, id, form.Reason)
 	case "event":
 		var payload any
 		if p := strings.TrimSpace(form.EventPayload); p != "" {
@@ -109,5 +124,28 @@ func (h *handler) do(r *http.Request, id, action string, form *actionsView) (str
 		err := h.engine.SendEvent(ctx, id, form.EventType, payload)
 		return fmt.Sprintf("Event %q sent.", form.EventType), err
 	}
-	return "", fmt.Errorf("%w: unknown action %q (want pause, resume, terminate, restart or event)", ordo.ErrNotFound, action)
+	return "", fmt.Errorf("%w: unknown action %q (want pause, resume, terminate, cancel, restart, compensation or event)", ordo.ErrNotFound, action)
+}
+
+// compensation runs the compensation action of the form: fields "step"
+// (the step's key) and "do" (retry, done or skip), with a reason.
+func (h *handler) compensation(r *http.Request, id, reason string) (string, error) {
+	key := strings.TrimSpace(r.PostForm.Get("step"))
+	var do ordo.CompensationAction
+	var done string
+	switch r.PostForm.Get("do") {
+	case "retry":
+		do, done = ordo.CompensationRetry, fmt.Sprintf("Retrying the compensation of %q.", key)
+	case "done":
+		do, done = ordo.CompensationDone, fmt.Sprintf("The compensation of %q is marked done.", key)
+	case "skip":
+		do, done = ordo.CompensationSkip, fmt.Sprintf("The compensation of %q is skipped.", key)
+	default:
+		return "", fmt.Errorf("%w: compensation action must be retry, done or skip", ordo.ErrInvalidArgument)
+	}
+	if reason == "" {
+		return "", fmt.Errorf("%w: a compensation action needs a reason", ordo.ErrInvalidArgument)
+	}
+	_, err := h.engine.Compensation(r.Context(), id, key, do, reason)
+	return done, err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/store"
 )
 
 // instanceView is an instance's page: its summary, the action forms and
@@ -61,6 +62,22 @@ type actionsView struct {
 	// EventType and EventPayload refill the event form after a refused
 	// event, so the operator can fix the JSON.
 	EventType, EventPayload string
+	// Cancellable: the status allows a cancel (queued, running, waiting,
+	// paused). Reason refills the reason of a cancel; ConfirmCancel shows
+	// the confirmation of a cancel asked for, with Undo, the steps whose
+	// compensations it will run, newest first.
+	Cancellable   bool
+	Reason        string
+	ConfirmCancel bool
+	Undo          []string
+	// FailedCompensations are the steps whose compensation failed for
+	// good, each to retry, mark done or skip.
+	FailedCompensations []failedComp
+}
+
+// failedComp is a step whose compensation failed for good.
+type failedComp struct {
+	Key, Name, Error string
 }
 
 // flash is the outcome of an action, shown above the forms.
@@ -87,6 +104,10 @@ func doneFlash(done string) *flash {
 		return &flash{OK: true, Message: "Restarted."}
 	case "event":
 		return &flash{OK: true, Message: "Event sent."}
+	case "cancel":
+		return &flash{OK: true, Message: "Cancelled: the compensations of the finished steps run in reverse order."}
+	case "compensation":
+		return &flash{OK: true, Message: "Done: the compensations go on."}
 	}
 	return nil
 }
@@ -120,14 +141,26 @@ func (h *handler) actionsFor(r *http.Request, inst *ordo.Instance, url string, f
 		Pausable: inst.Status == ordo.StatusQueued || inst.Status == ordo.StatusRunning || inst.Status == ordo.StatusWaiting,
 		Finished: inst.Status.Terminal()}
 	a.Key, a.CanOperate = mayOperate(r.Context())
+	a.Cancellable = a.Pausable || a.Resumable
 	if form != nil {
-		a.EventType, a.EventPayload = form.EventType, form.EventPayload
+		a.EventType, a.EventPayload, a.Reason, a.ConfirmCancel = form.EventType, form.EventPayload, form.Reason, form.ConfirmCancel
 	}
 	seen := map[string]bool{}
-	for _, st := range inst.Steps {
+	for i, st := range inst.Steps {
 		if !seen[st.Name] {
 			seen[st.Name] = true
 			a.Steps = append(a.Steps, st.Name)
+		}
+		if st.CompensationStatus == store.CompFailed {
+			fc := failedComp{Key: st.Key, Name: st.Name}
+			if st.CompensationError != nil {
+				fc.Error = st.CompensationError.Message
+			}
+			a.FailedCompensations = append(a.FailedCompensations, fc)
+		}
+		// The compensations a cancel runs, newest first.
+		if b := inst.Steps[len(inst.Steps)-1-i]; b.HasCompensation && b.Status == store.StepCompleted && b.CompensationStatus == store.CompNone {
+			a.Undo = append(a.Undo, b.Key)
 		}
 	}
 	return a

@@ -70,7 +70,8 @@ type instanceRow struct {
 
 var allStatuses = []string{
 	string(ordo.StatusQueued), string(ordo.StatusRunning), string(ordo.StatusWaiting), string(ordo.StatusPaused),
-	string(ordo.StatusComplete), string(ordo.StatusErrored), string(ordo.StatusTerminated), string(ordo.StatusCancelled),
+	string(ordo.StatusComplete), string(ordo.StatusErrored), string(ordo.StatusTerminated),
+	string(ordo.StatusCancelled), string(ordo.StatusCancelled),
 }
 
 func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {

@@ -277,6 +277,8 @@ func compLabel(s store.CompensationStatus) string {
 		return "compensated"
 	case store.CompFailed:
 		return "compensation failed"
+	case store.CompSkipped:
+		return "compensation skipped"
 	}
 	return "compensation not run"
 }

@@ -20,11 +20,6 @@ const (
 	toneCancelled tone = "cancelled" // cancelled: grey
 )
 
-// statusCancelled is the instance status of a cancelled instance (the
-// cancel action's), compared by name so the dashboard reads it from any
-// engine version.
-const statusCancelled = ordo.Status("cancelled")
-
 // instanceTone is the meaning of an instance status.
 func instanceTone(s ordo.Status) tone {
 	switch s {
@@ -34,7 +29,7 @@ func instanceTone(s ordo.Status) tone {
 		return toneFail
 	case ordo.StatusPaused:
 		return toneHeld
-	case statusCancelled:
+	case ordo.StatusCancelled:
 		return toneCancelled
 	}
 	return toneActive
