@@ -1,7 +1,9 @@
 package ordo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -20,6 +22,12 @@ func (e *Engine) control(ctx context.Context, id string, action store.ControlAct
 // controlWith applies the action p describes; it fills in the time, the
 // audit entry and, when p has none, the reason from ctx (WithReason).
 func (e *Engine) controlWith(ctx context.Context, p *store.ControlParams) (*Instance, error) {
+	return e.controlAudit(ctx, p, nil)
+}
+
+// controlAudit is controlWith with the audit entry's action name and
+// before/after given by audit (nil: the action's name, no before/after).
+func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit *store.Action) (*Instance, error) {
 	id, action := p.InstanceID, p.Action
 	if err := checkLookupID(id); err != nil {
 		return nil, err
@@ -32,7 +40,11 @@ func (e *Engine) controlWith(ctx context.Context, p *store.ControlParams) (*Inst
 	}
 	now := e.clock.Now()
 	p.Now = now
-	p.Audit = &store.Action{At: now, Actor: Actor(ctx), Action: string(action), InstanceID: id, Reason: p.Reason}
+	if audit == nil {
+		audit = &store.Action{Action: string(action)}
+	}
+	audit.At, audit.Actor, audit.InstanceID, audit.Reason = now, Actor(ctx), id, p.Reason
+	p.Audit = audit
 	inst, err := e.store.InstanceControl(ctx, p)
 	if err != nil {
 		missing := instanceMissing(id)
@@ -127,18 +139,76 @@ func checkReason(reason string) error {
 }
 
 // Restart runs an instance again, from the beginning or from a named step
-// (see RestartOptions). Restarting from a step is refused with
-// ErrInvalidTransition when compensations already undid earlier steps.
+// (see RestartOptions), as a new run: the steps it runs again, with their
+// attempts, are kept as the ended run's record (Engine.Runs), never
+// deleted. Restarting from a step is refused with ErrInvalidTransition
+// when compensations already undid earlier steps, unless
+// RestartOptions.AllowCompensated. With RestartOptions.Params it is a
+// redrive: the new run gets those params, and the audit entry (action
+// "redrive") holds the params before and after.
 func (e *Engine) Restart(ctx context.Context, id string, opts *RestartOptions) (*Instance, error) {
-	from := ""
-	if opts != nil {
-		from = opts.FromStep
+	if opts == nil {
+		opts = &RestartOptions{}
 	}
+	from := opts.FromStep
 	// Step names are text; a NUL or invalid UTF-8 would reach the store,
 	// whose text columns refuse it.
 	if len(from) > maxLookupBytes || !utf8.ValidString(from) || strings.IndexByte(from, 0) >= 0 {
 		return nil, &Error{Sentinel: ErrInvalidArgument,
 			Message: fmt.Sprintf("fromStep must be a step name: at most %d bytes of UTF-8 text without NUL", maxLookupBytes)}
 	}
-	return e.control(ctx, id, store.ActionRestart, from)
+	p := &store.ControlParams{InstanceID: id, Action: store.ActionRestart, FromStep: from, AllowCompensated: opts.AllowCompensated}
+	audit := &store.Action{Action: string(store.ActionRestart)}
+	if opts.Params != nil {
+		if err := checkLookupID(id); err != nil {
+			return nil, err
+		}
+		inst, err := e.store.InstanceGet(ctx, id)
+		if err != nil {
+			return nil, storeError(fmt.Sprintf("restart instance %q", id), err, instanceMissing(id))
+		}
+		if err := e.checkRedriveParams(inst.Workflow, opts.Params); err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(inst.Params, opts.Params) {
+			p.Params = opts.Params
+			audit.Action = ActionRedrive
+			audit.Before, audit.After = inst.Params, opts.Params
+		}
+	}
+	return e.controlAudit(ctx, p, audit)
+}
+
+// ActionRedrive is the audit-trail action of a restart that gave the new
+// run other params (store.Action.Action); a plain restart is "restart".
+const ActionRedrive = "redrive"
+
+// checkRedriveParams checks the params of a redrive as Create checks an
+// instance's.
+func (e *Engine) checkRedriveParams(workflow string, params json.RawMessage) error {
+	if !json.Valid(params) {
+		return fmt.Errorf("%w: params of the redrive are not valid JSON", ErrInvalidArgument)
+	}
+	if err := e.checkPayload("params", params); err != nil {
+		return err
+	}
+	if def, ok := e.workflow(workflow); ok {
+		return def.validateParams(params)
+	}
+	return nil
+}
+
+// Runs returns the ended runs of an instance, oldest first: each restart
+// ends one, keeping the steps it runs again with their attempts (see
+// store.Run). An instance never restarted has none; Instance.Run is the
+// current run's number.
+func (e *Engine) Runs(ctx context.Context, id string) ([]*store.Run, error) {
+	if err := checkLookupID(id); err != nil {
+		return nil, err
+	}
+	runs, err := e.store.InstanceRuns(ctx, id)
+	if err != nil {
+		return nil, storeError(fmt.Sprintf("runs of instance %q", id), err, instanceMissing(id))
+	}
+	return runs, nil
 }

@@ -1,6 +1,10 @@
 package ordo
 
-import "github.com/ordohq/ordo/store"
+import (
+	"encoding/json"
+
+	"github.com/ordohq/ordo/store"
+)
 
 // Status is an instance's lifecycle status.
 type Status = store.InstanceStatus
@@ -63,9 +67,21 @@ type InstancePage struct {
 // RestartOptions configure Engine.Restart. nil restarts from the beginning.
 type RestartOptions struct {
 	// FromStep names the step to restart from: results of the steps before
-	// it are kept and replayed; it and every later step run again.
+	// it are kept and replayed; it and every later step run again. Default
+	// "": from the beginning.
 	FromStep string
+	// Params, if non-nil, replace the instance's params for the new run (a
+	// redrive); checked as Create checks params. Default nil: the same
+	// params.
+	Params json.RawMessage
+	// AllowCompensated restarts from FromStep even though compensations
+	// already undid earlier steps: those steps run again too (default
+	// false: such a restart is refused with ErrInvalidTransition).
+	AllowCompensated bool
 }
+
+// Run is an ended run of an instance (see Engine.Runs).
+type Run = store.Run
 
 // WorkflowInfo describes a registered workflow.
 type WorkflowInfo struct {

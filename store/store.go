@@ -54,6 +54,11 @@ type Store interface {
 	// InstanceControl applies an operator action atomically, checking the
 	// transition is allowed (ErrInvalidTransition otherwise).
 	InstanceControl(ctx context.Context, p *ControlParams) (*Instance, error)
+	// InstanceRuns returns the ended runs of an instance (those a restart
+	// ended), oldest first, each with the steps the restart took out of
+	// the live journal; none for an instance never restarted. ErrNotFound
+	// if the instance does not exist.
+	InstanceRuns(ctx context.Context, instanceID string) ([]*Run, error)
 	// NextWakeAt returns the earliest WakeAt among waiting instances, or
 	// false when none waits on a timer.
 	NextWakeAt(ctx context.Context) (time.Time, bool, error)
@@ -161,13 +166,22 @@ type ControlAction string
 //   - terminate: any non-terminal status → terminated, FinishedAt = Now.
 //     Like pause, it keeps a running instance's lease: the worker learns
 //     of it from InstanceHeartbeat and its state change is dropped.
-//   - restart: any status. From the beginning (FromStep "") the journal is
-//     cleared; from a step, that step and every step with a greater ordinal
-//     are deleted and earlier results kept. Refused (ErrInvalidTransition)
-//     when a kept step's compensation already completed, or FromStep names
-//     no recorded step (ErrNotFound). Events consumed by deleted steps
-//     become unconsumed again. The instance becomes queued with its output,
-//     error, wake time, custom status, finish time and lease cleared.
+//   - restart: any status. A restart never deletes history: it ends the
+//     instance's current run, recording it (a Run, read with InstanceRuns)
+//     with the steps it takes out of the live journal and their attempts,
+//     and begins the next (Instance.Run+1). From the beginning (FromStep
+//     "") every step is taken out; from a step, that step's first
+//     occurrence and every step with a greater ordinal are, and earlier
+//     steps are kept in the journal (their compensation state cleared).
+//     Refused (ErrInvalidTransition, RestartCompensated) when a kept step's
+//     compensation already completed, unless AllowCompensated is set: such
+//     steps then run again too. FromStep naming no recorded step is
+//     ErrNotFound. Events consumed by the steps taken out become
+//     unconsumed again. The instance becomes queued with its output,
+//     error, wake time, finish time and lease cleared; its custom status
+//     becomes that of the last kept step that set one ("" from the
+//     beginning); Params, if set, replace its params. PlanRestart decides
+//     all of it.
 //   - cancel: queued, running, waiting, paused → queued with a Rollback
 //     (status cancelled, cause of kind cancelled with ControlParams.Reason);
 //     wake time cleared, lease kept: the worker holding it sees the
@@ -206,7 +220,13 @@ type ControlParams struct {
 	// Reason is the operator's reason of a cancel or compensation action,
 	// recorded on the instance (Rollback.Cause) or step (CompensationNote).
 	Reason string
-	Now    time.Time
+	// Params, if non-nil, replace the instance's params for the run a
+	// restart begins (a redrive); written in the restart's transaction.
+	Params json.RawMessage
+	// AllowCompensated lets a restart from a step go ahead although a kept
+	// step's compensation completed: those steps run again.
+	AllowCompensated bool
+	Now              time.Time
 	// Audit, if set, is the audit-trail entry of the action; a backend
 	// that keeps an audit trail writes it in the action's transaction.
 	Audit *Action

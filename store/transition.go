@@ -37,7 +37,8 @@ func CheckControl(instanceID string, action ControlAction, status InstanceStatus
 // a step whose compensation already completed.
 func RestartCompensated(instanceID string, status InstanceStatus, step string) error {
 	return &TransitionError{InstanceID: instanceID, Op: string(ActionRestart), Status: status,
-		Reason: fmt.Sprintf("restart from step %q is refused: an earlier step was already compensated", step)}
+		Reason: fmt.Sprintf("restart from step %q is refused: an earlier step was already compensated (undone); "+
+			"to run the compensated steps again as well, restart with rerunCompensated (RestartOptions.AllowCompensated)", step)}
 }
 
 // RestartUnknownStep is the error of a restart from a step the instance's

@@ -100,6 +100,9 @@ type Instance struct {
 	LeaseExpiresAt *time.Time `json:"leaseExpiresAt,omitempty"`
 	// Claims counts how many times a worker claimed the instance.
 	Claims int `json:"claims"`
+	// Run is the number of the instance's current run: 1, and one more at
+	// each restart (the ended runs are read with Store.InstanceRuns).
+	Run int `json:"run"`
 	// LeaseExpired is set by InstanceClaim on an instance it took over
 	// from a worker whose lease ran out while the instance was running
 	// (the worker died or froze), as opposed to a released lease or a

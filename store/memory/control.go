@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -80,56 +81,90 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.WakeAt, in.FinishedAt = nil, nil
 		in.Rollback = cloneRollback(rb)
 	case store.ActionRestart:
-		if err := x.truncateJournal(p.FromStep); err != nil {
+		if err := x.restart(p, t); err != nil {
 			return err
 		}
-		in.Status = store.StatusQueued
-		in.Rollback = nil
-		in.Output, in.Error, in.WakeAt, in.FinishedAt = nil, nil, nil, nil
-		in.CustomStatus = ""
-		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil
 	}
 	in.UpdatedAt = t
 	return nil
 }
 
-// truncateJournal deletes the steps a restart from step from re-runs ("":
-// all of them), with their attempts, and un-consumes the events those steps
-// had received.
-func (x *instance) truncateJournal(from string) error {
-	deleted := make(map[string]bool)
-	if from == "" {
-		for key := range x.steps {
-			deleted[key] = true
+// restart applies store.PlanRestart: the ended run is recorded, the
+// steps it re-runs leave the journal with their attempts (their events
+// become unconsumed) and the instance is queued for the next run.
+func (x *instance) restart(p *store.ControlParams, t time.Time) error {
+	in := x.in
+	steps := make([]*store.Step, 0, len(x.steps))
+	for _, st := range x.steps {
+		c := cloneStep(st)
+		for _, a := range x.history[st.Key] {
+			c.History = append(c.History, cloneAttempt(a))
 		}
-		x.history = make(map[string][]store.Attempt)
-	} else {
-		first := -1
-		for _, st := range x.steps {
-			if st.Name == from && (first < 0 || st.Ordinal < first) {
-				first = st.Ordinal
-			}
-		}
-		if first < 0 {
-			return store.RestartUnknownStep(x.in.ID, from)
-		}
-		for key, st := range x.steps {
-			if st.Ordinal < first && st.CompensationStatus == store.CompCompleted {
-				return store.RestartCompensated(x.in.ID, x.in.Status, from)
-			}
-			if st.Ordinal >= first {
-				deleted[key] = true
-			}
-		}
+		steps = append(steps, c)
 	}
-	for key := range deleted {
+	var started time.Time
+	if n := len(x.runs); n > 0 {
+		started = x.runs[n-1].EndedAt
+	}
+	q := *p
+	q.Now = t
+	plan, err := store.PlanRestart(cloneInstance(in), steps, &q, started)
+	if err != nil {
+		return err
+	}
+	archived := make(map[string]bool, len(plan.Archive))
+	for _, key := range plan.Archive {
+		archived[key] = true
 		delete(x.steps, key)
 		delete(x.history, key)
 	}
+	for _, key := range plan.ResetCompensation {
+		st := x.steps[key]
+		st.CompensationStatus, st.CompensationError, st.CompensationAttempts, st.CompensationNextAt = store.CompNone, nil, 0, nil
+		st.CompensationBase = 0
+	}
 	for _, ev := range x.events {
-		if from == "" || deleted[ev.ConsumedBy] {
+		if archived[ev.ConsumedBy] {
 			ev.ConsumedBy = ""
 		}
 	}
+	x.runs = append(x.runs, plan.Run)
+	in.Status = store.StatusQueued
+	in.Rollback = nil
+	in.Output, in.Error, in.WakeAt, in.FinishedAt = nil, nil, nil, nil
+	in.CustomStatus = plan.CustomStatus
+	in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil
+	if plan.Params != nil {
+		in.Params = cloneRaw(plan.Params)
+	}
+	in.Run = plan.Run.Number + 1
 	return nil
+}
+
+// InstanceRuns returns the ended runs of an instance, oldest first.
+func (s *Store) InstanceRuns(ctx context.Context, id string) ([]*store.Run, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: instance runs %q: %w", id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.instances[id]
+	if !ok {
+		return nil, fmt.Errorf("memory: instance runs %q: %w", id, store.ErrNotFound)
+	}
+	out := make([]*store.Run, 0, len(x.runs))
+	for _, r := range x.runs {
+		// The record is kept as written; a copy through its stored form
+		// keeps callers from aliasing it.
+		b, err := store.EncodeRun(r)
+		if err != nil {
+			return nil, fmt.Errorf("memory: instance runs %q: %w", id, err)
+		}
+		c, err := store.DecodeRun(id, b)
+		if err != nil {
+			return nil, fmt.Errorf("memory: instance runs %q: %w", id, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -38,6 +38,8 @@ type instance struct {
 	// holds the published event IDs copied into events.
 	waits  map[string]store.EventMatch
 	copied map[string]bool
+	// runs are the ended runs, oldest first (store.Run).
+	runs []*store.Run
 }
 
 var _ store.Store = (*Store)(nil)
@@ -89,6 +91,7 @@ func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*stor
 		Params:    cloneRaw(p.Params),
 		CreatedAt: t,
 		UpdatedAt: t,
+		Run:       1,
 	}
 	if c := p.Claim; c != nil {
 		in.Status = store.StatusRunning

@@ -28,24 +28,27 @@ var (
 	sqlCompStep   = `SELECT ` + stepColumns + ` FROM steps WHERE instance_id = $1 AND key = $2`
 	sqlCompUpdate = `UPDATE steps SET compensation_status = $3, compensation_next_at = $4, compensation_base = $5,
 		compensation_note = $6 WHERE instance_id = $1 AND key = $2`
-	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = $1, output = NULL, error = NULL,
-		wake_at = NULL, custom_status = '', finished_at = NULL, rollback = NULL,
-		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-		WHERE id = $2 RETURNING ` + instanceCols
+	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = $2, output = NULL, error = NULL,
+		wake_at = NULL, custom_status = $3, finished_at = NULL, rollback = NULL,
+		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+		params = CASE WHEN $4::boolean THEN $5::bytea ELSE params END, run = $6
+		WHERE id = $1 RETURNING ` + instanceCols
 )
 
 const (
-	// Restart from the beginning.
-	sqlUnconsumeAll   = `UPDATE events SET consumed_by = NULL WHERE instance_id = $1 AND consumed_by IS NOT NULL`
-	sqlDeleteAttempts = `DELETE FROM attempts WHERE instance_id = $1`
-	sqlDeleteSteps    = `DELETE FROM steps WHERE instance_id = $1`
+	// Restart (store.PlanRestart decides what): $1 instance, $2 step keys.
+	sqlRestartInstance = `SELECT ` + instanceCols + ` FROM instances WHERE id = $1`
+	sqlRunStarted      = `SELECT ended_at FROM runs WHERE instance_id = $1 ORDER BY run DESC LIMIT 1`
+	sqlRunInsert       = `INSERT INTO runs (instance_id, run, ended_at, record) VALUES ($1, $2, $3, $4)`
+	sqlUnconsumeSteps  = `UPDATE events SET consumed_by = NULL WHERE instance_id = $1 AND consumed_by = ANY ($2::text[])`
+	sqlDeleteAttempts  = `DELETE FROM attempts WHERE instance_id = $1 AND step_key = ANY ($2::text[])`
+	sqlDeleteSteps     = `DELETE FROM steps WHERE instance_id = $1 AND key = ANY ($2::text[])`
+	sqlResetComp       = `UPDATE steps SET compensation_status = '', compensation_error = NULL,
+		compensation_attempts = 0, compensation_next_at = NULL, compensation_base = 0
+		WHERE instance_id = $1 AND key = ANY ($2::text[])`
 
-	// Restart from a step: $1 instance, $2 the first ordinal deleted.
-	sqlFirstOrdinal     = `SELECT min(ordinal) FROM steps WHERE instance_id = $1 AND name = $2`
-	sqlKeptCompensated  = `SELECT EXISTS (SELECT 1 FROM steps WHERE instance_id = $1 AND ordinal < $2 AND compensation_status = 'completed')`
-	sqlUnconsumeFrom    = `UPDATE events SET consumed_by = NULL WHERE instance_id = $1 AND consumed_by IN (SELECT key FROM steps WHERE instance_id = $1 AND ordinal >= $2)`
-	sqlDeleteAttemptsFr = `DELETE FROM attempts WHERE instance_id = $1 AND step_key IN (SELECT key FROM steps WHERE instance_id = $1 AND ordinal >= $2)`
-	sqlDeleteStepsFrom  = `DELETE FROM steps WHERE instance_id = $1 AND ordinal >= $2`
+	sqlRunsExist = `SELECT EXISTS (SELECT 1 FROM instances WHERE id = $1)`
+	sqlRuns      = `SELECT record FROM runs WHERE instance_id = $1 ORDER BY run`
 )
 
 // InstanceControl applies an operator action atomically, in a transaction
@@ -117,46 +120,92 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 		}
 		return setRollback(ctx, tx, p, status, t)
 	}
-	if err := truncateJournal(ctx, tx, p, status); err != nil {
-		return nil, err
-	}
 	if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
 		return nil, err
 	}
-	return scanInstance(tx.QueryRow(ctx, sqlRestart, t, p.InstanceID))
+	return restart(ctx, tx, p, t)
 }
 
-// truncateJournal deletes the steps a restart re-runs, with their attempts,
-// and un-consumes the events those steps had received.
-func truncateJournal(ctx context.Context, tx pgx.Tx, p *store.ControlParams, status store.InstanceStatus) error {
-	if p.FromStep == "" {
-		for _, q := range []string{sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps} {
-			if _, err := tx.Exec(ctx, q, p.InstanceID); err != nil {
+// restart applies store.PlanRestart: the ended run is recorded, the steps
+// it re-runs leave the journal with their attempts (their events become
+// unconsumed), and the instance is queued for the next run.
+func restart(ctx context.Context, tx pgx.Tx, p *store.ControlParams, t time.Time) (*store.Instance, error) {
+	in, err := scanInstance(tx.QueryRow(ctx, sqlRestartInstance, p.InstanceID))
+	if err != nil {
+		return nil, err
+	}
+	journals := map[string]*store.Journal{p.InstanceID: {}}
+	b := &pgx.Batch{}
+	queueJournals(b, journals, p.InstanceID, p.InstanceID)
+	var started time.Time
+	b.Queue(sqlRunStarted, p.InstanceID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&started); err != nil {
 				return err
 			}
 		}
-		return nil
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
 	}
-	var from *int32
-	if err := tx.QueryRow(ctx, sqlFirstOrdinal, p.InstanceID, p.FromStep).Scan(&from); err != nil {
-		return err
+	q := *p
+	q.Now = t
+	plan, err := store.PlanRestart(in, journals[p.InstanceID].Steps, &q, started.UTC())
+	if err != nil {
+		return nil, err
 	}
-	if from == nil {
-		return store.RestartUnknownStep(p.InstanceID, p.FromStep)
+	record, err := store.EncodeRun(plan.Run)
+	if err != nil {
+		return nil, err
 	}
-	var compensated bool
-	if err := tx.QueryRow(ctx, sqlKeptCompensated, p.InstanceID, *from).Scan(&compensated); err != nil {
-		return err
-	}
-	if compensated {
-		return store.RestartCompensated(p.InstanceID, status, p.FromStep)
-	}
-	for _, q := range []string{sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom} {
-		if _, err := tx.Exec(ctx, q, p.InstanceID, *from); err != nil {
-			return err
+	b = &pgx.Batch{}
+	b.Queue(sqlRunInsert, p.InstanceID, plan.Run.Number, t, record)
+	if len(plan.Archive) > 0 {
+		for _, q := range []string{sqlUnconsumeSteps, sqlDeleteAttempts, sqlDeleteSteps} {
+			b.Queue(q, p.InstanceID, plan.Archive)
 		}
 	}
-	return nil
+	if len(plan.ResetCompensation) > 0 {
+		b.Queue(sqlResetComp, p.InstanceID, plan.ResetCompensation)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return scanInstance(tx.QueryRow(ctx, sqlRestart, p.InstanceID, t, plan.CustomStatus,
+		plan.Params != nil, rawArg(plan.Params), plan.Run.Number+1))
+}
+
+// InstanceRuns returns the ended runs of an instance, oldest first, read
+// in one snapshot.
+func (s *Store) InstanceRuns(ctx context.Context, id string) ([]*store.Run, error) {
+	exists := false
+	runs := []*store.Run{}
+	b := &pgx.Batch{}
+	b.Queue(sqlSnapshotBegin)
+	b.Queue(sqlRunsExist, id).QueryRow(func(row pgx.Row) error { return row.Scan(&exists) })
+	b.Queue(sqlRuns, id).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var record []byte
+			if err := rows.Scan(&record); err != nil {
+				return err
+			}
+			r, err := store.DecodeRun(id, record)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r)
+		}
+		return rows.Err()
+	})
+	b.Queue(sqlSnapshotEnd)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: instance runs %q: %w", id, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("postgres: instance runs %q: %w", id, store.ErrNotFound)
+	}
+	return runs, nil
 }
 
 // setRollback applies a cancel or compensation action (store.CancelRollback,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -26,22 +27,23 @@ const (
 	sqlCompStep   = `SELECT ` + stepCols + ` FROM steps WHERE instance_id = ? AND key = ?`
 	sqlCompUpdate = `UPDATE steps SET compensation_status = ?, compensation_next_at = ?, compensation_base = ?,
 		compensation_note = ? WHERE instance_id = ? AND key = ?`
-	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = ?, output = NULL, error = NULL,
-		wake_at = NULL, custom_status = '', finished_at = NULL, rollback = NULL,
-		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-		WHERE id = ? RETURNING ` + instanceCols
+	// Restart (store.PlanRestart decides what): ?1 instance.
+	sqlRestartInstance = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
+	sqlRunStarted      = `SELECT ended_at FROM runs WHERE instance_id = ? ORDER BY run DESC LIMIT 1`
+	sqlRunInsert       = `INSERT INTO runs (instance_id, run, ended_at, record) VALUES (?, ?, ?, ?)`
+	sqlUnconsumeStep   = `UPDATE events SET consumed_by = NULL WHERE instance_id = ? AND consumed_by = ?`
+	sqlDeleteAttempts  = `DELETE FROM attempts WHERE instance_id = ? AND step_key = ?`
+	sqlDeleteStep      = `DELETE FROM steps WHERE instance_id = ? AND key = ?`
+	sqlResetComp       = `UPDATE steps SET compensation_status = '', compensation_error = NULL,
+		compensation_attempts = 0, compensation_next_at = NULL, compensation_base = 0
+		WHERE instance_id = ? AND key = ?`
+	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = ?2, output = NULL, error = NULL,
+		wake_at = NULL, custom_status = ?3, finished_at = NULL, rollback = NULL,
+		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+		params = CASE WHEN ?4 THEN ?5 ELSE params END, run = ?6
+		WHERE id = ?1 RETURNING ` + instanceCols
 
-	// Restart from the beginning.
-	sqlUnconsumeAll   = `UPDATE events SET consumed_by = NULL WHERE instance_id = ? AND consumed_by IS NOT NULL`
-	sqlDeleteAttempts = `DELETE FROM attempts WHERE instance_id = ?`
-	sqlDeleteSteps    = `DELETE FROM steps WHERE instance_id = ?`
-
-	// Restart from a step: ?1 instance, ?2 the first ordinal deleted.
-	sqlFirstOrdinal     = `SELECT MIN(ordinal) FROM steps WHERE instance_id = ? AND name = ?`
-	sqlKeptCompensated  = `SELECT EXISTS (SELECT 1 FROM steps WHERE instance_id = ? AND ordinal < ? AND compensation_status = 'completed')`
-	sqlUnconsumeFrom    = `UPDATE events SET consumed_by = NULL WHERE instance_id = ?1 AND consumed_by IN (SELECT key FROM steps WHERE instance_id = ?1 AND ordinal >= ?2)`
-	sqlDeleteAttemptsFr = `DELETE FROM attempts WHERE instance_id = ?1 AND step_key IN (SELECT key FROM steps WHERE instance_id = ?1 AND ordinal >= ?2)`
-	sqlDeleteStepsFrom  = `DELETE FROM steps WHERE instance_id = ?1 AND ordinal >= ?2`
+	sqlRuns = `SELECT record FROM runs WHERE instance_id = ? ORDER BY run`
 )
 
 // InstanceControl applies an operator action atomically: pause (queued,
@@ -109,43 +111,100 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
 		return w.setRollback(p, t)
 	}
-	if err := w.truncateJournal(p, status); err != nil {
-		return nil, err
-	}
-	return scanInstance(w.queryRow(sqlRestart, t, p.InstanceID))
+	return w.restart(p, t)
 }
 
-// truncateJournal deletes the steps a restart re-runs, with their attempts,
-// and un-consumes the events those steps had received.
-func (w *writeTx) truncateJournal(p *store.ControlParams, status store.InstanceStatus) error {
-	if p.FromStep == "" {
-		for _, q := range []string{sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps} {
-			if _, err := w.exec(q, p.InstanceID); err != nil {
-				return err
+// restart applies store.PlanRestart: the ended run is recorded, the steps
+// it re-runs leave the journal with their attempts (their events become
+// unconsumed), and the instance is queued for the next run.
+func (w *writeTx) restart(p *store.ControlParams, t int64) (*store.Instance, error) {
+	in, err := scanInstance(w.queryRow(sqlRestartInstance, p.InstanceID))
+	if err != nil {
+		return nil, err
+	}
+	j, err := loadJournal(w.ctx, w.tx, p.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	var started sql.NullInt64
+	if err := w.queryRow(sqlRunStarted, p.InstanceID).Scan(&started); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	q := *p
+	q.Now = fromMicros(t)
+	var from time.Time
+	if started.Valid {
+		from = fromMicros(started.Int64)
+	}
+	plan, err := store.PlanRestart(in, j.Steps, &q, from)
+	if err != nil {
+		return nil, err
+	}
+	record, err := store.EncodeRun(plan.Run)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.exec(sqlRunInsert, p.InstanceID, plan.Run.Number, t, record); err != nil {
+		return nil, err
+	}
+	for _, key := range plan.Archive {
+		for _, q := range []string{sqlUnconsumeStep, sqlDeleteAttempts, sqlDeleteStep} {
+			if _, err := w.exec(q, p.InstanceID, key); err != nil {
+				return nil, err
 			}
 		}
-		return nil
 	}
-	var from sql.NullInt64
-	if err := w.queryRow(sqlFirstOrdinal, p.InstanceID, p.FromStep).Scan(&from); err != nil {
-		return err
-	}
-	if !from.Valid {
-		return store.RestartUnknownStep(p.InstanceID, p.FromStep)
-	}
-	var compensated bool
-	if err := w.queryRow(sqlKeptCompensated, p.InstanceID, from.Int64).Scan(&compensated); err != nil {
-		return err
-	}
-	if compensated {
-		return store.RestartCompensated(p.InstanceID, status, p.FromStep)
-	}
-	for _, q := range []string{sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom} {
-		if _, err := w.exec(q, p.InstanceID, from.Int64); err != nil {
-			return err
+	for _, key := range plan.ResetCompensation {
+		if _, err := w.exec(sqlResetComp, p.InstanceID, key); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return scanInstance(w.queryRow(sqlRestart, p.InstanceID, t, plan.CustomStatus,
+		plan.Params != nil, rawArg(plan.Params), plan.Run.Number+1))
+}
+
+// InstanceRuns returns the ended runs of an instance, oldest first.
+func (s *Store) InstanceRuns(ctx context.Context, id string) ([]*store.Run, error) {
+	runs, err := s.runs(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instance runs %q: %w", id, err)
+	}
+	return runs, nil
+}
+
+func (s *Store) runs(ctx context.Context, id string) ([]*store.Run, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var status string
+	err = tx.QueryRowContext(ctx, sqlControlStatus, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, sqlRuns, id)
+	if err != nil {
+		return nil, err
+	}
+	runs := []*store.Run{}
+	for rows.Next() {
+		var record []byte
+		if err := rows.Scan(&record); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r, err := store.DecodeRun(id, record)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, closeRows(rows)
 }
 
 // setRollback applies a cancel or compensation action (store.CancelRollback,

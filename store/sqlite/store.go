@@ -220,8 +220,7 @@ var writeQueries = append([]string{
 	sqlClaimExpired, sqlClaimDue, sqlClaimQueued, sqlClaimTake, sqlHeartbeat,
 	sqlFence, sqlStatus, sqlStepUpsert, sqlAttemptInsert, sqlEventConsume, sqlAwaitedEvent,
 	sqlControlStatus, sqlPause, sqlResume, sqlTerminate, sqlRestart,
-	sqlUnconsumeAll, sqlDeleteAttempts, sqlDeleteSteps,
-	sqlFirstOrdinal, sqlKeptCompensated, sqlUnconsumeFrom, sqlDeleteAttemptsFr, sqlDeleteStepsFrom,
+	sqlRestartInstance, sqlRunStarted, sqlRunInsert, sqlUnconsumeStep, sqlDeleteAttempts, sqlDeleteStep, sqlResetComp,
 	sqlEventInstance, sqlEventInsert, sqlEventCount,
 }, sqlInstanceUpdate[:]...)
 

@@ -53,7 +53,7 @@ func testCommitCreate(t *testing.T, s suite) {
 	}
 
 	q := f.get("queued")
-	wantQ := &store.Instance{ID: "queued", Workflow: "new", Status: store.StatusQueued, Params: json.RawMessage(`{"id":"queued"}`), CreatedAt: now, UpdatedAt: now}
+	wantQ := &store.Instance{ID: "queued", Workflow: "new", Status: store.StatusQueued, Params: json.RawMessage(`{"id":"queued"}`), CreatedAt: now, UpdatedAt: now, Run: 1}
 	if diff := cmp.Diff(wantQ, q); diff != "" {
 		t.Errorf("created queued instance (-want +got):\n%s", diff)
 	}

@@ -23,7 +23,7 @@ func testInstanceCreate(t *testing.T, s suite) {
 	}
 	want := &store.Instance{
 		ID: "order-1", Workflow: "checkout", Status: store.StatusQueued, Params: json.RawMessage(`{"sku":"MUG"}`),
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, Run: 1,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("InstanceCreate (-want +got):\n%s", diff)
@@ -230,7 +230,7 @@ func testInstanceCreateClaimed(t *testing.T, s suite) {
 	want := &store.Instance{
 		ID: "a", Workflow: "wf", Status: store.StatusRunning, Params: json.RawMessage(`{}`),
 		CreatedAt: now, UpdatedAt: now, StartedAt: &now,
-		LeaseOwner: "engine-1", LeaseToken: "tok-a", LeaseExpiresAt: ptr(at(time.Minute)), Claims: 1,
+		LeaseOwner: "engine-1", LeaseToken: "tok-a", LeaseExpiresAt: ptr(at(time.Minute)), Claims: 1, Run: 1,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("InstanceCreate (-want +got):\n%s", diff)

@@ -70,6 +70,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RestartFromStep", testRestartFromStep},
 		{"RestartCompensated", testRestartCompensated},
 		{"RestartUnknownStep", testRestartUnknownStep},
+		{"RestartKeepsHistory", testRestartKeepsHistory},
+		{"RestartAllowCompensated", testRestartAllowCompensated},
 		{"NextWakeAt", testNextWakeAt},
 		{"CancelRunning", testCancelRunning},
 		{"CancelCleared", testCancelCleared},
