@@ -6,6 +6,7 @@
 //	ordo orders ...            create and inspect orders
 //	ordo mesh ...              generate production files offline
 //	ordo bench ...             measure the engine
+//	ordo version               the version, VCS revision and build time
 package main
 
 import (
@@ -28,7 +29,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "Ordo: a durable workflow engine for commerce order processing",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readVersion().Line(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
