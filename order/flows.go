@@ -20,34 +20,51 @@ import (
 // An invalid document returns a *flow.ValidationError listing every
 // problem; warnings (unreachable steps) do not stop the apply.
 func (s *Service) ApplyFlow(ctx context.Context, name string, data []byte) (v *store.FlowVersion, created bool, warnings []flow.Problem, err error) {
-	if err := checkFlowName(name); err != nil {
-		return nil, false, nil, err
-	}
-	res, err := ParseFlow(data)
+	put, res, err := s.prepareFlow(name, data)
 	if err != nil {
 		return nil, false, nil, err
 	}
-	canonical, err := flow.Canonical(res.Definition)
+	put.Source = store.FlowSourceAPI
+	v, created, err = s.cfg.Store.FlowPut(ctx, put)
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("apply flow %q: %w", name, err)
 	}
-	v, created, err = s.cfg.Store.FlowPut(ctx, &store.FlowPutParams{
-		Name: name, Hash: flow.Hash(res.Definition), Definition: canonical, Now: s.eng.Clock().Now(),
-	})
-	if err != nil {
-		return nil, false, nil, fmt.Errorf("apply flow %q: %w", name, err)
-	}
-	s.cacheDefinition(flowKey{name, v.Version}, res.Definition)
-	if err := s.register(name); err != nil {
-		return nil, false, nil, err
-	}
-	if err := s.syncTriggers(name, v.Version, res.Definition); err != nil {
+	if err := s.activate(v, res.Definition); err != nil {
 		return nil, false, nil, err
 	}
 	if created {
 		s.log.Info("order: flow applied", "flow", name, "version", v.Version, "hash", v.Hash)
 	}
 	return v, created, res.Warnings, nil
+}
+
+// prepareFlow checks a flow's name and document and returns the put that
+// stores it, with the parse result.
+func (s *Service) prepareFlow(name string, data []byte) (*store.FlowPutParams, *flow.Result, error) {
+	if err := checkFlowName(name); err != nil {
+		return nil, nil, err
+	}
+	res, err := ParseFlow(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	canonical, err := flow.Canonical(res.Definition)
+	if err != nil {
+		return nil, nil, fmt.Errorf("apply flow %q: %w", name, err)
+	}
+	return &store.FlowPutParams{
+		Name: name, Hash: flow.Hash(res.Definition), Definition: canonical, Now: s.eng.Clock().Now(),
+	}, res, nil
+}
+
+// activate makes v, the latest version of its flow with definition def,
+// the one new orders and the flow's triggers use.
+func (s *Service) activate(v *store.FlowVersion, def *flow.Definition) error {
+	s.cacheDefinition(flowKey{v.Name, v.Version}, def)
+	if err := s.register(v.Name); err != nil {
+		return err
+	}
+	return s.syncTriggers(v.Name, v.Version, def)
 }
 
 // ParseFlow validates a flow document as ApplyFlow does: flow.ParseWith

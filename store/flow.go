@@ -26,6 +26,14 @@ type FlowStore interface {
 	FlowGet(ctx context.Context, name string, version int) (*FlowVersion, error)
 	// FlowList returns the latest version of every flow, sorted by name.
 	FlowList(ctx context.Context) ([]*FlowVersion, error)
+	// FlowVersions returns every version of a flow, oldest first, without
+	// their Definition. A flow that does not exist returns ErrNotFound.
+	FlowVersions(ctx context.Context, name string) ([]*FlowVersion, error)
+	// FlowLoad applies the content of a flow file (ordo serve --flows) as
+	// DecideFlowLoad says, given the flow's latest version and the file's
+	// previous load, and records the load; the decision, the put and the
+	// record share one transaction, so processes starting together agree.
+	FlowLoad(ctx context.Context, p *FlowLoadParams) (*FlowLoadResult, error)
 }
 
 // FlowPutParams are the arguments of FlowStore.FlowPut.
@@ -39,6 +47,9 @@ type FlowPutParams struct {
 	Definition json.RawMessage
 	// Now is the creation time of a new version. Default: the wall clock.
 	Now time.Time
+	// Source says where the definition comes from, kept with a new
+	// version: FlowSourceAPI or FileSource(path). Default: FlowSourceAPI.
+	Source string
 	// Audit, if set, is the audit-trail entry of the apply; a backend that
 	// is an ActionStore writes it (completed by FlowApplied) in the
 	// transaction that creates the version, and not at all when nothing
@@ -49,14 +60,14 @@ type FlowPutParams struct {
 // FlowApplied returns the audit entry of a flow apply that created
 // version v after the version prev (0 for a new flow): a's actor, time
 // and reason, Action "flow.apply", Target "flow/<name>", Before
-// {"version": prev} (none for a new flow) and After {"version", "hash"}.
+// {"version": prev} (none for a new flow) and After {"version", "hash", "source"}.
 func FlowApplied(a *Action, prev int, v *FlowVersion) *Action {
 	c := *a
 	c.Action, c.Target = ActionFlowApply, "flow/"+v.Name
 	if prev > 0 {
 		c.Before, _ = json.Marshal(map[string]int{"version": prev})
 	}
-	c.After, _ = json.Marshal(map[string]any{"version": v.Version, "hash": v.Hash})
+	c.After, _ = json.Marshal(map[string]any{"version": v.Version, "hash": v.Hash, "source": v.Source})
 	return &c
 }
 
@@ -70,4 +81,7 @@ type FlowVersion struct {
 	// Definition is the flow's canonical JSON.
 	Definition json.RawMessage `json:"definition,omitempty"`
 	CreatedAt  time.Time       `json:"createdAt"`
+	// Source is where the version came from: FlowSourceAPI, FileSource(path),
+	// or empty for versions stored before sources were recorded.
+	Source string `json:"source,omitempty"`
 }

@@ -31,6 +31,7 @@ func init() {
 // loaded from a directory at start.
 type ordersExtension struct {
 	flowsDir      string
+	flowsOverride bool
 	smtpURL       string
 	mailFrom      string
 	signingSecret string
@@ -43,7 +44,8 @@ type ordersExtension struct {
 
 func (x *ordersExtension) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&x.flowsDir, "flows", "", "directory of order flows to apply at start: each DIR/NAME.json becomes flow NAME")
+	f.StringVar(&x.flowsDir, "flows", "", "directory of order flows to load at start: each DIR/NAME.json becomes flow NAME, applied as a new version when the file changed since it was last loaded")
+	f.BoolVar(&x.flowsOverride, "flows-override", false, "with --flows, apply each file as a new version even when it did not change and the latest version, applied through the API, differs (which is otherwise kept, with a warning)")
 	f.StringVar(&x.smtpURL, "smtp-url", "", "SMTP server of send-email steps, e.g. smtp://user:pass@mail.example.com or smtp://127.0.0.1:2525?tls=none")
 	f.StringVar(&x.mailFrom, "mail-from", "", "sender address of send-email steps, e.g. \"Shop <shop@example.com>\"")
 	f.IntVar(&x.mailTemplates.MaxOutput, "mail-template-max-bytes", email.DefaultMaxOutput, "most bytes one rendered recipient, subject or message of a send-email step may take; a template past it fails its step without retry")
@@ -104,7 +106,7 @@ func (x *ordersExtension) setup(ctx context.Context, s *serverParts) error {
 		svc.ScheduleOrders(s.scheduler) // schedules with a flow target create orders
 	}
 	if x.flowsDir != "" {
-		if err := applyFlowDir(ctx, svc, x.flowsDir, s); err != nil {
+		if err := applyFlowDir(ctx, svc, x.flowsDir, x.flowsOverride, s); err != nil {
 			return err
 		}
 	}
@@ -147,9 +149,11 @@ func (x *ordersExtension) mailer() (*email.Sender, string, error) {
 	return m, domain, nil
 }
 
-// applyFlowDir applies every DIR/NAME.json as flow NAME, in name order. An
-// invalid file stops the server with its problems listed.
-func applyFlowDir(ctx context.Context, svc *order.Service, dir string, s *serverParts) error {
+// applyFlowDir loads every DIR/NAME.json as flow NAME, in name order, with
+// order.Service.LoadFlowFile: a file is applied only when it changed since
+// its last load, or with override. An invalid file stops the server with
+// its problems listed.
+func applyFlowDir(ctx context.Context, svc *order.Service, dir string, override bool, s *serverParts) error {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return fmt.Errorf("--flows %s: %w", dir, err)
@@ -167,7 +171,7 @@ func applyFlowDir(ctx context.Context, svc *order.Service, dir string, s *server
 		if err != nil {
 			return fmt.Errorf("--flows: %w", err)
 		}
-		v, created, warnings, err := svc.ApplyFlow(ctx, name, data)
+		res, err := svc.LoadFlowFile(ctx, name, p, data, override)
 		var ve *flow.ValidationError
 		if errors.As(err, &ve) {
 			lines := make([]string, len(ve.Problems))
@@ -179,11 +183,8 @@ func applyFlowDir(ctx context.Context, svc *order.Service, dir string, s *server
 		if err != nil {
 			return fmt.Errorf("--flows: apply %s: %w", p, err)
 		}
-		for _, w := range warnings {
+		for _, w := range res.Warnings { // what the load did is logged by the service
 			s.log.Warn("ordo: flow warning", "file", p, "warning", w.String())
-		}
-		if !created { // a new version is logged by the service
-			s.log.Info("ordo: flow unchanged", "flow", name, "version", v.Version, "file", p)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -21,6 +20,7 @@ var _ store.FlowStore = (*Store)(nil)
 type flowTable struct {
 	mu       sync.Mutex
 	versions map[string][]*store.FlowVersion // by name, oldest first
+	files    map[string]store.FlowFile       // last load from a file, by name
 }
 
 var flowTables = struct {
@@ -35,7 +35,7 @@ func (s *Store) flows() *flowTable {
 	defer flowTables.Unlock()
 	t, ok := flowTables.m[key]
 	if !ok {
-		t = &flowTable{versions: make(map[string][]*store.FlowVersion)}
+		t = &flowTable{versions: make(map[string][]*store.FlowVersion), files: make(map[string]store.FlowFile)}
 		flowTables.m[key] = t
 		runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
 			flowTables.Lock()
@@ -49,32 +49,101 @@ func (s *Store) flows() *flowTable {
 // FlowPut stores a new version of a flow unless its latest version has the
 // same hash (then it returns that version with created false).
 func (s *Store) FlowPut(ctx context.Context, p *store.FlowPutParams) (*store.FlowVersion, bool, error) {
-	if p == nil || p.Name == "" || p.Hash == "" || len(p.Definition) == 0 {
-		return nil, false, errors.New("memory: flow put: Name, Hash and Definition are required")
+	p, err := store.PrepareFlowPut(p)
+	if err != nil {
+		return nil, false, fmt.Errorf("memory: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("memory: flow put %q: %w", p.Name, err)
-	}
-	audit, err := store.PrepareAttached(p.Audit)
-	if err != nil {
 		return nil, false, fmt.Errorf("memory: flow put %q: %w", p.Name, err)
 	}
 	t := s.flows()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	vs := t.versions[p.Name]
-	if n := len(vs); n > 0 && vs[n-1].Hash == p.Hash {
-		return cloneFlow(vs[n-1]), false, nil
+	if latest := t.latest(p.Name); latest != nil && latest.Hash == p.Hash {
+		return cloneFlow(latest), false, nil
 	}
+	return cloneFlow(s.insertFlow(t, p)), true, nil
+}
+
+// FlowLoad applies a flow file's content as store.DecideFlowLoad says and
+// records the load.
+func (s *Store) FlowLoad(ctx context.Context, p *store.FlowLoadParams) (*store.FlowLoadResult, error) {
+	p, err := store.PrepareFlowLoad(p)
+	if err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: flow load %q: %w", p.Name, err)
+	}
+	t := s.flows()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	latest := t.latest(p.Name)
+	tx := store.FlowLoadTx{Latest: latest,
+		Insert: func(put *store.FlowPutParams) (*store.FlowVersion, error) { return s.insertFlow(t, put), nil },
+		Record: func(f store.FlowFile) error { t.files[f.Name] = f; return nil },
+	}
+	if last, ok := t.files[p.Name]; ok {
+		tx.LastLoad = &last
+	}
+	res, err := store.RunFlowLoad(p, tx)
+	if err != nil {
+		return nil, err
+	}
+	if res.Version != nil {
+		res.Version = cloneFlow(res.Version)
+	}
+	if res.Previous != nil {
+		res.Previous = cloneFlow(res.Previous)
+	}
+	return res, nil
+}
+
+// latest returns the latest version of a flow, nil when it has none.
+// t.mu is held.
+func (t *flowTable) latest(name string) *store.FlowVersion {
+	vs := t.versions[name]
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs[len(vs)-1]
+}
+
+// insertFlow appends the next version of a flow to t, and records the
+// audit entry of a prepared put (store.PrepareFlowPut). t.mu is held.
+func (s *Store) insertFlow(t *flowTable, p *store.FlowPutParams) *store.FlowVersion {
+	vs := t.versions[p.Name]
 	v := &store.FlowVersion{
-		Name: p.Name, Version: len(vs) + 1, Hash: p.Hash,
+		Name: p.Name, Version: len(vs) + 1, Hash: p.Hash, Source: store.FlowSourceOrDefault(p.Source),
 		Definition: cloneRaw(p.Definition), CreatedAt: now(p.Now),
 	}
 	t.versions[p.Name] = append(vs, v)
-	if audit != nil {
-		s.actions.add(store.FlowApplied(audit, len(vs), v))
+	if p.Audit != nil {
+		s.actions.add(store.FlowApplied(p.Audit, len(vs), v))
 	}
-	return cloneFlow(v), true, nil
+	return v
+}
+
+// FlowVersions returns every version of a flow without definitions,
+// oldest first.
+func (s *Store) FlowVersions(ctx context.Context, name string) ([]*store.FlowVersion, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: flow versions %q: %w", name, err)
+	}
+	t := s.flows()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	vs := t.versions[name]
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("memory: flow versions %q: %w", name, store.ErrNotFound)
+	}
+	out := make([]*store.FlowVersion, len(vs))
+	for i, v := range vs {
+		c := *v
+		c.Definition = nil
+		out[i] = &c
+	}
+	return out, nil
 }
 
 // FlowGet returns one version of a flow, the latest when version is 0.

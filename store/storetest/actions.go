@@ -361,8 +361,8 @@ func testActionFlowPut(t *testing.T, as store.ActionStore) {
 	put("h2", actT0.Add(2*time.Second))
 	want := []*store.Action{
 		{At: actT0.Add(2 * time.Second), Actor: "ci", Action: "flow.apply", Target: "flow/shop",
-			Before: json.RawMessage(`{"version":1}`), After: json.RawMessage(`{"hash":"h2","version":2}`)},
-		{At: actT0, Actor: "ci", Action: "flow.apply", Target: "flow/shop", After: json.RawMessage(`{"hash":"h1","version":1}`)},
+			Before: json.RawMessage(`{"version":1}`), After: json.RawMessage(`{"hash":"h2","source":"api","version":2}`)},
+		{At: actT0, Actor: "ci", Action: "flow.apply", Target: "flow/shop", After: json.RawMessage(`{"hash":"h1","source":"api","version":1}`)},
 	}
 	got := actionList(t, as, &store.ActionListParams{Target: "flow/shop"}).Actions
 	if diff := cmp.Diff(want, got, cmpActionID, cmpJSON); diff != "" {

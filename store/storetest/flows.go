@@ -26,6 +26,13 @@ func RunFlows(t *testing.T, open func(t *testing.T) store.Store) {
 		{"List", testFlowList},
 		{"PutConcurrent", testFlowPutConcurrent},
 		{"NoAliasing", testFlowNoAliasing},
+		{"Versions", testFlowVersions},
+		{"LoadNew", testFlowLoadNew},
+		{"LoadKeepsAPIVersion", testFlowLoadKeepsAPIVersion},
+		{"LoadChangedFile", testFlowLoadChangedFile},
+		{"LoadOverride", testFlowLoadOverride},
+		{"LoadNeverLoaded", testFlowLoadNeverLoaded},
+		{"LoadMatchesAPIVersion", testFlowLoadMatchesAPIVersion},
 	})
 }
 
@@ -56,7 +63,7 @@ func flowGet(t *testing.T, fs store.FlowStore, name string, version int) *store.
 
 func testFlowPutNew(t *testing.T, fs store.FlowStore) {
 	v, created := flowPut(t, fs, "orders", "h1", flowDef(1), flowT0)
-	want := &store.FlowVersion{Name: "orders", Version: 1, Hash: "h1", Definition: flowDef(1), CreatedAt: flowT0}
+	want := &store.FlowVersion{Name: "orders", Version: 1, Hash: "h1", Definition: flowDef(1), CreatedAt: flowT0, Source: store.FlowSourceAPI}
 	if !created {
 		t.Error("created = false for a new flow")
 	}
@@ -187,4 +194,115 @@ func testFlowNoAliasing(t *testing.T, fs store.FlowStore) {
 	if got := flowGet(t, fs, "orders", 1); string(got.Definition) != string(flowDef(1)) {
 		t.Errorf("stored definition changed through a caller's slice: %s", got.Definition)
 	}
+}
+
+func testFlowVersions(t *testing.T, fs store.FlowStore) {
+	if _, err := fs.FlowVersions(t.Context(), "orders"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("FlowVersions of a missing flow: err = %v, want ErrNotFound", err)
+	}
+	flowPut(t, fs, "orders", "h1", flowDef(1), flowT0)
+	flowLoad(t, fs, "orders", "h2", 2, true)
+	flowPut(t, fs, "other", "o1", flowDef(1), flowT0)
+	got, err := fs.FlowVersions(t.Context(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*store.FlowVersion{
+		{Name: "orders", Version: 1, Hash: "h1", CreatedAt: flowT0, Source: store.FlowSourceAPI},
+		{Name: "orders", Version: 2, Hash: "h2", CreatedAt: flowT0, Source: store.FileSource("flows/orders.json")},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FlowVersions (-want +got):\n%s", diff)
+	}
+}
+
+// flowLoad loads flowDef(n) with hash from the file flows/NAME.json.
+func flowLoad(t *testing.T, fs store.FlowStore, name, hash string, n int, override bool) *store.FlowLoadResult {
+	t.Helper()
+	res, err := fs.FlowLoad(t.Context(), &store.FlowLoadParams{
+		FlowPutParams: store.FlowPutParams{Name: name, Hash: hash, Definition: flowDef(n), Now: flowT0},
+		Path:          "flows/" + name + ".json", Override: override,
+	})
+	if err != nil {
+		t.Fatalf("FlowLoad %q %s: %v", name, hash, err)
+	}
+	return res
+}
+
+// wantLoad checks a load's outcome and the version it leaves latest.
+func wantLoad(t *testing.T, res *store.FlowLoadResult, outcome store.FlowLoadOutcome, version int, hash string) {
+	t.Helper()
+	if res.Outcome != outcome || res.Version == nil || res.Version.Version != version || res.Version.Hash != hash {
+		t.Fatalf("FlowLoad = %s, version %+v; want %s, version %d with hash %s", res.Outcome, res.Version, outcome, version, hash)
+	}
+}
+
+func testFlowLoadNew(t *testing.T, fs store.FlowStore) {
+	res := flowLoad(t, fs, "orders", "h1", 1, false)
+	wantLoad(t, res, store.FlowLoadCreated, 1, "h1")
+	if res.Previous != nil || res.LastLoad != nil {
+		t.Errorf("first load: Previous %+v, LastLoad %+v; want nil", res.Previous, res.LastLoad)
+	}
+	if src := flowGet(t, fs, "orders", 1).Source; src != "file:flows/orders.json" {
+		t.Errorf("source of a loaded version = %q, want file:flows/orders.json", src)
+	}
+	again := flowLoad(t, fs, "orders", "h1", 1, false)
+	wantLoad(t, again, store.FlowLoadUnchanged, 1, "h1")
+	if again.LastLoad == nil || again.LastLoad.Hash != "h1" || again.LastLoad.Path != "flows/orders.json" {
+		t.Errorf("second load: LastLoad = %+v, want h1 from flows/orders.json", again.LastLoad)
+	}
+}
+
+// testFlowLoadKeepsAPIVersion: v1 from the file, v2 through the API, the
+// same file loaded again: v2 stays, however often.
+func testFlowLoadKeepsAPIVersion(t *testing.T, fs store.FlowStore) {
+	flowLoad(t, fs, "orders", "h1", 1, false)
+	flowPut(t, fs, "orders", "h2", flowDef(2), flowT0)
+	for range 2 {
+		res := flowLoad(t, fs, "orders", "h1", 1, false)
+		wantLoad(t, res, store.FlowLoadKept, 2, "h2")
+		if res.LastLoad == nil || res.LastLoad.Version != 1 {
+			t.Errorf("kept: LastLoad = %+v, want version 1", res.LastLoad)
+		}
+	}
+	if _, err := fs.FlowGet(t.Context(), "orders", 3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a kept load wrote version 3: err = %v", err)
+	}
+}
+
+func testFlowLoadChangedFile(t *testing.T, fs store.FlowStore) {
+	flowLoad(t, fs, "orders", "h1", 1, false)
+	flowPut(t, fs, "orders", "h2", flowDef(2), flowT0)
+	res := flowLoad(t, fs, "orders", "h3", 3, false)
+	wantLoad(t, res, store.FlowLoadCreated, 3, "h3")
+	if res.Previous == nil || res.Previous.Version != 2 {
+		t.Errorf("Previous = %+v, want version 2", res.Previous)
+	}
+	wantLoad(t, flowLoad(t, fs, "orders", "h3", 3, false), store.FlowLoadUnchanged, 3, "h3")
+}
+
+func testFlowLoadOverride(t *testing.T, fs store.FlowStore) {
+	flowLoad(t, fs, "orders", "h1", 1, false)
+	flowPut(t, fs, "orders", "h2", flowDef(2), flowT0)
+	wantLoad(t, flowLoad(t, fs, "orders", "h1", 1, true), store.FlowLoadCreated, 3, "h1")
+	wantLoad(t, flowLoad(t, fs, "orders", "h1", 1, false), store.FlowLoadUnchanged, 3, "h1")
+}
+
+// testFlowLoadNeverLoaded: a flow applied through the API, then a file of
+// it never loaded before: the API's version stays (override applies it).
+func testFlowLoadNeverLoaded(t *testing.T, fs store.FlowStore) {
+	flowPut(t, fs, "orders", "h1", flowDef(1), flowT0)
+	wantLoad(t, flowLoad(t, fs, "orders", "h2", 2, false), store.FlowLoadKept, 1, "h1")
+	wantLoad(t, flowLoad(t, fs, "orders", "h2", 2, true), store.FlowLoadCreated, 2, "h2")
+}
+
+// testFlowLoadMatchesAPIVersion: a file edited to the content applied
+// through the API is a load of that version; a later API version is then
+// kept against the same file.
+func testFlowLoadMatchesAPIVersion(t *testing.T, fs store.FlowStore) {
+	flowLoad(t, fs, "orders", "h1", 1, false)
+	flowPut(t, fs, "orders", "h2", flowDef(2), flowT0)
+	wantLoad(t, flowLoad(t, fs, "orders", "h2", 2, false), store.FlowLoadUnchanged, 2, "h2")
+	flowPut(t, fs, "orders", "h3", flowDef(3), flowT0)
+	wantLoad(t, flowLoad(t, fs, "orders", "h2", 2, false), store.FlowLoadKept, 3, "h3")
 }
