@@ -41,7 +41,8 @@ func TestCancelAction(t *testing.T) {
 	}
 	f.env.WaitStatus("w-1", ordo.StatusCancelled)
 	page = f.get("/ui/instances/w-1?done=cancel")
-	mustContain(t, "cancelled instance", page.body, `<span class="badge s-cancelled">cancelled</span>`, "customer changed their mind")
+	mustContain(t, "cancelled instance", page.body, `<span class="badge s-cancelled">cancelled</span>`, "customer changed their mind",
+		`id="audit"`, `<tr data-action="cancel">`, `<td class="mono">local</td>`)
 	mustNotContain(t, "cancelled instance", page.body, `id="action-cancel"`)
 
 	r = f.post("/ui/instances/w-1/cancel", url.Values{"reason": {"again"}, "confirm": {"yes"}}, "HX-Request", "true")
@@ -94,6 +95,6 @@ func TestCompensationActions(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // polling interval of a deadline-bound wait
 	}
 	page = f.get("/ui/instances/co-1")
-	mustContain(t, "after skip", page.body, "compensation skipped")
+	mustContain(t, "after skip", page.body, "compensation skipped", `<tr data-action="compensation.skip">`, "refunded by phone")
 	mustNotContain(t, "after skip", page.body, `id="failed-compensations"`)
 }

@@ -16,6 +16,7 @@ type instanceView struct {
 	Live     liveView
 	Params   string
 	Actions  actionsView
+	Audit    auditView
 	ListURL  string
 	Workflow string
 }
@@ -128,7 +129,7 @@ func (h *handler) showInstance(w http.ResponseWriter, r *http.Request, id string
 	v := &instanceView{
 		pageData: h.page(r, "Instance "+inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
 		ListURL: h.cfg.BasePath + "/", Workflow: inst.Workflow,
-		Actions: h.actionsFor(r, inst, h.instanceURL(inst.ID), fl, form),
+		Actions: h.actionsFor(r, inst, h.instanceURL(inst.ID), fl, form), Audit: h.audit(r.Context(), inst.ID),
 	}
 	h.render(w, r, h.pages.instance, "layout", status, v)
 }

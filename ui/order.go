@@ -17,6 +17,7 @@ type orderView struct {
 	pageData
 	Live    orderLive
 	Actions actionsView
+	Audit   auditView
 	ListURL string
 }
 
@@ -88,7 +89,8 @@ func (h *handler) showOrder(w http.ResponseWriter, r *http.Request, id string, s
 	if !ok {
 		return
 	}
-	v := &orderView{pageData: h.page(r, "Order "+o.ID), Live: h.orderLive(r, o, inst), ListURL: h.cfg.BasePath + "/orders"}
+	v := &orderView{pageData: h.page(r, "Order "+o.ID), Live: h.orderLive(r, o, inst), ListURL: h.cfg.BasePath + "/orders",
+		Audit: h.audit(r.Context(), o.ID)}
 	v.Actions = h.actionsFor(r, inst, h.orderURL(o.ID), fl, form)
 	v.Actions.Target = "order"
 	h.render(w, r, h.pages.order, "layout", status, v)
@@ -172,9 +174,10 @@ func (h *handler) orderLive(r *http.Request, o *order.Order, inst *ordo.Instance
 }
 
 func (h *handler) fileView(orderID string, f order.File) fileView {
+	u := h.orderURL(orderID) + "/files/" + url.PathEscape(f.Name)
 	return fileView{
 		Name: f.Name, Format: f.Format, Size: formatBytes(f.Size), SHA256: f.SHA256,
-		URL: h.orderURL(orderID) + "/files/" + url.PathEscape(f.Name),
+		URL: u, PreviewURL: u + "/preview.png",
 	}
 }
 

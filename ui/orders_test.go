@@ -84,12 +84,23 @@ func TestOrderPage(t *testing.T) {
 		`<span class="badge t-fail">Failed</span>`, "set by step</span> <code>support</code>",
 		`id="timeline"`, `data-key="erp#1"`, `data-key="support#1"`,
 		`id="actions"`, `hx-target="#order" hx-select="#order"`, `action="/ui/orders/C-fail-2001/pause"`,
-		`&#34;channel&#34;: &#34;web&#34;`)
+		`&#34;channel&#34;: &#34;web&#34;`, `id="audit"`, "No operator action yet.",
+		`<img src="/ui/orders/C-fail-2001/files/`+name+`/preview.png"`)
 	mustNotContain(t, "finished order page", r.body, `hx-get="/ui/orders/C-fail-2001/live"`)
 
 	d := f.get("/ui/orders/C-fail-2001/files/" + name)
 	if d.status != 200 || !strings.Contains(d.header.Get("Content-Disposition"), "attachment") || len(d.body) != int(o.Files[0].Size) {
 		t.Fatalf("download: %d %v %d bytes", d.status, d.header, len(d.body))
+	}
+	p := f.get("/ui/orders/C-fail-2001/files/" + name + "/preview.png")
+	if p.status != 200 || p.header.Get("Content-Type") != "image/png" || !strings.HasPrefix(p.body, "\x89PNG") {
+		t.Fatalf("preview: %d %q %d bytes", p.status, p.header.Get("Content-Type"), len(p.body))
+	}
+	if r := f.get("/ui/orders/C-fail-2001/files/" + name + "/preview.png?size=5"); r.status != 400 {
+		t.Fatalf("preview of a bad size: %d", r.status)
+	}
+	if r := f.get("/ui/orders/C-fail-2001/files/nope.stl/preview.png"); r.status != 404 {
+		t.Fatalf("preview of an unknown file: %d", r.status)
 	}
 	if r := f.get("/ui/orders/C-fail-2001/files/nope.stl"); r.status != 404 {
 		t.Fatalf("unknown file: %d", r.status)

@@ -180,6 +180,7 @@ func (h *handler) routes() {
 		h.mux.HandleFunc("GET "+b+"/orders/{id}", h.gate(gatePage, h.orderPage))
 		h.mux.HandleFunc("GET "+b+"/orders/{id}/live", h.gate(gateFragment, h.orderLiveFragment))
 		h.mux.HandleFunc("GET "+b+"/orders/{id}/files/{name}", h.gate(gatePage, h.orderFile))
+		h.mux.HandleFunc("GET "+b+"/orders/{id}/files/{name}/preview.png", h.gate(gateFragment, h.orderFilePreview))
 		h.mux.HandleFunc("POST "+b+"/orders/{id}/{action}", h.gate(gateAction, h.orderAction))
 	}
 	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
