@@ -15,6 +15,7 @@ import (
 	"github.com/ordohq/ordo/api"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/bulk"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
@@ -67,6 +68,11 @@ func setupGuardedOn(t testing.TB, st guardedStore) *guarded {
 		t.Fatal(err)
 	}
 	svc.Routes(srv)
+	bs, err := bulk.New(bulk.Config{Engine: e, Orders: svc, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.Routes(srv)
 	// Every other resource `ordo serve` mounts.
 	sch, err := schedule.New(schedule.Config{Engine: e, Logger: log})
 	if err != nil {

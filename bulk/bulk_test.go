@@ -1,0 +1,172 @@
+package bulk_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/bulk"
+	"github.com/ordohq/ordo/store"
+)
+
+func TestDryRun(t *testing.T) {
+	t.Parallel()
+	st := newCountingStore(openSQLite(t))
+	b := setup(t, st, &bulk.Config{MaxInstances: 255})
+	now := time.Now()
+	ids := seed(t, st, "other", 250, now.Add(-time.Minute))
+	seed(t, st, "keep", 10, now.Add(-time.Minute))
+	seed(t, st, "later", 5, now.Add(time.Hour)) // created after the dry run's start
+
+	pv, err := b.svc.DryRun(t.Context(), bulk.SourceInstances,
+		&bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"workflow": "other", "status": "queued"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv.Count != 250 || pv.Exceeded || pv.Max != 255 || len(pv.Sample) != bulk.SampleSize {
+		t.Fatalf("preview: count %d exceeded %v max %d sample %d; want 250, false, 255, %d", pv.Count, pv.Exceeded, pv.Max, len(pv.Sample), bulk.SampleSize)
+	}
+	for i, it := range pv.Sample {
+		if want := ids[len(ids)-1-i]; it.ID != want || it.Status != store.StatusQueued || it.Workflow != "other" {
+			t.Errorf("sample %d: %+v, want %s queued (newest first)", i, it, want)
+		}
+	}
+	later, err := b.svc.DryRun(t.Context(), bulk.SourceInstances, &bulk.Request{Action: bulk.ActionPause,
+		Filter: json.RawMessage(`{"workflow": "later"}`)})
+	if err != nil || later.Count != 0 {
+		t.Errorf("dry run of the instances created after its start: %v, count %d; want 0", err, later.Count)
+	}
+	if n := st.count(); n != 0 {
+		t.Errorf("a dry run applied %d actions", n)
+	}
+
+	tests := []struct {
+		name string
+		req  bulk.Request
+		want error
+	}{
+		{"unknown action", bulk.Request{Action: "explode"}, ordo.ErrInvalidArgument},
+		{"unknown filter field", bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"stauts": "queued"}`)}, ordo.ErrInvalidArgument},
+		{"bad status", bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"status": "Queued!"}`)}, ordo.ErrInvalidArgument},
+		{"paging in filter", bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"limit": 5}`)}, ordo.ErrInvalidArgument},
+		{"fromStep without restart", bulk.Request{Action: bulk.ActionPause, FromStep: "a"}, ordo.ErrInvalidArgument},
+	}
+	for _, tc := range tests {
+		_, err := b.svc.DryRun(t.Context(), bulk.SourceInstances, &tc.req)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: dry run %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	_, err = b.svc.Start(t.Context(), bulk.SourceInstances, &bulk.Request{Action: bulk.ActionPause})
+	var tm *bulk.TooManyError
+	if !errors.As(err, &tm) || !errors.Is(err, bulk.ErrTooMany) || tm.Max != 255 {
+		t.Errorf("start over the bound: %v, want a *TooManyError of 255", err)
+	}
+	over, err := b.svc.DryRun(t.Context(), bulk.SourceInstances, &bulk.Request{Action: bulk.ActionPause})
+	if err != nil || !over.Exceeded || over.Count != 260 {
+		t.Errorf("dry run over the bound: %v, %+v", err, over)
+	}
+}
+
+// TestRun terminates a few thousand instances on each backend and checks
+// the progress, the set frozen at the start and the audit of every action.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			st := newCountingStore(be.open(t))
+			b := setup(t, st, &bulk.Config{PageSize: 250})
+			now := time.Now()
+			ids := seed(t, st, "other", 2000, now.Add(-time.Minute))
+			keep := seed(t, st, "keep", 20, now.Add(-time.Minute))
+			later := seed(t, st, "later", 20, now.Add(time.Hour))
+			ctx := ordo.WithActor(t.Context(), "ops")
+			j, err := b.svc.Start(ctx, bulk.SourceInstances, &bulk.Request{Action: bulk.ActionTerminate,
+				Filter: json.RawMessage(`{"workflowPrefix": "o"}`), Reason: "shop closed"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j.Progress.Total != 2000 || j.Actor != "ops" || j.Reason != "shop closed" || j.Action != bulk.ActionTerminate {
+				t.Fatalf("started job: %+v", j)
+			}
+			done := waitJob(t, b.svc, j.ID, 2*time.Minute)
+			p := done.Progress
+			if done.Status != store.StatusComplete || p.Processed != 2000 || p.Succeeded != 2000 || p.Failed != 0 || p.Skipped != 0 || p.Pages != 8 {
+				t.Fatalf("job: %s, progress %+v, error %+v", done.Status, p, done.Error)
+			}
+			if got := statuses(t, st, ids); got[store.StatusTerminated] != 2000 {
+				t.Errorf("statuses after the job: %v", got)
+			}
+			for _, other := range [][]string{keep, later} {
+				if got := statuses(t, st, other); got[store.StatusQueued] != len(other) {
+					t.Errorf("instances outside the filter or created after the start: %v", got)
+				}
+			}
+			st.checkOnce(t, ids)
+			for _, a := range st.audits[:5] {
+				if a.Actor != "ops" || a.Reason != "shop closed" || a.Action != "terminate" || a.InstanceID == "" {
+					t.Errorf("audit entry %+v: want terminate by ops for shop closed", a)
+				}
+			}
+			inst, err := b.eng.Get(t.Context(), j.ID)
+			if err != nil || inst.CustomStatus != "2000 of 2000 processed" {
+				t.Errorf("job instance custom status %q (%v)", inst.CustomStatus, err)
+			}
+			page, err := b.svc.List(t.Context(), 0, "")
+			if err != nil || len(page.Jobs) != 1 || page.Jobs[0].ID != j.ID || page.Jobs[0].Progress.Succeeded != 2000 {
+				t.Errorf("list: %v, %+v", err, page)
+			}
+		})
+	}
+}
+
+// TestInterrupted stops the engine in the middle of a page and carries
+// the job on with another engine on the same database: every instance is
+// acted on exactly once, for terminate and for restart.
+func TestInterrupted(t *testing.T) {
+	t.Parallel()
+	for _, be := range backends {
+		for _, action := range []bulk.Action{bulk.ActionTerminate, bulk.ActionRestart} {
+			t.Run(be.name+"/"+string(action), func(t *testing.T) {
+				t.Parallel()
+				st := newCountingStore(be.open(t))
+				st.setGate(230) // in the middle of the third page
+				b1 := setup(t, st, &bulk.Config{PageSize: 100})
+				ids := seed(t, st, "other", 600, time.Now().Add(-time.Minute))
+				j, err := b1.svc.Start(t.Context(), bulk.SourceInstances, &bulk.Request{Action: action,
+					Filter: json.RawMessage(`{"workflow": "other"}`), Reason: "r"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				deadline := time.Now().Add(time.Minute)
+				for st.count() < 230 {
+					if time.Now().After(deadline) {
+						t.Fatalf("the job applied %d actions in a minute", st.count())
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				stopNow, cancel := contextDone()
+				defer cancel()
+				_ = b1.eng.Stop(stopNow) // cancels the page in flight
+				mid, err := b1.svc.Get(t.Context(), j.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if mid.Done || mid.Progress.Pages != 2 || mid.Progress.Processed != 200 {
+					t.Fatalf("after the stop: done %v, progress %+v; want 2 pages, 200 processed", mid.Done, mid.Progress)
+				}
+				st.setGate(0)
+				b2 := setup(t, st, &bulk.Config{PageSize: 100})
+				done := waitJob(t, b2.svc, j.ID, 2*time.Minute)
+				p := done.Progress
+				if done.Status != store.StatusComplete || p.Processed != 600 || p.Failed != 0 || p.Succeeded+p.Skipped != 600 || p.Skipped != 30 {
+					t.Errorf("job: %s, progress %+v; want 600 processed, the 30 acted on before the stop skipped", done.Status, p)
+				}
+				st.checkOnce(t, ids)
+			})
+		}
+	}
+}
