@@ -20,6 +20,7 @@ import (
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/artifact/pgartifact"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/bulk"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
@@ -74,6 +75,8 @@ type serverParts struct {
 	// orders is the order service (set by the orders extension, which
 	// runs before the dashboard's); the dashboard shows its orders.
 	orders *order.Service
+	// bulk runs bulk jobs (set by setupBulk, after the extensions).
+	bulk *bulk.Service
 }
 
 func newServeCmd() *cobra.Command {
@@ -188,6 +191,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		if err := x.setup(ctx, parts); err != nil {
 			return err
 		}
+	}
+	if err := setupBulk(parts); err != nil {
+		return err
 	}
 	if err := eng.Start(ctx); err != nil {
 		return err
