@@ -15,6 +15,9 @@ type Action string
 
 // Bulk actions: each is the engine control method of the same name.
 const (
+	// ActionCancel cancels with compensation (Engine.Cancel, with the
+	// job's reason).
+	ActionCancel    Action = "cancel"
 	ActionTerminate Action = "terminate"
 	ActionRestart   Action = "restart"
 	ActionResume    Action = "resume"
@@ -22,7 +25,7 @@ const (
 )
 
 // Actions lists the bulk actions, in the order help texts show them.
-var Actions = []Action{ActionTerminate, ActionRestart, ActionResume, ActionPause}
+var Actions = []Action{ActionCancel, ActionTerminate, ActionRestart, ActionResume, ActionPause}
 
 // Valid reports whether a is one of Actions.
 func (a Action) Valid() bool {
@@ -51,6 +54,8 @@ const (
 func (s *Service) apply(ctx context.Context, p *Params, id string) (outcome, string, error) {
 	var err error
 	switch p.Action {
+	case ActionCancel:
+		_, err = s.eng.Cancel(ctx, id, p.Reason)
 	case ActionTerminate:
 		_, err = s.eng.Terminate(ctx, id)
 	case ActionResume:
@@ -73,7 +78,7 @@ func (s *Service) apply(ctx context.Context, p *Params, id string) (outcome, str
 		// Not in a status that allows the action, which is also what a
 		// page run again after an interruption finds for the instances
 		// its first run already acted on: the store never applies a
-		// pause, resume or terminate twice.
+		// cancel, pause, resume or terminate twice.
 		return skipped, err.Error(), nil
 	case errors.Is(err, ordo.ErrNotFound), errors.Is(err, ordo.ErrInvalidArgument):
 		return failed, err.Error(), nil

@@ -123,13 +123,48 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestAudit: the start of a job and each action it applies are in the
+// audit trail, by whoever started the job and with their reason.
+func TestAudit(t *testing.T) {
+	t.Parallel()
+	st := newCountingStore(openSQLite(t))
+	b := setup(t, st, nil)
+	ids := seed(t, st, "other", 30, time.Now().Add(-time.Minute))
+	ctx := ordo.WithActor(t.Context(), "alice")
+	j, err := b.svc.Start(ctx, bulk.SourceInstances, &bulk.Request{Action: bulk.ActionCancel,
+		Filter: json.RawMessage(`{"workflow": "other"}`), Reason: "customer asked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := waitJob(t, b.svc, j.ID, time.Minute); done.Progress.Succeeded != 30 {
+		t.Fatalf("job: %+v", done)
+	}
+	page, err := st.ActionList(t.Context(), &store.ActionListParams{Action: bulk.ActionStart})
+	if err != nil || len(page.Actions) != 1 {
+		t.Fatalf("bulk.start entries: %v, %+v", err, page)
+	}
+	if a := page.Actions[0]; a.Actor != "alice" || a.Reason != "customer asked" || a.InstanceID != j.ID || a.Target != "bulk/"+j.ID {
+		t.Errorf("bulk.start entry: %+v", a)
+	}
+	page, err = st.ActionList(t.Context(), &store.ActionListParams{Action: "cancel", Limit: 100})
+	if err != nil || len(page.Actions) != 30 {
+		t.Fatalf("cancel entries: %v, %d", err, len(page.Actions))
+	}
+	for _, a := range page.Actions {
+		if a.Actor != "alice" || a.Reason != "customer asked" {
+			t.Errorf("cancel entry of %s: actor %q reason %q", a.InstanceID, a.Actor, a.Reason)
+		}
+	}
+	st.checkOnce(t, ids)
+}
+
 // TestInterrupted stops the engine in the middle of a page and carries
 // the job on with another engine on the same database: every instance is
 // acted on exactly once, for terminate and for restart.
 func TestInterrupted(t *testing.T) {
 	t.Parallel()
 	for _, be := range backends {
-		for _, action := range []bulk.Action{bulk.ActionTerminate, bulk.ActionRestart} {
+		for _, action := range []bulk.Action{bulk.ActionCancel, bulk.ActionTerminate, bulk.ActionRestart} {
 			t.Run(be.name+"/"+string(action), func(t *testing.T) {
 				t.Parallel()
 				st := newCountingStore(be.open(t))

@@ -1,6 +1,6 @@
-// Package bulk applies one operator action (terminate, restart, resume,
-// pause) to every instance or order a listing filter selects, as a
-// durable job.
+// Package bulk applies one operator action (cancel, terminate, restart,
+// resume, pause) to every instance or order a listing filter selects, as
+// a durable job.
 //
 // A dry run (Service.DryRun) counts the instances the filter selects and
 // returns a sample. A real run (Service.Start) is itself an engine
@@ -16,9 +16,10 @@
 // and an instance is visited once however its status changes (a restarted
 // instance keeps its place in the listing). No action is applied twice to
 // an instance, even when a page runs again after an interruption: the
-// store refuses a second pause, resume or terminate (the instance is no
-// longer in a status that allows it; it is reported skipped), and restart
-// acts only on instances that have not changed since the job started.
+// store refuses a second cancel, pause, resume or terminate (the instance
+// is no longer in a status that allows it; it is reported skipped), and
+// restart acts only on instances that have not changed since the job
+// started.
 //
 // Each action on an instance goes through the engine's control methods
 // with the actor and reason of whoever started the job, so the audit trail

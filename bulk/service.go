@@ -17,6 +17,11 @@ import (
 // WorkflowName is the reserved workflow of bulk jobs.
 const WorkflowName = "ordo/bulk"
 
+// ActionStart is the audit-trail action of a job's start; its InstanceID
+// is the job's, its Target "bulk/<id>", its After the job's action,
+// source, filter, fromStep and total.
+const ActionStart = "bulk.start"
+
 // Defaults of Config.
 const (
 	DefaultMaxInstances = 100_000
@@ -213,22 +218,17 @@ func (s *Service) Start(ctx context.Context, src string, req *Request) (*Job, er
 	return s.Get(ctx, inst.ID)
 }
 
-// actionAppender is the audit-trail capability of a store.
-type actionAppender interface {
-	ActionAppend(ctx context.Context, entries ...*store.Action) error
-}
-
 // recordStart records the "bulk.start" audit entry of job id, where the
 // store keeps an audit trail. The job already runs: a failure is logged.
 func (s *Service) recordStart(ctx context.Context, id string, p *Params) {
-	aa, ok := s.eng.Store().(actionAppender)
+	as, ok := s.eng.Store().(store.ActionStore)
 	if !ok {
 		return
 	}
 	after, _ := json.Marshal(map[string]any{"action": p.Action, "source": p.Source, "filter": p.Filter,
 		"fromStep": p.FromStep, "total": p.Total})
-	err := aa.ActionAppend(ctx, &store.Action{At: p.Start, Actor: p.Actor, Action: "bulk.start",
-		InstanceID: id, Reason: p.Reason, After: after})
+	err := as.ActionAppend(ctx, &store.Action{At: p.Start, Actor: p.Actor, Action: ActionStart,
+		InstanceID: id, Target: "bulk/" + id, Reason: p.Reason, After: after})
 	if err != nil {
 		s.log.Error("ordo: record the start of a bulk job in the audit trail", "job", id, "err", err)
 	}

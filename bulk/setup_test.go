@@ -96,6 +96,16 @@ func (c *countingStore) InstanceControl(ctx context.Context, p *store.ControlPar
 	return in, err
 }
 
+// ActionAppend and ActionList pass the audit trail through (every backend
+// keeps one).
+func (c *countingStore) ActionAppend(ctx context.Context, entries ...*store.Action) error {
+	return c.Store.(store.ActionStore).ActionAppend(ctx, entries...)
+}
+
+func (c *countingStore) ActionList(ctx context.Context, p *store.ActionListParams) (*store.ActionPage, error) {
+	return c.Store.(store.ActionStore).ActionList(ctx, p)
+}
+
 func (c *countingStore) setGate(n int) {
 	c.mu.Lock()
 	c.gate = n
