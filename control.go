@@ -86,7 +86,27 @@ func (e *Engine) Terminate(ctx context.Context, id string) (*Instance, error) {
 // paused; a finished instance, or one already being cancelled, is
 // refused with ErrInvalidTransition. Terminate stays the hard stop.
 func (e *Engine) Cancel(ctx context.Context, id string, reason string) (*Instance, error) {
-	return e.controlWith(ctx, &store.ControlParams{InstanceID: id, Action: store.ActionCancel, Reason: reason})
+	return e.CancelWith(ctx, id, &CancelOptions{Reason: reason})
+}
+
+// CancelOptions configure Engine.CancelWith. nil means defaults.
+type CancelOptions struct {
+	// Reason is recorded on the instance and in the audit trail. Default
+	// "": the reason of ctx (WithReason), if any.
+	Reason string
+	// AfterCompletion also cancels a complete instance: the compensations
+	// of all its completed steps run and it ends cancelled. Default false:
+	// a complete instance is refused like any finished one.
+	AfterCompletion bool
+}
+
+// CancelWith is Cancel with options.
+func (e *Engine) CancelWith(ctx context.Context, id string, opts *CancelOptions) (*Instance, error) {
+	if opts == nil {
+		opts = &CancelOptions{}
+	}
+	return e.controlWith(ctx, &store.ControlParams{InstanceID: id, Action: store.ActionCancel,
+		Reason: opts.Reason, AfterCompletion: opts.AfterCompletion})
 }
 
 // CompensationAction is what an operator does about a compensation that

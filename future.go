@@ -35,7 +35,7 @@ func Go[Out any](ctx context.Context, name string, opts *StepOptions, fn func(ct
 // DoWithCompensation).
 func GoWithCompensation[Out, C any](ctx context.Context, name string, opts *StepOptions,
 	fn func(ctx context.Context) (Out, C, error), compensate func(ctx context.Context, data C) error) *Future[Out] {
-	return goStep[Out](ctx, name, opts, eraseComp(fn), eraseCompensate(compensate, opts))
+	return goStep[Out](ctx, name, opts, eraseComp(fn), eraseCompensate(compensate, opts.compensation()))
 }
 
 func goStep[Out any](ctx context.Context, name string, opts *StepOptions, fn stepFunc, comp *compensation) *Future[Out] {

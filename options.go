@@ -11,6 +11,18 @@ type StepOptions struct {
 	// deadline and the attempt fails with ErrStepTimeout (and is retried if
 	// retries remain). Default (zero): DefaultStepTimeout, 10 minutes.
 	Timeout time.Duration
+	// Compensation, if set, are the options of the step's compensation
+	// (DoWithCompensation): its retries and timeout. Default (nil): the
+	// step's own Retries and Timeout.
+	Compensation *StepOptions
+}
+
+// compensation returns the options of the step's compensation.
+func (o *StepOptions) compensation() *StepOptions {
+	if o == nil || o.Compensation == nil {
+		return o
+	}
+	return o.Compensation
 }
 
 func (o *StepOptions) policy() RetryPolicy {

@@ -70,7 +70,12 @@ func DoWithCompensation[Out, C any](ctx context.Context, name string, opts *Step
 		var zero Out
 		return zero, fmt.Errorf("%w: step %q: compensate must not be nil", ErrInvalidArgument, name)
 	}
-	return doTyped[Out](ctx, name, opts, eraseComp(fn), eraseCompensate(compensate, opts))
+	cp := opts.compensation().policy()
+	if err := cp.Validate(); err != nil {
+		var zero Out
+		return zero, fmt.Errorf("step %q: compensation: %w", name, err)
+	}
+	return doTyped[Out](ctx, name, opts, eraseComp(fn), eraseCompensate(compensate, opts.compensation()))
 }
 
 func erase[Out any](fn func(ctx context.Context) (Out, error)) stepFunc {

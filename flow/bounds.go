@@ -13,8 +13,8 @@ import (
 const (
 	// MaxSteps is the most steps a flow may have.
 	MaxSteps = 1000
-	// MaxNameChars is the most characters of a stepDefinitionId or a
-	// successStatus. Both are also free of control characters: they are
+	// MaxNameChars is the most characters of a stepDefinitionId, a
+	// successStatus or the cancelStatus. Both are also free of control characters: they are
 	// step names in the engine's history and statuses of orders, which a
 	// NUL would keep out of PostgreSQL's text columns.
 	MaxNameChars = 200
@@ -32,6 +32,11 @@ const (
 func (d *document) checkBounds() {
 	if len(d.steps) > MaxSteps {
 		d.add(CodeInvalidValue, d.base, "the flow has %d steps; at most %d are allowed", len(d.steps), MaxSteps)
+	}
+	if m, ok := d.root.(map[string]any); ok {
+		if v, ok := m["cancelStatus"].(string); ok {
+			d.checkName([]string{"cancelStatus"}, "cancelStatus", v)
+		}
 	}
 	for i := range d.steps {
 		s := d.step(i)

@@ -46,8 +46,28 @@ func (d *document) checkSemantics() {
 				}
 			}
 		}
+		d.checkCompensation(i, ids)
 	}
 	d.checkCycles(ids)
+}
+
+// checkCompensation checks step i's onCompensate: it names another step
+// of the flow.
+func (d *document) checkCompensation(i int, ids map[string]int) {
+	target, ok := d.step(i)["onCompensate"].(string)
+	if !ok {
+		return
+	}
+	p := d.stepPath(i, "onCompensate")
+	j, found := ids[target]
+	switch {
+	case target == "":
+		d.add(CodeUnknownStep, p, "onCompensate is empty; leave it out or use null for none")
+	case !found:
+		d.add(CodeUnknownStep, p, "onCompensate %q names no step of this flow", target)
+	case j == i:
+		d.add(CodeInvalidCompensation, p, "step %q cannot compensate itself; name the step that undoes it (a refund, an apology)", target)
+	}
 }
 
 // checkIDs reports repeated step ids and returns the index of the first step

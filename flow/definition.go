@@ -50,6 +50,27 @@ type Definition struct {
 	Triggers []*Trigger
 	// Steps in the order of the document. Steps[0] runs first.
 	Steps []*StepDefinition
+	// CancelStatus is "cancelStatus" (object form): the order's status once
+	// it was cancelled and its compensations ran. "" means
+	// DefaultCancelStatus.
+	CancelStatus string
+	// AllowCancelAfterCompletion is "allowCancelAfterCompletion" (object
+	// form): an order whose flow completed may still be cancelled, which
+	// runs the compensations of its completed steps. false: cancelling a
+	// finished order is refused (409).
+	AllowCancelAfterCompletion bool
+}
+
+// DefaultCancelStatus is the status of a cancelled order when the flow
+// names none (cancelStatus).
+const DefaultCancelStatus = "Cancelled"
+
+// CancelledStatus returns the order status of a cancelled order of d.
+func (d *Definition) CancelledStatus() string {
+	if d.CancelStatus == "" {
+		return DefaultCancelStatus
+	}
+	return d.CancelStatus
 }
 
 // StepDefinition is one step of a flow, with the seed's fields.
@@ -76,6 +97,13 @@ type StepDefinition struct {
 	OnError string
 	// Retries is the "retries" extension. nil means the engine's defaults.
 	Retries *RetryPolicy
+	// OnCompensate is the "onCompensate" extension: the ID of the step
+	// that undoes this one once it succeeded (a refund, an apology), run
+	// when the order is cancelled or its flow fails without an onError
+	// path, newest step first. "" means none. The compensation step runs
+	// with its own type, options, timeout and retries; its onSuccess,
+	// onError, onCompensate and successStatus are not followed.
+	OnCompensate string
 }
 
 // RetryPolicy is a step's "retries" object. Each field left unset takes the

@@ -25,6 +25,11 @@
 //	onSuccess         string|null         id of the step to run when this one succeeds
 //	onError           string|null         id of the step to run when this one fails
 //	retries           object|null         extension: {limit, delay, backoff}
+//	onCompensate      string|null         extension: id of the step that undoes this one
+//
+// The object form may also hold cancelStatus (string: the order's status
+// once it was cancelled, default "Cancelled") and
+// allowCancelAfterCompletion (bool, default false; see Cancellation).
 //
 // A timeout (and a retry delay) is a number of milliseconds, fractions
 // allowed, or a string: Go's duration syntax ("30s", "1m30s", "1.5h") or a
@@ -70,6 +75,32 @@
 //
 // Because links must resolve and form no cycle, every instance ends after at
 // most len(Steps) steps.
+//
+// # Cancellation and compensation
+//
+// onCompensate names the step definition that undoes a step once it
+// succeeded: a consume-rest-api to the payment processor's refund
+// endpoint, a send-email apologising. It must name another step of the
+// flow. The compensations of the steps that succeeded run, newest first,
+// when the order is cancelled (POST /v1/orders/{id}/cancel) and when a
+// step fails for good without an onError path (the instance then ends
+// errored, as before). A failure that follows an onError path is handled
+// by that path and runs no compensation.
+//
+// A compensation is a real execution of the compensation step's type
+// (the REST call is signed and sent with the idempotency key
+// "<order>/<step>#1/compensate", the e-mail is sent), with that step's
+// own options, timeout and retries. Its successStatus, onSuccess, onError
+// and onCompensate are not followed: a compensation runs alone. A step
+// reached only as a compensation is therefore not reported unreachable,
+// but steps reached only through a compensation step's links are.
+//
+// A cancelled order ends with the status cancelStatus ("Cancelled") and
+// its instance cancelled. An order whose flow already finished is not
+// cancelled (409) unless the flow sets allowCancelAfterCompletion: then
+// cancelling a complete order runs the compensations of all its completed
+// steps the same way. Production files of a cancelled order are kept and
+// marked cancelled in the order's answer.
 //
 // # Validation
 //

@@ -74,7 +74,9 @@ func (d *document) checkCycles(ids map[string]int) {
 }
 
 // unreachable returns a warning for each step with a unique id that no
-// chain of links from the first step reaches.
+// chain of links from the first step reaches, and that no reached step
+// names as its onCompensate (a compensation step's own links are not
+// followed: it runs alone).
 func (d *document) unreachable() []Problem {
 	if len(d.steps) == 0 {
 		return nil
@@ -90,6 +92,7 @@ func (d *document) unreachable() []Problem {
 	seen := make([]bool, len(d.steps))
 	seen[0] = true
 	queue := []int{0}
+	compensation := make([]bool, len(d.steps)) // reached as a compensation of a reached step
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
@@ -99,6 +102,15 @@ func (d *document) unreachable() []Problem {
 				queue = append(queue, e.to)
 			}
 		}
+		if t, ok := d.step(u)["onCompensate"].(string); ok {
+			if j, found := ids[t]; found {
+				compensation[j] = true
+			}
+		}
+	}
+	for i := range seen {
+		// A compensation step's own links are not followed.
+		seen[i] = seen[i] || compensation[i]
 	}
 	first := ""
 	if id := d.stepID(0); id != "" {

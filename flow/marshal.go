@@ -15,6 +15,10 @@ type definitionJSON struct {
 	Description string     `json:"description,omitempty"`
 	Triggers    []*Trigger `json:"triggers,omitempty"`
 	Steps       []stepJSON `json:"steps"`
+	// CancelStatus and AllowCancel come last so that flows without them
+	// keep their canonical form (and hash).
+	CancelStatus string `json:"cancelStatus,omitempty"`
+	AllowCancel  bool   `json:"allowCancelAfterCompletion,omitempty"`
 }
 
 type stepJSON struct {
@@ -26,6 +30,7 @@ type stepJSON struct {
 	OnSuccess     string          `json:"onSuccess,omitempty"`
 	OnError       string          `json:"onError,omitempty"`
 	Retries       *retriesJSON    `json:"retries,omitempty"`
+	OnCompensate  string          `json:"onCompensate,omitempty"`
 }
 
 type retriesJSON struct {
@@ -46,7 +51,8 @@ func (m millis) MarshalJSON() ([]byte, error) { return []byte(formatMillis(time.
 // out; options have sorted keys. The output is compact and is the canonical
 // form (see Canonical); Parse reads it back to an equal Definition.
 func (d Definition) MarshalJSON() ([]byte, error) {
-	out := definitionJSON{Description: d.Description, Triggers: d.Triggers, Steps: make([]stepJSON, 0, len(d.Steps))}
+	out := definitionJSON{Description: d.Description, Triggers: d.Triggers, Steps: make([]stepJSON, 0, len(d.Steps)),
+		CancelStatus: d.CancelStatus, AllowCancel: d.AllowCancelAfterCompletion}
 	for i, s := range d.Steps {
 		if s == nil {
 			return nil, fmt.Errorf("flow: marshal definition: step %d is nil", i)
@@ -83,6 +89,7 @@ func (s *StepDefinition) toJSON() (stepJSON, error) {
 		Timeout:       millis(s.Timeout),
 		OnSuccess:     s.OnSuccess,
 		OnError:       s.OnError,
+		OnCompensate:  s.OnCompensate,
 	}
 	if !s.Retries.isZero() {
 		sj.Retries = &retriesJSON{Limit: s.Retries.Limit, Delay: millis(s.Retries.Delay), Backoff: s.Retries.Backoff}

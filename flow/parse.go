@@ -89,6 +89,8 @@ func (d *document) build() (*Definition, error) {
 	if m, ok := d.root.(map[string]any); ok {
 		def.Description, _ = m["description"].(string)
 		def.Triggers = buildTriggers(m["triggers"])
+		def.CancelStatus, _ = m["cancelStatus"].(string)
+		def.AllowCancelAfterCompletion, _ = m["allowCancelAfterCompletion"].(bool)
 	}
 	for i := range d.steps {
 		s := d.step(i)
@@ -99,6 +101,7 @@ func (d *document) build() (*Definition, error) {
 		}
 		step.OnSuccess, _ = s["onSuccess"].(string)
 		step.OnError, _ = s["onError"].(string)
+		step.OnCompensate, _ = s["onCompensate"].(string)
 		var err error
 		if step.Options, err = compactJSON(s["options"]); err != nil {
 			return nil, err

@@ -26,8 +26,11 @@ const (
 	// CodeInvalidOption: an option value wrong for the step type (uri,
 	// recipients, templates, fileFormat).
 	CodeInvalidOption = "invalid_option"
-	// CodeUnknownStep: onSuccess or onError names no step of the flow.
+	// CodeUnknownStep: onSuccess, onError or onCompensate names no step of
+	// the flow.
 	CodeUnknownStep = "unknown_step"
+	// CodeInvalidCompensation: onCompensate names the step itself.
+	CodeInvalidCompensation = "invalid_compensation"
 	// CodeCycle: onSuccess/onError links form a cycle; the message names it.
 	CodeCycle = "cycle"
 	// CodeInvalidTimeout: a timeout that is not positive, not a duration or

@@ -147,9 +147,9 @@ func (d *document) unknownField(p []string, i int, rel []string) {
 		known = []string{"event", "if"}
 		where = " in a trigger"
 	case i < 0:
-		known = []string{"description", "triggers", "steps"}
+		known = []string{"description", "triggers", "steps", "cancelStatus", "allowCancelAfterCompletion"}
 	case len(rel) == 0:
-		known = []string{"stepDefinitionId", "type", "successStatus", "options", "timeout", "onSuccess", "onError", "retries"}
+		known = []string{"stepDefinitionId", "type", "successStatus", "options", "timeout", "onSuccess", "onError", "retries", "onCompensate"}
 	case len(rel) == 1 && rel[0] == "retries":
 		known = []string{"limit", "delay", "backoff"}
 		where = " in retries"

@@ -74,6 +74,7 @@ func (s *Service) snapshot(ctx context.Context, id, skipKey string) (*Order, err
 			o.Files = mergeFiles(o.Files, st.Output)
 		}
 	}
+	markCancelled(o, inst)
 	return o, nil
 }
 
@@ -203,4 +204,22 @@ func (s *Service) ListOrders(ctx context.Context, opts *ListOptions) (*OrderPage
 		lo.Cursor, lo.Limit = ip.NextCursor, limit-len(page.Orders)
 	}
 	return page, nil
+}
+
+// markCancelled marks the files of a cancelled order and adds its
+// cancellation to the status history; Cancelling says a cancel was
+// accepted and the compensations are still running.
+func markCancelled(o *Order, inst *ordo.Instance) {
+	if rb := inst.Rollback; rb != nil && rb.Status == ordo.StatusCancelled {
+		o.Cancelling = true
+	}
+	if inst.Status != ordo.StatusCancelled {
+		return
+	}
+	for i := range o.Files {
+		o.Files[i].Cancelled = true
+	}
+	if inst.FinishedAt != nil {
+		o.StatusHistory = append(o.StatusHistory, StatusChange{Status: o.Status, At: *inst.FinishedAt})
+	}
 }

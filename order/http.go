@@ -36,6 +36,7 @@ const (
 //	GET  /v1/orders/{id}/files/{name}     download a production file
 //	GET  /v1/orders/{id}/files/{name}/preview.png[?size=256&background=light|transparent]
 //	                                      a PNG picture of the file (size 64..1024)
+//	POST /v1/orders/{id}/cancel           cancel an order: {"reason": "..."} (operate)
 func (s *Service) Routes(srv *api.Server) {
 	srv.HandleScope("PUT /v1/flows/{name}", auth.ScopeAdmin, s.handleApplyFlow)
 	srv.Handle("GET /v1/flows", s.handleListFlows)
@@ -47,6 +48,7 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.Handle("GET /v1/orders/{id}", s.handleGetOrder)
 	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)
 	srv.HandleScope("GET /v1/orders/{id}/files/{name}/preview.png", auth.ScopeRead, s.handlePreviewFile)
+	srv.HandleScope("POST /v1/orders/{id}/cancel", auth.ScopeOperate, s.handleCancelOrder)
 }
 
 // readBody reads a request body whole; the api server has already limited

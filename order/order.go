@@ -38,10 +38,14 @@ type Order struct {
 
 	// InstanceID is the ID of the engine instance running the flow (the
 	// order ID). InstanceStatus is its lifecycle status: queued, running,
-	// waiting, complete, errored, paused or terminated.
+	// waiting, complete, errored, paused, terminated or cancelled.
 	InstanceID     string      `json:"instanceId"`
 	InstanceStatus ordo.Status `json:"instanceStatus"`
-	// Error is why the flow stopped, when InstanceStatus is errored.
+	// Cancelling is set while a cancel (POST /v1/orders/{id}/cancel) was
+	// accepted and the compensations of its steps still run.
+	Cancelling bool `json:"cancelling,omitempty"`
+	// Error is why the flow stopped, when InstanceStatus is errored, or
+	// the cancel's reason (kind cancelled) when it is cancelled.
 	Error *ordo.ErrorInfo `json:"error,omitempty"`
 	// Steps is the instance's journal: each step of the flow that ran,
 	// keyed "<stepDefinitionId>#1", with its attempts and output. Left out
@@ -93,6 +97,9 @@ type File struct {
 	SHA256 string `json:"sha256"`
 	// URL is where the API serves the file: /v1/orders/{id}/files/{name}.
 	URL string `json:"url"`
+	// Cancelled marks the file of an order that was cancelled: it is kept
+	// (for the record, or a reprint) but must not go to production.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // StatusChange is one entry of an order's status history.

@@ -34,20 +34,14 @@ func (s *Service) runFlow(ctx context.Context, raw json.RawMessage) (flowResult,
 		return flowResult{}, err
 	}
 	id := ordo.InstanceID(ctx)
+	if err := ordo.CancelStatus(ctx, def.CancelledStatus()); err != nil {
+		return flowResult{}, err
+	}
 	res := flowResult{Status: StatusCreated}
 	for sd := def.First(); sd != nil; {
 		cur := sd // the attempt's goroutine may outlive a timeout; sd moves on
 		res.Path = append(res.Path, cur.ID)
-		_, err := ordo.Do(ctx, cur.ID, stepOptions(cur), func(sctx context.Context) (json.RawMessage, error) {
-			out, err := s.execStep(sctx, id, p, cur)
-			if err != nil {
-				return nil, err
-			}
-			if err := ordo.SetCustomStatus(sctx, cur.SuccessStatus); err != nil {
-				return nil, err
-			}
-			return out, nil
-		})
+		_, err := s.doStep(ctx, id, p, def, cur)
 		var se *ordo.StepError
 		switch {
 		case err == nil:
@@ -61,6 +55,44 @@ func (s *Service) runFlow(ctx context.Context, raw json.RawMessage) (flowResult,
 		}
 	}
 	return res, nil
+}
+
+// doStep runs step sd of the flow as one durable engine step: success sets
+// the order's status atomically with the step's result. A step with
+// onCompensate registers the compensation step with the engine, so that a
+// cancel, or a failure without an onError path, runs it (newest step
+// first) as a real execution of its type with its own timeout and
+// retries.
+func (s *Service) doStep(ctx context.Context, id string, p *params, def *flow.Definition, sd *flow.StepDefinition) (json.RawMessage, error) {
+	run := func(sctx context.Context) (json.RawMessage, error) {
+		out, err := s.execStep(sctx, id, p, sd)
+		if err != nil {
+			return nil, err
+		}
+		if err := ordo.SetCustomStatus(sctx, sd.SuccessStatus); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	comp := def.Step(sd.OnCompensate)
+	if comp == nil {
+		return ordo.Do(ctx, sd.ID, stepOptions(sd), run)
+	}
+	opts := stepOptions(sd)
+	opts.Compensation = stepOptions(comp)
+	return ordo.DoWithCompensation(ctx, sd.ID, opts,
+		func(sctx context.Context) (json.RawMessage, string, error) {
+			out, err := run(sctx)
+			return out, comp.ID, err
+		},
+		func(cctx context.Context, compID string) error {
+			cd := def.Step(compID)
+			if cd == nil {
+				return ordo.NonRetryable(fmt.Errorf("compensation step %q of step %q is not in flow %s v%d", compID, sd.ID, p.Flow, p.Version))
+			}
+			_, err := s.execStep(cctx, id, p, cd)
+			return err
+		})
 }
 
 // stepOptions turns a step's timeout and retries into engine options;

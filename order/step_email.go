@@ -61,8 +61,12 @@ func (s *Service) sendEmail(ctx context.Context, orderID string, sd *flow.StepDe
 	}
 	data := TemplateData{Order: o}
 	limits := &s.cfg.TemplateLimits
+	idKey := info.Key
+	if info.Compensation {
+		idKey += "/compensate" // not the Message-ID of the step it undoes
+	}
 	msg := &email.Message{
-		MessageID: email.MessageID(info.InstanceID, info.Key, s.cfg.MailDomain),
+		MessageID: email.MessageID(info.InstanceID, idKey, s.cfg.MailDomain),
 		Headers:   map[string]string{"X-Ordo-Order": orderID},
 	}
 	// Render's errors are non-retryable except a cancelled context.

@@ -189,7 +189,9 @@ type ControlAction string
 //     cancels the running step and hands the instance back, and its state
 //     changes are dropped meanwhile (the instance is no longer running).
 //     Any worker then claims it like any queued instance and rolls it back
-//     (see Rollback). Refused while a rollback is already pending.
+//     (see Rollback). Refused while a rollback is already pending. With
+//     ControlParams.AfterCompletion, also from complete (FinishedAt is
+//     cleared).
 //   - compensation.retry, compensation.done, compensation.skip: on an
 //     errored or cancelled instance, for the step ControlParams.StepKey
 //     whose compensation failed for good: run it again with its policy
@@ -217,6 +219,10 @@ type ControlParams struct {
 	FromStep string
 	// StepKey is the step ("charge#1") a compensation action applies to.
 	StepKey string
+	// AfterCompletion allows a cancel of a complete instance too (an
+	// order flow that allows post-completion cancellation): its completed
+	// steps are compensated and it ends cancelled.
+	AfterCompletion bool
 	// Reason is the operator's reason of a cancel or compensation action,
 	// recorded on the instance (Rollback.Cause) or step (CompensationNote).
 	Reason string

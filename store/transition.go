@@ -33,6 +33,16 @@ func CheckControl(instanceID string, action ControlAction, status InstanceStatus
 	return nil
 }
 
+// CheckAction is CheckControl for the action p describes: besides its
+// rules, a cancel with p.AfterCompletion is also allowed from complete.
+// Every backend calls it inside the transaction that applies the action.
+func CheckAction(p *ControlParams, status InstanceStatus) error {
+	if p.Action == ActionCancel && p.AfterCompletion && status == StatusComplete {
+		return nil
+	}
+	return CheckControl(p.InstanceID, p.Action, status)
+}
+
 // RestartCompensated is the error of a restart from step that would keep
 // a step whose compensation already completed.
 func RestartCompensated(instanceID string, status InstanceStatus, step string) error {

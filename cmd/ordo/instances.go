@@ -164,6 +164,12 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 		case len(s.Output) > 0:
 			detail = compact(s.Output)
 		}
+		switch {
+		case s.CompensationStatus == "failed" && s.CompensationError != nil:
+			detail = "compensation failed: " + s.CompensationError.Message + " (ordo instances compensation retry|done|skip)"
+		case s.CompensationNote != "":
+			detail = "compensation " + s.CompensationNote
+		}
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Ordinal+1, s.Key, s.Kind, s.Status, s.Attempts, dur,
 			dash(string(s.CompensationStatus)), truncate(detail, 80))
 		for _, a := range s.History {

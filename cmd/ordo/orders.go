@@ -25,7 +25,7 @@ func newOrdersCmd() *cobra.Command {
 		Short:   "Create orders and follow them through their flows on a running server",
 	}
 	cf.add(cmd)
-	cmd.AddCommand(ordersCreateCmd(cf), ordersGetCmd(cf), ordersListCmd(cf), ordersFileCmd(cf),
+	cmd.AddCommand(ordersCreateCmd(cf), ordersGetCmd(cf), ordersListCmd(cf), ordersFileCmd(cf), ordersCancelCmd(cf),
 		bulkCmd(cf, "orders", "/v1/orders/bulk", []bulkFlag{
 			{flag: "status", field: "status", help: `only orders with this status, e.g. Failed or "In progress"`},
 			{flag: "flow", field: "flow", help: "only orders of this flow"},
@@ -105,6 +105,9 @@ func describeOrder(w io.Writer, o *order.Order) error {
 	if o.Error != nil {
 		fmt.Fprintf(w, "Error     %s\n", o.Error.Message)
 	}
+	if o.Cancelling {
+		fmt.Fprintln(w, "Cancel    accepted; compensations running")
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nItems\n  #\tSKU\tQTY\tPRODUCT")
 	for i, it := range o.Items {
@@ -121,7 +124,11 @@ func describeOrder(w io.Writer, o *order.Order) error {
 	if len(o.Files) > 0 {
 		fmt.Fprintln(tw, "\nFiles\n  NAME\tITEM\tSIZE\tSHA256\tURL")
 		for _, f := range o.Files {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", f.Name, f.Item, f.Size, truncate(f.SHA256, 12), f.URL)
+			url := f.URL
+			if f.Cancelled {
+				url += " (order cancelled)"
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", f.Name, f.Item, f.Size, truncate(f.SHA256, 12), url)
 		}
 	}
 	fmt.Fprintln(tw, "\nSteps\n  STEP\tSTATUS\tATTEMPTS\tFINISHED\tDETAIL")

@@ -43,7 +43,7 @@ func (s *Store) control(p *store.ControlParams) error {
 	}
 	in := x.in
 	t := now(p.Now)
-	if err := store.CheckControl(p.InstanceID, p.Action, in.Status); err != nil {
+	if err := store.CheckAction(p, in.Status); err != nil {
 		return err
 	}
 	switch p.Action {
@@ -65,7 +65,7 @@ func (s *Store) control(p *store.ControlParams) error {
 			return err
 		}
 		in.Status = store.StatusQueued
-		in.WakeAt = nil
+		in.WakeAt, in.FinishedAt = nil, nil
 		in.Rollback = cloneRollback(rb)
 	case store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
 		var step *store.Step

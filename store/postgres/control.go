@@ -93,7 +93,7 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 		return nil, err
 	}
 	status := store.InstanceStatus(st)
-	if err := store.CheckControl(p.InstanceID, p.Action, status); err != nil {
+	if err := store.CheckAction(p, status); err != nil {
 		return nil, err
 	}
 	t := ts(now(p.Now))

@@ -89,7 +89,7 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 		return nil, err
 	}
 	status := store.InstanceStatus(s)
-	if err := store.CheckControl(p.InstanceID, p.Action, status); err != nil {
+	if err := store.CheckAction(p, status); err != nil {
 		return nil, err
 	}
 	t := micros(now(p.Now))

@@ -208,3 +208,25 @@ func testWebhookCancelled(t *testing.T, s suite) {
 	f.inStatus("i1", store.StatusCancelled)
 	wantSummaries(t, "deliveries", f.deliverAll(at(time.Hour)), "h/i1/instance.cancelled/")
 }
+
+// testCancelAfterCompletion: a cancel with AfterCompletion reopens a
+// complete instance for its rollback; other finished statuses stay refused.
+func testCancelAfterCompletion(t *testing.T, s suite) {
+	f := s.setup(t)
+	f.inStatus("done", store.StatusComplete)
+	f.inStatus("failed", store.StatusErrored)
+	p := &store.ControlParams{InstanceID: "failed", Action: store.ActionCancel, AfterCompletion: true, Now: at(time.Hour)}
+	_, err := f.s.InstanceControl(f.ctx, p)
+	wantErr(t, "cancel of an errored instance after completion", err, store.ErrInvalidTransition)
+	p.InstanceID = "done"
+	got, err := f.s.InstanceControl(f.ctx, p)
+	if err != nil {
+		t.Fatalf("cancel after completion: %v", err)
+	}
+	if got.Status != store.StatusQueued || got.FinishedAt != nil || got.Rollback == nil || got.Rollback.Status != store.StatusCancelled {
+		t.Errorf("after cancel: %s finished %v rollback %+v", got.Status, got.FinishedAt, got.Rollback)
+	}
+	if re := f.claimOne("wf-done", at(2*time.Hour), at(3*time.Hour)); re.Rollback == nil {
+		t.Errorf("claimed without its rollback")
+	}
+}

@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NextWakeAt", testNextWakeAt},
 		{"CancelRunning", testCancelRunning},
 		{"CancelCleared", testCancelCleared},
+		{"CancelAfterCompletion", testCancelAfterCompletion},
 		{"CompensationActions", testCompensationActions},
 		{"CompensationActionStatus", testCompensationActionStatus},
 	}
