@@ -103,7 +103,8 @@ func (f *fixture) failedCompensation(id string, status store.InstanceStatus) {
 
 func (f *fixture) compAction(id string, action store.ControlAction, key string, now time.Time) (*store.Instance, error) {
 	return f.s.InstanceControl(f.ctx, &store.ControlParams{InstanceID: id, Action: action, StepKey: key,
-		Reason: "done in the processor's console", Now: now, Audit: &store.Action{Actor: "ops"}})
+		Reason: "done in the processor's console", Now: now,
+		Audit: &store.Action{At: now, Actor: "ops", Action: string(action), InstanceID: id}})
 }
 
 func (f *fixture) step(id, key string) *store.Step {
