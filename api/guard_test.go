@@ -169,7 +169,8 @@ func testEveryRouteNeedsItsScope(t *testing.T, g *guarded) {
 		t.Fatalf("only %d routes registered: %v", len(routes), routes)
 	}
 	want := map[string]auth.Scope{"PUT /v1/flows/{name}": auth.ScopeAdmin, "POST /v1/keys": auth.ScopeAdmin,
-		"POST /v1/orders": auth.ScopeOperate, "GET /v1/orders": auth.ScopeRead, "POST /v1/instances/{id}/terminate": auth.ScopeOperate}
+		"POST /v1/orders": auth.ScopeOperate, "GET /v1/orders": auth.ScopeRead, "POST /v1/instances/{id}/terminate": auth.ScopeOperate,
+		"GET /v1/audit": auth.ScopeAdmin, "GET /v1/instances/{id}/audit": auth.ScopeRead, "GET /v1/orders/{id}/audit": auth.ScopeRead}
 	for _, rt := range routes {
 		if sc, ok := want[rt.Pattern]; ok && sc != rt.Scope {
 			t.Errorf("%s needs %s, want %s", rt.Pattern, rt.Scope, sc)

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.Handle("GET /v1/instances/{id}/events", s.listEvents)
 	s.eventRoutes()
 	s.keyRoutes()
+	s.actionRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -102,7 +103,11 @@ func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) control(op func(*ordo.Engine, context.Context, string) (*ordo.Instance, error)) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		inst, err := op(s.cfg.Engine, r.Context(), r.PathValue("id"))
+		var req ReasonRequest // optional: the reason the audit trail records
+		if err := DecodeJSON(r, &req, true); err != nil {
+			return err
+		}
+		inst, err := op(s.cfg.Engine, ordo.WithReason(r.Context(), req.Reason), r.PathValue("id"))
 		if err != nil {
 			return err
 		}
@@ -114,6 +119,8 @@ func (s *Server) control(op func(*ordo.Engine, context.Context, string) (*ordo.I
 // RestartRequest is the optional body of POST /v1/instances/{id}/restart.
 type RestartRequest struct {
 	FromStep string `json:"fromStep,omitempty"`
+	// Reason is the operator's reason, recorded in the audit trail.
+	Reason string `json:"reason,omitempty"`
 }
 
 func (s *Server) restart(w http.ResponseWriter, r *http.Request) error {
@@ -121,7 +128,7 @@ func (s *Server) restart(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	inst, err := s.cfg.Engine.Restart(r.Context(), r.PathValue("id"), &ordo.RestartOptions{FromStep: req.FromStep})
+	inst, err := s.cfg.Engine.Restart(ordo.WithReason(r.Context(), req.Reason), r.PathValue("id"), &ordo.RestartOptions{FromStep: req.FromStep})
 	if err != nil {
 		return err
 	}

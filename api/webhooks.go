@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,7 +31,7 @@ import (
 // reach (a link-local or denied address); the dispatcher checks every
 // connection again.
 func (s *Server) WebhookRoutes(ws store.WebhookStore, policy *outbound.Policy) {
-	h := webhookHandlers{ws: ws, policy: policy}
+	h := webhookHandlers{ws: ws, policy: policy, eng: s.cfg.Engine, log: s.log}
 	s.HandleScope("POST /v1/webhooks", auth.ScopeAdmin, h.create)
 	s.HandleScope("GET /v1/webhooks", auth.ScopeRead, h.list)
 	s.HandleScope("GET /v1/webhooks/{id}", auth.ScopeRead, h.get)
@@ -42,6 +43,23 @@ func (s *Server) WebhookRoutes(ws store.WebhookStore, policy *outbound.Policy) {
 type webhookHandlers struct {
 	ws     store.WebhookStore
 	policy *outbound.Policy
+	eng    *ordo.Engine
+	log    *slog.Logger
+}
+
+// audit records a webhook change in the audit trail right after it (the
+// webhook store's calls take no entry); a failure is logged, the change
+// stands. Secrets are never recorded.
+func (h webhookHandlers) audit(r *http.Request, action, id string, before, after any) {
+	a := &store.Action{Action: action, Target: "webhook/" + id, Before: ordo.ActionData(before), After: ordo.ActionData(after)}
+	if err := h.eng.RecordAction(r.Context(), a); err != nil {
+		h.log.Error("ordo api: webhook changed but not recorded in the audit trail", "webhook", id, "action", action, "err", err)
+	}
+}
+
+// hookData is what the audit trail keeps of a webhook: no secret.
+func hookData(hook *store.Webhook) map[string]any {
+	return map[string]any{"url": hook.URL, "events": hook.Events}
 }
 
 // CreateWebhookRequest is the body of POST /v1/webhooks. Secret, when
@@ -90,6 +108,7 @@ func (h webhookHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err := h.ws.WebhookCreate(r.Context(), hook); err != nil {
 		return hookErr("create webhook", err, "")
 	}
+	h.audit(r, store.ActionWebhookCreate, hook.ID, nil, hookData(hook))
 	writeJSON(w, http.StatusCreated, CreatedWebhook{Webhook: hook, Secret: hook.Secret})
 	return nil
 }
@@ -115,9 +134,14 @@ func (h webhookHandlers) get(w http.ResponseWriter, r *http.Request) error {
 
 func (h webhookHandlers) delete(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id") // checked by HandleScope with ordo.ValidateID
+	var before any
+	if old, err := h.ws.WebhookGet(r.Context(), id); err == nil {
+		before = hookData(old)
+	}
 	if err := h.ws.WebhookDelete(r.Context(), id); err != nil {
 		return hookErr("delete webhook", err, fmt.Sprintf("webhook %q does not exist", id))
 	}
+	h.audit(r, store.ActionWebhookDelete, id, before, nil)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -149,6 +173,7 @@ func (h webhookHandlers) redeliver(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return hookErr("redeliver", err, fmt.Sprintf("webhook %q has no delivery %d", id, did))
 	}
+	h.audit(r, store.ActionWebhookRedeliver, id, nil, map[string]int64{"delivery": did})
 	writeJSON(w, http.StatusOK, d)
 	return nil
 }

@@ -33,8 +33,11 @@ func (a *Authenticator) CreateKey(ctx context.Context, name string, scope Scope,
 	if err != nil {
 		return "", nil, err
 	}
+	now := a.cfg.Now()
+	audit := ordo.ActionEntry(ctx, now, store.ActionKeyCreate)
+	audit.Target, audit.After = "key/"+name, ordo.ActionData(map[string]string{"scope": string(scope)}) // never the key
 	k, err := a.cfg.Store.KeyCreate(ctx, &store.KeyCreateParams{Name: name, Scope: string(scope), Hash: HashKey(key),
-		Prefix: DisplayPrefix(key), CreatedBy: createdBy, Now: a.cfg.Now()})
+		Prefix: DisplayPrefix(key), CreatedBy: createdBy, Now: now, Audit: audit})
 	if err != nil {
 		return "", nil, keyError(name, err)
 	}
@@ -51,11 +54,16 @@ func (a *Authenticator) RevokeKey(ctx context.Context, name string) (*store.APIK
 	if a.cfg.Store == nil {
 		return nil, ErrNoKeyStore
 	}
-	k, err := a.cfg.Store.KeyRevoke(ctx, name, a.cfg.Now())
+	now := a.cfg.Now()
+	k, err := a.cfg.Store.KeyRevoke(ctx, name, now)
 	if err != nil {
 		return nil, keyError(name, err)
 	}
 	a.Invalidate()
+	// KeyRevoke takes no entry: it is recorded right after.
+	if err := ordo.RecordAction(ctx, a.cfg.Store, now, &store.Action{Action: store.ActionKeyRevoke, Target: "key/" + name}); err != nil {
+		a.cfg.Logger.Error("auth: key revoked but not recorded in the audit trail", "key", name, "err", err)
+	}
 	return k, nil
 }
 

@@ -3,7 +3,10 @@ package order
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 
+	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/flow"
 	"github.com/ordohq/ordo/store"
 )
@@ -30,6 +33,8 @@ func (s *Service) LoadFlowFile(ctx context.Context, name, path string, data []by
 	if err != nil {
 		return nil, err
 	}
+	put.Audit = ordo.ActionEntry(ctx, put.Now, store.ActionFlowApply) // written with a new version
+	put.Audit.Reason = "loaded from the flow file " + strings.ToValidUTF8(filepath.Base(path), "?") // short, storable text
 	lr, err := s.cfg.Store.FlowLoad(ctx, &store.FlowLoadParams{FlowPutParams: *put, Path: path, Override: override})
 	if err != nil {
 		return nil, fmt.Errorf("load flow %q from %s: %w", name, path, err)

@@ -25,6 +25,7 @@ func (s *Service) ApplyFlow(ctx context.Context, name string, data []byte) (v *s
 		return nil, false, nil, err
 	}
 	put.Source = store.FlowSourceAPI
+	put.Audit = ordo.ActionEntry(ctx, put.Now, store.ActionFlowApply) // written with the version
 	v, created, err = s.cfg.Store.FlowPut(ctx, put)
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("apply flow %q: %w", name, err)

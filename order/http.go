@@ -33,6 +33,8 @@ const (
 //	                                      with wait: 200 once its flow finished, else 202)
 //	GET  /v1/orders[?status=&flow=&limit=&cursor=]
 //	GET  /v1/orders/{id}
+//	GET  /v1/orders/{id}/audit[?action=&actor=&since=&until=&limit=&cursor=]
+//	                                      the order's audit trail, newest first
 //	GET  /v1/orders/{id}/files/{name}     download a production file
 //	GET  /v1/orders/{id}/files/{name}/preview.png[?size=256&background=light|transparent]
 //	                                      a PNG picture of the file (size 64..1024)
@@ -46,6 +48,7 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.Handle("POST /v1/orders", s.createOrderHandler(srv))
 	srv.Handle("GET /v1/orders", s.handleListOrders)
 	srv.Handle("GET /v1/orders/{id}", s.handleGetOrder)
+	srv.HandleScope("GET /v1/orders/{id}/audit", auth.ScopeRead, s.handleOrderActions)
 	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)
 	srv.HandleScope("GET /v1/orders/{id}/files/{name}/preview.png", auth.ScopeRead, s.handlePreviewFile)
 	srv.HandleScope("POST /v1/orders/{id}/cancel", auth.ScopeOperate, s.handleCancelOrder)

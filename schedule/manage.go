@@ -111,6 +111,7 @@ func (s *Scheduler) Create(ctx context.Context, sp *Spec) (*View, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: create: %w", sp.ID, err)
 	}
+	s.audit(ctx, store.ActionScheduleCreate, sp.ID, nil, specFields(row.Spec, row.Paused))
 	return s.view(ctx, row, false)
 }
 
@@ -218,7 +219,14 @@ func (s *Scheduler) Update(ctx context.Context, id string, patch json.RawMessage
 	if timing || next.IsZero() {
 		next = c.next(s.clock.Now())
 	}
-	return s.put(ctx, &sp, next)
+	v, err := s.put(ctx, &sp, next)
+	if err != nil {
+		return nil, err
+	}
+	cur, _ := stored(&sp)
+	before, after := changedFields(specFields(row.Spec, row.Paused), specFields(cur, sp.Paused))
+	s.audit(ctx, store.ActionScheduleUpdate, id, before, after)
+	return v, nil
 }
 
 // put writes sp with next as the next fire.
@@ -254,18 +262,29 @@ func (s *Scheduler) setPaused(ctx context.Context, id string, paused bool) (*Vie
 		return nil, err
 	}
 	c.spec.Paused = paused
-	return s.put(ctx, c.spec, row.NextRunAt)
+	v, err := s.put(ctx, c.spec, row.NextRunAt)
+	if err != nil {
+		return nil, err
+	}
+	action := store.ActionScheduleResume
+	if paused {
+		action = store.ActionSchedulePause
+	}
+	s.audit(ctx, action, id, map[string]bool{"paused": row.Paused}, map[string]bool{"paused": paused})
+	return v, nil
 }
 
 // Delete removes a schedule and its fire records; instances it started
 // are not touched.
 func (s *Scheduler) Delete(ctx context.Context, id string) error {
-	if _, err := s.get(ctx, id); err != nil {
+	row, err := s.get(ctx, id)
+	if err != nil {
 		return err
 	}
 	if err := s.st.ScheduleDelete(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("schedule %q: delete: %w", id, err)
 	}
+	s.audit(ctx, store.ActionScheduleDelete, id, specFields(row.Spec, row.Paused), nil)
 	return nil
 }
 
@@ -287,6 +306,7 @@ func (s *Scheduler) Trigger(ctx context.Context, id string) (*store.ScheduleFire
 	if err := s.startFire(ctx, fires[0], true); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, store.ActionScheduleTrigger, id, nil, map[string]any{"scheduledAt": fires[0].ScheduledAt, "instanceId": fires[0].InstanceID})
 	return fires[0], nil
 }
 
@@ -348,5 +368,6 @@ func (s *Scheduler) Backfill(ctx context.Context, id string, from, to time.Time)
 		}
 		res.Fires = append(res.Fires, f)
 	}
+	s.audit(ctx, store.ActionScheduleBackfill, id, nil, map[string]any{"from": from, "to": to, "fires": len(res.Fires), "alreadyFired": res.AlreadyFired})
 	return res, nil
 }
