@@ -33,7 +33,7 @@ func (s *Service) LoadFlowFile(ctx context.Context, name, path string, data []by
 	if err != nil {
 		return nil, err
 	}
-	put.Audit = ordo.ActionEntry(ctx, put.Now, store.ActionFlowApply) // written with a new version
+	put.Audit = ordo.ActionEntry(ctx, put.Now, store.ActionFlowApply)                               // written with a new version
 	put.Audit.Reason = "loaded from the flow file " + strings.ToValidUTF8(filepath.Base(path), "?") // short, storable text
 	lr, err := s.cfg.Store.FlowLoad(ctx, &store.FlowLoadParams{FlowPutParams: *put, Path: path, Override: override})
 	if err != nil {
