@@ -169,7 +169,7 @@ func (s *Service) ListOrders(ctx context.Context, opts *ListOptions) (*OrderPage
 	if opts.Flow != "" {
 		lo.Workflow = WorkflowName(opts.Flow)
 	}
-	created := opts.Status == StatusCreated
+	created := strings.EqualFold(opts.Status, StatusCreated) // statuses match in any case
 	if !created {
 		lo.CustomStatus = opts.Status
 	}

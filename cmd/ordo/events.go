@@ -180,9 +180,10 @@ func printDeliveries(w io.Writer, ds []*ordo.Delivery) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var notes errorNotes
 	fmt.Fprintln(tw, "SUBSCRIPTION\tOUTCOME\tINSTANCE\tERROR")
 	for _, d := range ds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Subscription, d.Outcome, dash(d.InstanceID), truncate(d.Error, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Subscription, d.Outcome, dash(d.InstanceID), notes.cell(d.Error))
 	}
-	return tw.Flush()
+	return notes.flush(tw, w)
 }

@@ -55,7 +55,7 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 				q.Set("workflow", workflow)
 			}
 			if status != "" {
-				q.Set("status", status)
+				q.Set("status", strings.ToLower(status)) // instance statuses are lower case; --status FAILED finds them
 			}
 			if cursor != "" {
 				q.Set("cursor", cursor)
@@ -73,7 +73,7 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 			fmt.Fprintln(tw, "ID\tWORKFLOW\tSTATUS\tCUSTOM STATUS\tCREATED\tFINISHED")
 			for _, in := range page.Instances {
 				if in.Unreadable != "" {
-					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", in.ID, truncate(in.Unreadable, 100))
+					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", in.ID, strings.ReplaceAll(in.Unreadable, "\n", " "))
 					continue
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Workflow, in.Status, dash(in.CustomStatus),
@@ -86,7 +86,7 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&workflow, "workflow", "", "only this workflow")
-	cmd.Flags().StringVar(&status, "status", "", "only this status")
+	cmd.Flags().StringVar(&status, "status", "", "only this status: queued, running, waiting, paused, complete, errored, cancelled or terminated (any case)")
 	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
 	cmd.Flags().IntVar(&limit, "limit", 50, "page size (1-1000)")
 	return cmd
@@ -137,9 +137,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 		fmt.Fprintf(w, "Output    %s\n", compact(in.Output))
 	}
 	if in.Error != nil {
-		fmt.Fprintf(w, "Error     %s\n", in.Error.Message)
+		writeWrapped(w, "Error     ", in.Error.Message)
 		for _, c := range in.Error.Compensations {
-			fmt.Fprintf(w, "          compensation: %s\n", c.Message)
+			writeWrapped(w, "          compensation: ", c.Message)
 		}
 	}
 	fmt.Fprintln(w, "\nSteps")
@@ -147,6 +147,7 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 		fmt.Fprintln(w, "  (none yet)")
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var notes errorNotes
 	fmt.Fprintln(tw, "  #\tSTEP\tKIND\tSTATUS\tATTEMPTS\tDURATION\tCOMPENSATION\tDETAIL")
 	for _, s := range in.Steps {
 		dur := "-"
@@ -156,13 +157,13 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 		detail := ""
 		switch {
 		case s.Error != nil:
-			detail = s.Error.Message
+			detail = notes.cell(s.Error.Message)
 		case s.Status == "waiting" && s.WakeAt != nil:
 			detail = "until " + s.WakeAt.Local().Format(time.RFC3339)
 		case s.Status == "retrying" && s.NextAttemptAt != nil:
 			detail = "next attempt " + s.NextAttemptAt.Local().Format(time.RFC3339)
 		case len(s.Output) > 0:
-			detail = compact(s.Output)
+			detail = truncate(compact(s.Output), 80)
 		}
 		switch {
 		case s.CompensationStatus == "failed" && s.CompensationError != nil:
@@ -171,7 +172,7 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 			detail = "compensation " + s.CompensationNote
 		}
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Ordinal+1, s.Key, s.Kind, s.Status, s.Attempts, dur,
-			dash(string(s.CompensationStatus)), truncate(detail, 80))
+			dash(string(s.CompensationStatus)), detail)
 		for _, a := range s.History {
 			if a.Error == nil {
 				continue
@@ -183,10 +184,10 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 			if a.Error.Kind != "" {
 				label += " [" + string(a.Error.Kind) + "]"
 			}
-			fmt.Fprintf(tw, "\t  %s %d\t\t\t\t\t\t%s\n", label, a.Number, truncate(a.Error.Message, 80))
+			fmt.Fprintf(tw, "\t  %s %d\t\t\t\t\t\t%s\n", label, a.Number, notes.cell(a.Error.Message))
 		}
 	}
-	return tw.Flush()
+	return notes.flush(tw, w)
 }
 
 func instancesCreateCmd(cf *clientFlags) *cobra.Command {

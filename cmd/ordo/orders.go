@@ -103,7 +103,7 @@ func describeOrder(w io.Writer, o *order.Order) error {
 		o.ID, o.Flow, o.FlowVersion, o.Status, o.InstanceID, o.InstanceStatus)
 	fmt.Fprintf(w, "Customer  %s <%s>\nCreated   %s\n", o.Customer.Name, o.Customer.Email, o.CreatedAt.Local().Format(time.RFC3339))
 	if o.Error != nil {
-		fmt.Fprintf(w, "Error     %s\n", o.Error.Message)
+		writeWrapped(w, "Error     ", o.Error.Message)
 	}
 	if o.Cancelling {
 		fmt.Fprintln(w, "Cancel    accepted; compensations running")
@@ -131,20 +131,21 @@ func describeOrder(w io.Writer, o *order.Order) error {
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", f.Name, f.Item, f.Size, truncate(f.SHA256, 12), url)
 		}
 	}
+	var notes errorNotes
 	fmt.Fprintln(tw, "\nSteps\n  STEP\tSTATUS\tATTEMPTS\tFINISHED\tDETAIL")
 	for _, s := range o.Steps {
 		detail := ""
 		switch {
 		case s.Error != nil:
-			detail = s.Error.Message
+			detail = notes.cell(s.Error.Message)
 		case s.Status == "retrying" && s.NextAttemptAt != nil:
 			detail = "next attempt " + s.NextAttemptAt.Local().Format(time.RFC3339)
 		case len(s.Output) > 0:
-			detail = compact(s.Output)
+			detail = truncate(compact(s.Output), 80)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", s.Key, s.Status, s.Attempts, fmtTimePtr(s.FinishedAt), truncate(detail, 80))
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", s.Key, s.Status, s.Attempts, fmtTimePtr(s.FinishedAt), detail)
 	}
-	return tw.Flush()
+	return notes.flush(tw, w)
 }
 
 func ordersListCmd(cf *clientFlags) *cobra.Command {

@@ -225,11 +225,12 @@ func printFires(w io.Writer, fires []*store.ScheduleFire) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var notes errorNotes
 	fmt.Fprintln(tw, "  SCHEDULED\tOUTCOME\tINSTANCE\tERROR")
 	for _, f := range fires {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.ScheduledAt.Local().Format(time.RFC3339), f.Outcome, f.InstanceID, truncate(dash(f.Error), 80))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.ScheduledAt.Local().Format(time.RFC3339), f.Outcome, f.InstanceID, notes.cell(dash(f.Error)))
 	}
-	return tw.Flush()
+	return notes.flush(tw, w)
 }
 
 func schedulesActionCmd(cf *clientFlags, action, short string) *cobra.Command {

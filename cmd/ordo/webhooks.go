@@ -184,6 +184,7 @@ func printWebhookDeliveries(w io.Writer, ds []*store.WebhookDelivery) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var notes errorNotes
 	fmt.Fprintln(tw, "ID\tEVENT\tINSTANCE\tSTATUS\tSTATE\tCREATED\tNEXT ATTEMPT")
 	for _, d := range ds {
 		status := string(d.Status)
@@ -198,10 +199,10 @@ func printWebhookDeliveries(w io.Writer, ds []*store.WebhookDelivery) error {
 				code = strconv.Itoa(a.StatusCode)
 			}
 			fmt.Fprintf(tw, "  attempt %d\t%s\t%s\t%s\t\t\t\n", a.Number, a.At.Local().Format(time.DateTime), code,
-				truncate(dash(a.Error), 100))
+				notes.cell(dash(a.Error)))
 		}
 	}
-	return tw.Flush()
+	return notes.flush(tw, w)
 }
 
 func webhooksRedeliverCmd(cf *clientFlags) *cobra.Command {
