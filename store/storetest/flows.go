@@ -33,6 +33,7 @@ func RunFlows(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoadOverride", testFlowLoadOverride},
 		{"LoadNeverLoaded", testFlowLoadNeverLoaded},
 		{"LoadMatchesAPIVersion", testFlowLoadMatchesAPIVersion},
+		{"CountByParam", testFlowCountByParam},
 	})
 }
 
@@ -305,4 +306,38 @@ func testFlowLoadMatchesAPIVersion(t *testing.T, fs store.FlowStore) {
 	wantLoad(t, flowLoad(t, fs, "orders", "h2", 2, false), store.FlowLoadUnchanged, 2, "h2")
 	flowPut(t, fs, "orders", "h3", flowDef(3), flowT0)
 	wantLoad(t, flowLoad(t, fs, "orders", "h2", 2, false), store.FlowLoadKept, 3, "h3")
+}
+
+// testFlowCountByParam: the orders on each flow version, counted by the
+// version in their params (store.ParamCountStore).
+func testFlowCountByParam(t *testing.T, fs store.FlowStore) {
+	st, ok := fs.(store.Store)
+	pc, ok2 := fs.(store.ParamCountStore)
+	if !ok || !ok2 {
+		t.Fatalf("%T is not a store.Store and store.ParamCountStore", fs)
+	}
+	for i, p := range []struct{ workflow, params string }{
+		{"flow/shop", `{"flow":"shop","version":1,"customer":{"name":"Ada"}}`},
+		{"flow/shop", `{"flow":"shop","version":2,"items":[{"sku":"A"}]}`},
+		{"flow/shop", `{"flow":"shop","version":1}`},
+		{"flow/shop", `{"flow":"shop"}`},
+		{"flow/shop", `"not an object"`},
+		{"flow/other", `{"version":1}`},
+	} {
+		if _, err := st.InstanceCreate(t.Context(), &store.InstanceCreateParams{
+			ID: fmt.Sprintf("o-%d", i), Workflow: p.workflow, Params: json.RawMessage(p.params), Now: flowT0,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := pc.InstanceCountByParam(t.Context(), "flow/shop", "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"1": 2, "2": 1, "": 2}, got); diff != "" {
+		t.Errorf("InstanceCountByParam (-want +got):\n%s", diff)
+	}
+	if _, err := pc.InstanceCountByParam(t.Context(), "flow/shop", "version') --"); !errors.Is(err, store.ErrInvalidArgument) {
+		t.Errorf("a field with quotes: err = %v, want ErrInvalidArgument", err)
+	}
 }
