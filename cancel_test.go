@@ -234,3 +234,44 @@ func stepByKey(in *ordo.Instance, key string) *ordo.StepRecord {
 	}
 	return &ordo.StepRecord{}
 }
+
+// TestCancelFromAnotherEngine: an engine that does not run the instance
+// (another process) cancels it; the engine running it learns it from its
+// heartbeat, cancels the running step and rolls the instance back.
+func TestCancelFromAnotherEngine(t *testing.T) {
+	for _, bk := range matchStores {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			st := bk.open(t)
+			env := ordotest.New(t, &ordotest.Options{Store: st})
+			g := newGate()
+			log := &undoLog{}
+			stepErr := make(chan error, 1)
+			env.Register(cancelWorkflow("book", g, log, new(atomic.Bool), stepErr))
+			other, err := ordo.NewEngine(ordo.Config{Store: st, Logger: quietLogger()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := env.Start("book", struct{}{})
+			<-g.entered
+			if _, err := other.Cancel(t.Context(), id, "from the other process"); err != nil {
+				t.Fatal(err)
+			}
+			var got error
+			for i := 0; i < 2 && got == nil; i++ {
+				env.Clock.Advance(10 * time.Second) // the heartbeat interval
+				select {
+				case got = <-stepErr:
+				case <-time.After(5 * time.Second):
+				}
+			}
+			if !errors.Is(got, context.Canceled) {
+				t.Fatalf("running step's context: %v, want cancelled by the heartbeat", got)
+			}
+			final := env.WaitDone(id)
+			if final.Status != ordo.StatusCancelled || !slices.Equal(log.get(), []string{"undo-c", "undo-b", "undo-a"}) {
+				t.Fatalf("final %s, compensations %q", final.Status, log.get())
+			}
+		})
+	}
+}
