@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ordohq/ordo"
-	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/order/ordertest"
 	"github.com/ordohq/ordo/store"
 )
@@ -92,18 +90,7 @@ func TestCancelCrashMidCompensation(t *testing.T) {
 	crashed.Store(true)
 
 	second := startServe(t, args...)
-	var o order.Order
-	waitUntil(t, 120*time.Second, "the order is cancelled after the restart", func() bool {
-		out, _, err := runCLI(t, "orders", "get", "cancel-1", "--json", "--server", second.URL)
-		if err != nil {
-			t.Fatalf("orders get: %v", err)
-		}
-		o = order.Order{}
-		if err := json.Unmarshal([]byte(out), &o); err != nil {
-			t.Fatalf("orders get --json: %v\n%s", err, out)
-		}
-		return o.InstanceStatus.Terminal()
-	})
+	o := waitOrderFinished(t, second.URL, "cancel-1")
 	if err := second.stop(); err != nil {
 		t.Errorf("graceful stop: %v", err)
 	}

@@ -78,18 +78,7 @@ func TestCrashMidFlow(t *testing.T) {
 	crashed.Store(true)
 
 	second := startServe(t, args...)
-	var o order.Order
-	waitUntil(t, 120*time.Second, "the order completes after the restart", func() bool {
-		out, _, err := runCLI(t, "orders", "get", "crash-1", "--json", "--server", second.URL)
-		if err != nil {
-			t.Fatalf("orders get: %v", err)
-		}
-		o = order.Order{}
-		if err := json.Unmarshal([]byte(out), &o); err != nil {
-			t.Fatalf("orders get --json: %v\n%s", err, out)
-		}
-		return o.InstanceStatus.Terminal()
-	})
+	o := waitOrderFinished(t, second.URL, "crash-1")
 	if err := second.stop(); err != nil {
 		t.Errorf("graceful stop: %v", err)
 	}
@@ -131,4 +120,23 @@ func TestCrashMidFlow(t *testing.T) {
 	if len(o.Files) != 1 {
 		t.Errorf("files: %+v, want the ring's", o.Files)
 	}
+}
+
+// waitOrderFinished polls `ordo orders get ID --json` on server until the
+// order's instance has finished (2 minutes at most) and returns the order.
+func waitOrderFinished(t *testing.T, server, id string) order.Order {
+	t.Helper()
+	var o order.Order
+	waitUntil(t, 120*time.Second, "order "+id+" finishes after the restart", func() bool {
+		out, _, err := runCLI(t, "orders", "get", id, "--json", "--server", server)
+		if err != nil {
+			t.Fatalf("orders get: %v", err)
+		}
+		o = order.Order{}
+		if err := json.Unmarshal([]byte(out), &o); err != nil {
+			t.Fatalf("orders get --json: %v\n%s", err, out)
+		}
+		return o.InstanceStatus.Terminal()
+	})
+	return o
 }
