@@ -19,13 +19,17 @@
 // error marked NonRetryable. Sleeps, event waits and retry delays store the
 // instance as waiting: it holds no goroutine and no worker slot until it is
 // due. Steps registered with DoWithCompensation are undone in reverse order
-// when the workflow fails. Go and Await run steps in parallel.
+// when the workflow fails, or when an operator cancels the instance
+// (Engine.Cancel: the running step's context is cancelled, the
+// compensations run durably, and the instance ends cancelled); a
+// compensation that failed for good can be retried, marked done or skipped
+// (Engine.Compensation). Go and Await run steps in parallel.
 //
 // An Engine runs instances from a store.Store (store/sqlite by default)
 // with a configurable concurrency, leases renewed by heartbeat, and a group
 // commit that writes many instances' step results in one transaction.
 // Instances are created, inspected and controlled (pause, resume,
-// terminate, restart, send event) through the Engine or the HTTP API in
+// terminate, cancel, restart, send event) through the Engine or the HTTP API in
 // package api. Package ordotest runs workflows in unit tests on a virtual
 // clock.
 package ordo
