@@ -32,7 +32,7 @@ func newInstancesCmd() *cobra.Command {
 		instancesActionCmd(cf, "resume", "Resume a paused instance"),
 		instancesActionCmd(cf, "terminate", "Terminate an instance for good"),
 		instancesCancelCmd(cf), instancesCompensationCmd(cf),
-		instancesRestartCmd(cf), instancesSendEventCmd(cf), instancesEventsCmd(cf),
+		instancesRestartCmd(cf), instancesSendEventCmd(cf), instancesEventsCmd(cf), auditOfCmd(cf, "instances"),
 		bulkCmd(cf, "instances", "/v1/instances/bulk", []bulkFlag{
 			{flag: "workflow", field: "workflow", help: "only instances of this workflow"},
 			{flag: "status", field: "status", help: "only instances with this status (queued, running, waiting, paused, complete, errored, terminated)"},
@@ -244,14 +244,21 @@ func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 }
 
 func instancesActionCmd(cf *clientFlags, action, short string) *cobra.Command {
-	return &cobra.Command{
+	var reason string
+	cmd := &cobra.Command{
 		Use:   action + " ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return postAction(cmd, cf, args[0], action, nil)
+			var body any
+			if reason != "" {
+				body = map[string]string{"reason": reason}
+			}
+			return postAction(cmd, cf, args[0], action, body)
 		},
 	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
+	return cmd
 }
 
 func postAction(cmd *cobra.Command, cf *clientFlags, id, action string, body any) error {
@@ -268,16 +275,17 @@ func postAction(cmd *cobra.Command, cf *clientFlags, id, action string, body any
 }
 
 func instancesRestartCmd(cf *clientFlags) *cobra.Command {
-	var from string
+	var from, reason string
 	cmd := &cobra.Command{
 		Use:   "restart ID",
 		Short: "Run an instance again, from the beginning or from a step",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return postAction(cmd, cf, args[0], "restart", map[string]string{"fromStep": from})
+			return postAction(cmd, cf, args[0], "restart", map[string]string{"fromStep": from, "reason": reason})
 		},
 	}
 	cmd.Flags().StringVar(&from, "from-step", "", "step name to restart from (earlier results are kept)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
 	return cmd
 }
 
