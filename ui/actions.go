@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +21,10 @@ import (
 // transition, 400 for bad input, 404 for an unknown instance, 403 for a
 // key without the operate scope).
 func (h *handler) action(w http.ResponseWriter, r *http.Request) {
-	h.runAction(w, r, h.showInstance, h.instanceURL)
+	h.runAction(w, r, actionPage{show: h.showInstance, url: h.instanceURL, cancel: func(ctx context.Context, id, reason string) error {
+		_, err := h.engine.Cancel(ctx, id, reason)
+		return err
+	}})
 }
 
 // orderAction handles POST {base}/orders/{id}/{action}: the same actions
@@ -29,15 +33,27 @@ func (h *handler) orderAction(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := h.loadOrder(w, r, r.PathValue("id")); !ok {
 		return // not an order: nothing is done
 	}
-	h.runAction(w, r, h.showOrder, h.orderURL)
+	h.runAction(w, r, actionPage{show: h.showOrder, url: h.orderURL, cancel: func(ctx context.Context, id, reason string) error {
+		_, err := h.cfg.Orders.CancelOrder(ctx, id, reason) // the order's cancelStatus, and cancel after completion
+		return err
+	}})
 }
 
 // showFunc renders the page an action was posted from, with its outcome.
 type showFunc func(w http.ResponseWriter, r *http.Request, id string, status int, fl *flash, form *actionsView)
 
-// runAction runs the action of the request's path and answers with show;
-// pageURL is where a success without htmx is redirected.
-func (h *handler) runAction(w http.ResponseWriter, r *http.Request, show showFunc, pageURL func(id string) string) {
+// actionPage is the page actions are posted from: how to show it, its
+// URL (where a success without htmx is redirected) and how it cancels.
+type actionPage struct {
+	show   showFunc
+	url    func(id string) string
+	cancel func(ctx context.Context, id, reason string) error
+}
+
+// runAction runs the action of the request's path and answers with the
+// page it came from.
+func (h *handler) runAction(w http.ResponseWriter, r *http.Request, page actionPage) {
+	show := page.show
 	id, name := r.PathValue("id"), r.PathValue("action")
 	if err := h.sameOrigin(r); err != nil {
 		h.log.Warn("ordo ui: refused action", "id", id, "action", name, "err", err)
@@ -69,7 +85,7 @@ func (h *handler) runAction(w http.ResponseWriter, r *http.Request, show showFun
 		show(w, r, id, http.StatusOK, nil, form)
 		return
 	}
-	msg, err := h.do(r, id, name, form)
+	msg, err := h.do(r, id, name, form, page)
 	if err != nil {
 		status := h.errorStatus(err)
 		if status == http.StatusInternalServerError {
@@ -82,11 +98,11 @@ func (h *handler) runAction(w http.ResponseWriter, r *http.Request, show showFun
 		show(w, r, id, http.StatusOK, &flash{OK: true, Message: msg}, nil)
 		return
 	}
-	http.Redirect(w, r, pageURL(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
+	http.Redirect(w, r, page.url(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
 }
 
 // do runs one action and returns what to tell the operator.
-func (h *handler) do(r *http.Request, id, action string, form *actionsView) (string, error) {
+func (h *handler) do(r *http.Request, id, action string, form *actionsView, page actionPage) (string, error) {
 	ctx := r.Context()
 	switch action {
 	case "pause":
@@ -109,7 +125,7 @@ func (h *handler) do(r *http.Request, id, action string, form *actionsView) (str
 		if form.Reason == "" {
 			return "", fmt.Errorf("%w: cancelling needs a reason", ordo.ErrInvalidArgument)
 		}
-		_, err := h.engine.Cancel(ctx, id, form.Reason)
+		err := page.cancel(ctx, id, form.Reason)
 		return "Cancelled: the compensations of the finished steps run in reverse order.", err
 	case "compensation":
 		return h.compensation(r, id, form.Reason)

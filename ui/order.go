@@ -93,6 +93,9 @@ func (h *handler) showOrder(w http.ResponseWriter, r *http.Request, id string, s
 		Audit: h.audit(r.Context(), o.ID)}
 	v.Actions = h.actionsFor(r, inst, h.orderURL(o.ID), fl, form)
 	v.Actions.Target = "order"
+	if def := h.flowDefs(r.Context()).get(o.Flow, o.FlowVersion); def != nil && def.AllowCancelAfterCompletion && inst.Status == ordo.StatusComplete {
+		v.Actions.Cancellable = true // the flow allows cancelling a completed order
+	}
 	h.render(w, r, h.pages.order, "layout", status, v)
 }
 

@@ -20,6 +20,9 @@ type ordersView struct {
 	Table  ordersTable
 	// Message explains a refused filter or an unknown ID.
 	Message string
+	// Bulk is the bulk action form for the filtered orders; nil without
+	// Config.Bulk.
+	Bulk *bulkView
 }
 
 // ordersTable is the orders table, which htmx refreshes on its own.
@@ -112,14 +115,24 @@ func (f orderFilter) listOptions(limit int) *order.ListOptions {
 	return &order.ListOptions{Status: f.Status, Flow: f.Flow, Cursor: f.Cursor, Limit: limit}
 }
 
-func (h *handler) ordersPage(w http.ResponseWriter, r *http.Request) {
-	f, ferr := parseOrderFilter(r.URL.Query())
-	v := &ordersView{pageData: h.page(r, "Orders"), Filter: f}
+// ordersView returns the orders page for filter f, with its first table
+// page, the flows to suggest and the bulk form; the error is the
+// listing's (a refused filter), the table then empty.
+func (h *handler) ordersView(r *http.Request, f orderFilter) (*ordersView, error) {
+	v := &ordersView{pageData: h.page(r, "Orders"), Filter: f, Bulk: h.bulkFor(r, f)}
 	if fs, err := h.cfg.Orders.Flows(r.Context()); err == nil {
 		for _, fv := range fs {
 			v.Flows = append(v.Flows, fv.Name)
 		}
 	}
+	var err error
+	v.Table, err = h.ordersTable(r, f)
+	return v, err
+}
+
+func (h *handler) ordersPage(w http.ResponseWriter, r *http.Request) {
+	f, ferr := parseOrderFilter(r.URL.Query())
+	v, lerr := h.ordersView(r, f)
 	status := http.StatusOK
 	if ferr != nil {
 		status, v.Message = http.StatusBadRequest, ferr.Error()
@@ -137,11 +150,9 @@ func (h *handler) ordersPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	table, err := h.ordersTable(r, f)
-	if err != nil && ferr == nil {
-		status, v.Message = h.errorStatus(err), err.Error()
+	if lerr != nil && ferr == nil {
+		status, v.Message = h.errorStatus(lerr), lerr.Error()
 	}
-	v.Table = table
 	h.render(w, r, h.pages.orders, "layout", status, v)
 }
 

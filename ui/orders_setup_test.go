@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo/artifact"
+	"github.com/ordohq/ordo/bulk"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/order/ordertest"
 	"github.com/ordohq/ordo/ordotest"
@@ -28,7 +29,8 @@ type orderFixture struct {
 
 // shopFlow generates the production files, posts the order to the ERP
 // (path /erp: answered 500 for orders whose ID holds "fail", without
-// retry) and on error notifies support (/support), which sets "Failed".
+// retry; held until the request is given up for those holding "hold") and
+// on error notifies support (/support), which sets "Failed".
 func shopFlow(base string) string {
 	return fmt.Sprintf(`[
   {"stepDefinitionId": "generate", "type": "generate-production-files", "successStatus": "In production",
@@ -56,6 +58,10 @@ func setupOrders(t *testing.T, cfg *ui.Config) *orderFixture {
 		if req.Path == "/erp" && strings.Contains(string(req.Body), "fail") {
 			return http.StatusInternalServerError, `{"error":"ERP down"}`
 		}
+		if req.Path == "/erp" && strings.Contains(string(req.Body), "hold") {
+			<-r.Context().Done() // until the step is cancelled
+			return http.StatusServiceUnavailable, `{}`
+		}
 		return http.StatusOK, `{"ok":true}`
 	})
 	svc, err := order.New(order.Config{Engine: env.Engine, Store: st, Artifacts: files, Logger: slog.New(slog.DiscardHandler)})
@@ -69,7 +75,11 @@ func setupOrders(t *testing.T, cfg *ui.Config) *orderFixture {
 	if cfg != nil {
 		c = *cfg
 	}
-	c.Engine, c.Location, c.Orders = env.Engine, time.UTC, svc
+	bs, err := bulk.New(bulk.Config{Engine: env.Engine, Orders: svc, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Engine, c.Location, c.Orders, c.Bulk = env.Engine, time.UTC, svc, bs
 	h, err := ui.New(c)
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +89,18 @@ func setupOrders(t *testing.T, cfg *ui.Config) *orderFixture {
 
 // order creates an order of the shop flow and waits until it finishes.
 func (f *orderFixture) order(id string) *order.Order {
+	f.t.Helper()
+	f.create(id)
+	f.env.WaitDone(id)
+	o, err := f.svc.GetOrder(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return o
+}
+
+// create creates an order of the shop flow.
+func (f *orderFixture) create(id string) {
 	f.t.Helper()
 	_, _, err := f.svc.CreateOrder(context.Background(), &order.CreateRequest{
 		ID: id, Flow: f.shop,
@@ -92,10 +114,4 @@ func (f *orderFixture) order(id string) *order.Order {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.env.WaitDone(id)
-	o, err := f.svc.GetOrder(context.Background(), id)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o
 }

@@ -26,7 +26,7 @@ func TestOrdersList(t *testing.T) {
 		`<span class="badge t-ok" data-tone="ok">Shipped</span>`,
 		// Failed through the onError path: the instance is complete, the order is not green.
 		`<span class="badge t-fail" data-tone="fail">Failed</span>`,
-		`<span class="badge s-complete">complete</span>`)
+		`<span class="badge inst">complete</span>`)
 
 	r = f.get("/ui/orders?status=Failed&flow=shop")
 	mustContain(t, "filtered orders", r.body, `href="/ui/orders/C-fail-1002"`, `value="Failed"`, `value="shop"`,

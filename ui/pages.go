@@ -21,7 +21,7 @@ var templateFS embed.FS
 type pages struct {
 	list, instance, notFound, login *template.Template
 	schedules, events, webhooks     *template.Template
-	orders, order                   *template.Template
+	orders, order, bulkJob          *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -95,6 +95,9 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 		return nil, err
 	}
 	if ps.orders, err = page("orders.html"); err != nil {
+		return nil, err
+	}
+	if ps.bulkJob, err = page("bulkjob.html"); err != nil {
 		return nil, err
 	}
 	// The order page reuses the instance page's actions and timeline.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/bulk"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
@@ -64,6 +65,10 @@ type Config struct {
 	// orders with filters, and each order with its customer, items, files,
 	// status history, flow version, instance timeline and actions.
 	Orders *order.Service
+	// Bulk, with Orders, adds bulk actions to the orders page: a dry run
+	// counts the filtered orders, a confirmation starts the job, and its
+	// page (BasePath+"/bulk/{id}") shows the progress.
+	Bulk *bulk.Service
 }
 
 // Config.SessionTTL: its default and bounds.
@@ -182,6 +187,11 @@ func (h *handler) routes() {
 		h.mux.HandleFunc("GET "+b+"/orders/{id}/files/{name}", h.gate(gatePage, h.orderFile))
 		h.mux.HandleFunc("GET "+b+"/orders/{id}/files/{name}/preview.png", h.gate(gateFragment, h.orderFilePreview))
 		h.mux.HandleFunc("POST "+b+"/orders/{id}/{action}", h.gate(gateAction, h.orderAction))
+	}
+	if h.cfg.Orders != nil && h.cfg.Bulk != nil {
+		h.mux.HandleFunc("POST "+b+"/orders/bulk", h.gate(gateAction, h.ordersBulk))
+		h.mux.HandleFunc("GET "+b+"/bulk/{id}", h.gate(gatePage, h.bulkJobPage))
+		h.mux.HandleFunc("GET "+b+"/bulk/{id}/live", h.gate(gateFragment, h.bulkJobLiveFragment))
 	}
 	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
 	h.mux.HandleFunc("POST "+b+"/login", h.login)

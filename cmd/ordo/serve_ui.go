@@ -36,8 +36,11 @@ func (x *uiExtension) setup(_ context.Context, s *serverParts) error {
 	if x.sessionTTL < ui.MinSessionTTL || x.sessionTTL > ui.MaxSessionTTL {
 		return fmt.Errorf("--ui-session-ttl must be between %s and %s, got %s", ui.MinSessionTTL, ui.MaxSessionTTL, x.sessionTTL)
 	}
+	if err := setupBulk(s); err != nil { // the bulk actions of the orders page
+		return err
+	}
 	cfg := ui.Config{Engine: s.engine, Logger: s.log, Auth: s.auth, SessionTTL: x.sessionTTL,
-		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler, Orders: s.orders}
+		TrustedOrigins: s.trustedOrigins, Schedules: s.scheduler, Orders: s.orders, Bulk: s.bulk}
 	_, cfg.Events = s.store.(store.PublishStore)
 	if ws, ok := s.store.(store.WebhookStore); ok {
 		cfg.Webhooks = ws
