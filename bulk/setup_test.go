@@ -184,9 +184,11 @@ func setup(t *testing.T, st *countingStore, cfg *bulk.Config) *bundle {
 	return &bundle{st: st, eng: eng, svc: svc}
 }
 
-// seed creates n queued instances of workflow wf, which no engine here
-// runs, created one microsecond apart ending at end, in batches of one
-// commit each. It returns their IDs.
+// seed creates n instances of workflow wf, created one microsecond apart
+// ending at end, in batches of one commit each, and returns their IDs.
+// They are running, leased for an hour to a worker that is not there (so
+// the engines here neither run them nor look at them when they claim
+// work); every control action applies to them.
 func seed(t *testing.T, st store.Store, wf string, n int, end time.Time) []string {
 	t.Helper()
 	ids := make([]string, 0, n)
@@ -196,8 +198,7 @@ func seed(t *testing.T, st store.Store, wf string, n int, end time.Time) []strin
 		for j := i; j < min(i+batch, n); j++ {
 			id := fmt.Sprintf("%s-%06d", wf, j)
 			at := end.Add(-time.Duration(n-j) * time.Microsecond)
-			ups = append(ups, &store.Update{InstanceID: id, Now: at,
-				Create: &store.InstanceCreateParams{ID: id, Workflow: wf, Params: json.RawMessage(`{}`), Now: at}})
+			ups = append(ups, leasedCreate(id, wf, json.RawMessage(`{}`), at))
 			ids = append(ids, id)
 		}
 		res, err := st.Commit(t.Context(), ups)
@@ -252,4 +253,13 @@ func contextDone() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx, cancel
+}
+
+// leasedCreate is the Update that creates instance id of wf running,
+// leased for an hour to a worker that is not there.
+func leasedCreate(id, wf string, params json.RawMessage, at time.Time) *store.Update {
+	token := "elsewhere-" + id
+	return &store.Update{InstanceID: id, LeaseToken: token, Now: at, Create: &store.InstanceCreateParams{
+		ID: id, Workflow: wf, Params: params, Now: at,
+		Claim: &store.CreateClaim{Owner: "elsewhere", Token: token, LeaseUntil: time.Now().Add(time.Hour)}}}
 }
