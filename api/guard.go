@@ -181,7 +181,9 @@ type pathID struct{ name, kind string }
 
 // pathIDs lists the {id} and {name} wildcards of a pattern that hold ids,
 // named after the collection before them ("/v1/orders/{id}" → "order id").
-// Workflow names are code-defined, not ids, and are not checked.
+// Workflow names are code-defined, not ids, and are not checked; nor are
+// step keys ("/v1/instances/{id}/steps/{key}/..."): a key is a step name
+// and its occurrence ("charge#1"), which Engine.Compensation checks.
 func pathIDs(pattern string) []pathID {
 	segs := strings.Split(patternPath(pattern), "/")
 	var out []pathID
@@ -194,7 +196,7 @@ func pathIDs(pattern string) []pathID {
 			continue
 		}
 		coll := segs[i-1]
-		if coll == "workflows" || coll == "" {
+		if coll == "workflows" || coll == "steps" || coll == "" {
 			continue
 		}
 		thing := strings.TrimSuffix(coll, "s")
