@@ -27,6 +27,9 @@ const (
 //	PUT  /v1/flows/{name}                 apply a flow (201 new version, 200 unchanged)
 //	GET  /v1/flows                        latest version of every flow
 //	GET  /v1/flows/{name}[?version=N]     one version, with its definition
+//	GET  /v1/flows/{name}/versions        every version, with its source and order count
+//	GET  /v1/flows/{name}/diff?from=1&to=2
+//	                                      line diff of two versions' pretty-printed JSON
 //	POST /v1/flows/validate               check a flow without storing it
 //	GET  /v1/flows/schema                 the JSON Schema of flow documents
 //	POST /v1/orders[?wait=30s]            create an order (201, or 200 for a repeat;
@@ -43,6 +46,8 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.HandleScope("PUT /v1/flows/{name}", auth.ScopeAdmin, s.handleApplyFlow)
 	srv.Handle("GET /v1/flows", s.handleListFlows)
 	srv.Handle("GET /v1/flows/{name}", s.handleGetFlow)
+	srv.HandleScope("GET /v1/flows/{name}/versions", auth.ScopeRead, s.handleFlowVersions)
+	srv.HandleScope("GET /v1/flows/{name}/diff", auth.ScopeRead, s.handleFlowDiff)
 	srv.HandleScope("POST /v1/flows/validate", auth.ScopeRead, s.handleValidateFlow) // checks, stores nothing
 	srv.Handle("GET /v1/flows/schema", s.handleFlowSchema)
 	srv.Handle("POST /v1/orders", s.createOrderHandler(srv))

@@ -70,14 +70,50 @@ func (s *Service) handleListFlows(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// versionParam reads a positive version number from the query parameter
+// key; "" is 0 unless required.
+func versionParam(r *http.Request, key string, required bool) (int, error) {
+	q := r.URL.Query().Get(key)
+	if q == "" && !required {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil || n < 1 {
+		return 0, api.BadRequest(api.CodeInvalidArgument, key+" must be a positive integer, got "+strconv.Quote(q), nil)
+	}
+	return n, nil
+}
+
+func (s *Service) handleFlowVersions(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.FlowVersions(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	api.WriteJSON(w, http.StatusOK, map[string]any{"name": r.PathValue("name"), "versions": vs})
+	return nil
+}
+
+func (s *Service) handleFlowDiff(w http.ResponseWriter, r *http.Request) error {
+	from, err := versionParam(r, "from", true)
+	if err != nil {
+		return err
+	}
+	to, err := versionParam(r, "to", true)
+	if err != nil {
+		return err
+	}
+	d, err := s.FlowDiff(r.Context(), r.PathValue("name"), from, to)
+	if err != nil {
+		return err
+	}
+	api.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
 func (s *Service) handleGetFlow(w http.ResponseWriter, r *http.Request) error {
-	version := 0
-	if q := r.URL.Query().Get("version"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 {
-			return api.BadRequest(api.CodeInvalidArgument, "version must be a positive integer, got "+strconv.Quote(q), nil)
-		}
-		version = n
+	version, err := versionParam(r, "version", false)
+	if err != nil {
+		return err
 	}
 	v, err := s.Flow(r.Context(), r.PathValue("name"), version)
 	if err != nil {

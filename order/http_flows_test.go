@@ -145,3 +145,66 @@ func TestHTTPFlowValidateAndSchema(t *testing.T) {
 		t.Errorf("GET /v1/flows/schema: %d, body equal to flow.Schema(): %v", status, string(raw) == string(flow.Schema()))
 	}
 }
+
+// TestHTTPFlowDiffAndVersions: the versions of a flow with their sources
+// and order counts, and the diff of two versions.
+func TestHTTPFlowDiffAndVersions(t *testing.T) {
+	t.Parallel()
+	f := setup(t, nil)
+	seed := seedFlow(t, "https://shop.example.com/orders")
+	f.apply("standard", seed)
+	f.create(sampleOrder("C-1", "standard"))
+	f.create(sampleOrder("C-2", "standard"))
+	f.apply("standard", []byte(strings.Replace(string(seed), `"Success subject"`, `"Your order has shipped"`, 1)))
+	f.create(sampleOrder("C-3", "standard"))
+
+	status, raw := f.do("GET", "/v1/flows/standard/versions", nil)
+	var vs struct {
+		Versions []order.FlowVersionInfo `json:"versions"`
+	}
+	if err := json.Unmarshal(raw, &vs); err != nil || status != http.StatusOK || len(vs.Versions) != 2 {
+		t.Fatalf("GET versions: %d %s %v", status, raw, err)
+	}
+	for i, want := range []int{2, 1} {
+		v := vs.Versions[i]
+		if v.Version != i+1 || v.Orders != want || v.Source != store.FlowSourceAPI || len(v.Definition) != 0 {
+			t.Errorf("version %d: %+v, want %d orders from the API, no definition", i+1, v, want)
+		}
+	}
+
+	status, raw = f.do("GET", "/v1/flows/standard/diff?from=1&to=2", nil)
+	d := decode[order.FlowDiff](t, raw)
+	if status != http.StatusOK || d.Added != 1 || d.Removed != 1 || d.Truncated {
+		t.Fatalf("GET diff: %d %s", status, raw)
+	}
+	var removed, added string
+	for _, l := range d.Lines {
+		switch l.Op {
+		case order.DiffRemoved:
+			removed = l.Text
+		case order.DiffAdded:
+			added = l.Text
+		}
+	}
+	if !strings.Contains(removed, "Success subject") || !strings.Contains(added, "Your order has shipped") {
+		t.Errorf("diff lines: removed %q added %q", removed, added)
+	}
+	if d.Lines[0].Op != order.DiffHunk || !strings.HasPrefix(d.Lines[0].Text, "@@ -") {
+		t.Errorf("first line %+v, want a hunk header", d.Lines[0])
+	}
+	if status, raw := f.do("GET", "/v1/flows/standard/diff?from=2&to=2", nil); status != http.StatusOK ||
+		decode[order.FlowDiff](t, raw).Added != 0 || len(decode[order.FlowDiff](t, raw).Lines) != 0 {
+		t.Errorf("diff of a version with itself: %d %s", status, raw)
+	}
+	for path, want := range map[string]int{
+		"/v1/flows/standard/diff?from=1&to=9": http.StatusNotFound,
+		"/v1/flows/standard/diff?from=1":      http.StatusBadRequest,
+		"/v1/flows/standard/diff?from=x&to=2": http.StatusBadRequest,
+		"/v1/flows/missing/diff?from=1&to=2":  http.StatusNotFound,
+		"/v1/flows/missing/versions":          http.StatusNotFound,
+	} {
+		if status, raw := f.do("GET", path, nil); status != want {
+			t.Errorf("GET %s: %d %s, want %d", path, status, raw, want)
+		}
+	}
+}

@@ -27,7 +27,8 @@ func newFlowsCmd() *cobra.Command {
 		Short:   "Validate order flows offline; apply, list and show them on a running server",
 	}
 	cf.add(cmd)
-	cmd.AddCommand(newFlowsValidateCmd(), flowsApplyCmd(cf), flowsListCmd(cf), flowsGetCmd(cf))
+	cmd.AddCommand(newFlowsValidateCmd(), flowsApplyCmd(cf), flowsListCmd(cf), flowsGetCmd(cf),
+		flowsVersionsCmd(cf), flowsDiffCmd(cf))
 	return cmd
 }
 
@@ -135,4 +136,85 @@ func flowsGetCmd(cf *clientFlags) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "version to show (default: the latest)")
 	return cmd
+}
+
+func flowsVersionsCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "versions NAME",
+		Short: "List every version of a flow: when it was applied, from where, and how many orders run on it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var res struct {
+				Versions []order.FlowVersionInfo `json:"versions"`
+			}
+			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/flows/"+url.PathEscape(args[0])+"/versions", nil, &res)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tAPPLIED\tSOURCE\tORDERS\tHASH")
+			for _, v := range res.Versions {
+				orders := strconv.Itoa(v.Orders)
+				if v.Orders < 0 {
+					orders = "?"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, v.CreatedAt.Local().Format(time.DateTime),
+					dash(v.Source), orders, truncate(v.Hash, 12))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func flowsDiffCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff NAME FROM TO",
+		Short: "Show what changed between two versions of a flow, line by line (- removed, + added)",
+		Long: "Compare versions FROM and TO of flow NAME: their definitions pretty-printed as JSON, in\n" +
+			"hunks with three lines of context. A diff longer than the server's budget is cut there,\n" +
+			"with a message saying how many lines were left out.",
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{"from": {args[1]}, "to": {args[2]}}
+			var d order.FlowDiff
+			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/flows/"+url.PathEscape(args[0])+"/diff?"+q.Encode(), nil, &d)
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				return printJSON(cmd.OutOrStdout(), raw)
+			}
+			return printFlowDiff(cmd.OutOrStdout(), cmd.ErrOrStderr(), &d)
+		},
+	}
+}
+
+// printFlowDiff writes a flow diff as a unified diff; the message of a
+// truncated one goes to errOut.
+func printFlowDiff(w, errOut io.Writer, d *order.FlowDiff) error {
+	if len(d.Lines) == 0 {
+		_, err := fmt.Fprintf(w, "flow %s: versions %d and %d are the same\n", d.Name, d.From, d.To)
+		return err
+	}
+	fmt.Fprintf(w, "--- flow %s version %d\n+++ flow %s version %d\n", d.Name, d.From, d.Name, d.To)
+	for _, l := range d.Lines {
+		prefix := " "
+		switch l.Op {
+		case order.DiffAdded:
+			prefix = "+"
+		case order.DiffRemoved:
+			prefix = "-"
+		case order.DiffHunk:
+			prefix = ""
+		}
+		fmt.Fprintf(w, "%s%s\n", prefix, l.Text)
+	}
+	if d.Truncated {
+		fmt.Fprintf(errOut, "ordo: %s\n", d.Message)
+	}
+	_, err := fmt.Fprintf(w, "%d line(s) added, %d removed\n", d.Added, d.Removed)
+	return err
 }
