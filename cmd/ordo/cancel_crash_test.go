@@ -14,6 +14,7 @@ import (
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/order/ordertest"
 	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/postgres/pgtest"
 )
 
 // cancelCrashFlow POSTs the order to /a, /b and /c, each undone by a POST
@@ -42,12 +43,25 @@ func cancelCrashFlow(base string) string {
 // directory: the restarted server finishes the rollback in reverse order.
 // The compensation recorded before the crash is not sent again, the one
 // in flight is sent again with the same Idempotency-Key, and the last runs
-// once; the order ends with the flow's cancelStatus.
+// once; the order ends with the flow's cancelStatus. On SQLite and on
+// PostgreSQL (--postgres).
 func TestCancelCrashMidCompensation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills ordo serve processes")
 	}
 	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		cancelCrash(t, []string{"--data-dir", filepath.Join(t.TempDir(), "data")})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		url, _ := pgtest.Schema(t)
+		cancelCrash(t, []string{"--postgres", url})
+	})
+}
+
+func cancelCrash(t *testing.T, storeArgs []string) {
 	var crashed atomic.Bool
 	endpoint := ordertest.StartEndpoint(t, func(r *http.Request, req *ordertest.Request) (int, string) {
 		switch {
@@ -73,8 +87,7 @@ func TestCancelCrashMidCompensation(t *testing.T) {
 		"items": [{"sku": "GIFT-CARD", "quantity": 1}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--data-dir", filepath.Join(dir, "data"), "--flows", flows, "--signing-secret", "s3cret",
-		"--lease-duration", "2s"}
+	args := append([]string{"--flows", flows, "--signing-secret", "s3cret", "--lease-duration", "2s"}, storeArgs...)
 
 	first := startServe(t, args...)
 	if out, _, err := runCLI(t, "orders", "create", orderFile, "--server", first.URL); err != nil || !strings.Contains(out, "order cancel-1 created") {
