@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
@@ -63,9 +62,6 @@ func (s *Service) handleCancelOrder(w http.ResponseWriter, r *http.Request) erro
 	var req cancelRequest
 	if err := api.DecodeJSON(r, &req, true); err != nil {
 		return err
-	}
-	if strings.TrimSpace(req.Reason) == "" {
-		req.Reason = ""
 	}
 	o, err := s.CancelOrder(r.Context(), r.PathValue("id"), req.Reason)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -53,10 +54,8 @@ func instancesCompensationCmd(cf *clientFlags) *cobra.Command {
 
 // stepKeyArg makes a step name without an occurrence its first one.
 func stepKeyArg(s string) string {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '#' {
-			return s
-		}
+	if strings.Contains(s, "#") {
+		return s
 	}
 	return s + "#1"
 }
