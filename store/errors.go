@@ -12,6 +12,10 @@ import (
 type Error struct {
 	Err     error
 	Message string
+	// Field, if set, names the argument at fault as its JSON name
+	// ("createdAfter", "attributes"), so that an API can name its
+	// parameter.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Message }

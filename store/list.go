@@ -20,7 +20,7 @@ func ListLimit(n int) (int, error) {
 	case n == 0:
 		return DefaultListLimit, nil
 	case n < 0:
-		return 0, &Error{Err: ErrInvalidArgument, Message: fmt.Sprintf("limit %d is negative", n)}
+		return 0, &Error{Err: ErrInvalidArgument, Field: "limit", Message: fmt.Sprintf("limit %d is negative", n)}
 	case n > MaxListLimit:
 		return MaxListLimit, nil
 	}

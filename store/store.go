@@ -99,6 +99,10 @@ type InstanceCreateParams struct {
 	// Claim.LeaseUntil, so the engine that creates it can run it at once
 	// without a separate claim transaction.
 	Claim *CreateClaim
+	// Attributes are the instance's search attributes, written in the
+	// same transaction (see NormalizeAttributes for their bounds). A
+	// duplicate create leaves the existing instance's attributes alone.
+	Attributes []Attribute
 }
 
 // CreateClaim is the lease an instance is created with; see
@@ -109,16 +113,37 @@ type CreateClaim struct {
 	LeaseUntil time.Time
 }
 
-// InstanceListParams filter and page Store.InstanceList.
+// InstanceListParams filter and page Store.InstanceList. Every filter set
+// must match; the zero value lists all instances. The struct is the JSON a
+// saved filter is stored as (ValidateList checks one read back).
 type InstanceListParams struct {
-	Workflow string         // "" for all
-	Status   InstanceStatus // "" for all
+	Workflow string         `json:"workflow,omitempty"` // "" for all
+	Status   InstanceStatus `json:"status,omitempty"`   // "" for all
 	// WorkflowPrefix, if set, matches workflows whose name starts with it.
-	WorkflowPrefix string
-	// CustomStatus, if set, matches instances with that custom status.
-	CustomStatus string
-	Limit        int    // 1..1000 (more is capped); 0 means 50; see ListLimit
-	Cursor       string // opaque, from InstancePage.NextCursor
+	WorkflowPrefix string `json:"workflowPrefix,omitempty"`
+	// CustomStatus, if set, matches instances with that custom status,
+	// ignoring ASCII case (FoldCase): "failed" finds "Failed".
+	CustomStatus string `json:"customStatus,omitempty"`
+	// NoCustomStatus, if set, matches instances without a custom status
+	// (an order still "Created"). It excludes CustomStatus.
+	NoCustomStatus bool `json:"noCustomStatus,omitempty"`
+	// IDPrefix, if set, matches instance IDs that start with it (printable
+	// ASCII, as IDs are).
+	IDPrefix string `json:"idPrefix,omitempty"`
+	// Attributes, if set, match instances holding every one of them
+	// (InstanceCreateParams.Attributes); at most MaxAttributeFilters.
+	Attributes []Attribute `json:"attributes,omitempty"`
+	// CreatedAfter and CreatedBefore bound the creation time: at or after
+	// CreatedAfter, strictly before CreatedBefore (zero: unbounded).
+	// FinishedAfter and FinishedBefore bound the finish time the same way;
+	// either one set leaves out the instances that have not finished.
+	CreatedAfter   time.Time `json:"createdAfter,omitzero"`
+	CreatedBefore  time.Time `json:"createdBefore,omitzero"`
+	FinishedAfter  time.Time `json:"finishedAfter,omitzero"`
+	FinishedBefore time.Time `json:"finishedBefore,omitzero"`
+
+	Limit  int    `json:"limit,omitempty"`  // 1..1000 (more is capped); 0 means 50; see ListLimit
+	Cursor string `json:"cursor,omitempty"` // opaque, from InstancePage.NextCursor
 }
 
 // InstancePage is one page of Store.InstanceList.

@@ -5,13 +5,21 @@ import (
 	"fmt"
 )
 
-// ValidateCreate checks InstanceCreateParams before a backend stores them.
+// ValidateCreate checks InstanceCreateParams before a backend stores them,
+// and normalises p.Attributes in place (NormalizeAttributes).
 func ValidateCreate(p *InstanceCreateParams) error {
 	if p == nil || p.ID == "" || p.Workflow == "" {
 		return errors.New("instance create: ID and Workflow are required")
 	}
 	if p.Claim != nil && p.Claim.Token == "" {
 		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
+	}
+	if len(p.Attributes) > 0 {
+		attrs, err := NormalizeAttributes(p.Attributes)
+		if err != nil {
+			return fmt.Errorf("instance create %q: %w", p.ID, err)
+		}
+		p.Attributes = attrs
 	}
 	return nil
 }

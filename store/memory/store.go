@@ -3,8 +3,8 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +40,8 @@ type instance struct {
 	copied map[string]bool
 	// runs are the ended runs, oldest first (store.Run).
 	runs []*store.Run
+	// attrs are the search attributes, normalised (sorted, no duplicates).
+	attrs []store.Attribute
 }
 
 var _ store.Store = (*Store)(nil)
@@ -105,6 +107,7 @@ func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*stor
 		in:      in,
 		steps:   make(map[string]*store.Step),
 		history: make(map[string][]store.Attempt),
+		attrs:   slices.Clone(p.Attributes),
 	}
 	return cloneInstance(in), nil
 }
@@ -132,11 +135,12 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: instance list: %w", err)
 	}
-	limit, err := store.ListLimit(p.Limit)
-	if err != nil {
+	if err := store.ValidateList(p); err != nil {
 		return nil, fmt.Errorf("memory: instance list: %w", err)
 	}
+	limit, _ := store.ListLimit(p.Limit)
 	var (
+		err      error
 		after    bool
 		cAt      time.Time
 		cID      string
@@ -152,11 +156,7 @@ func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (
 	defer s.mu.Unlock()
 	for _, x := range s.instances {
 		in := x.in
-		switch {
-		case p.Workflow != "" && in.Workflow != p.Workflow,
-			p.Status != "" && in.Status != p.Status,
-			p.WorkflowPrefix != "" && !strings.HasPrefix(in.Workflow, p.WorkflowPrefix),
-			p.CustomStatus != "" && in.CustomStatus != p.CustomStatus:
+		if !store.MatchesList(p, in, x.attrs) {
 			continue
 		}
 		if after {

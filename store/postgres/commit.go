@@ -158,7 +158,11 @@ func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 	if len(p.creates.id) > 0 {
 		c := &p.creates
-		b.Queue(sqlCommitCreate, c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims).
+		q, args := sqlCommitCreate, []any{c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims}
+		if len(c.attrID) > 0 {
+			q, args = sqlCommitCreateAttrs, append(args, c.attrID, c.attrKey, c.attrValue)
+		}
+		b.Queue(q, args...).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					var id string
@@ -245,9 +249,14 @@ type createCols struct {
 	started, until       []*time.Time
 	owner, token         []*string
 	claims               []int32
+	// the search attributes of the creates, one row each
+	attrID, attrKey, attrValue []string
 }
 
 func (c *createCols) add(r createRow) {
+	for _, a := range r.attrs {
+		c.attrID, c.attrKey, c.attrValue = append(c.attrID, r.id), append(c.attrKey, a.Key), append(c.attrValue, a.Value)
+	}
 	c.id = append(c.id, r.id)
 	c.workflow = append(c.workflow, r.workflow)
 	c.status = append(c.status, r.status)

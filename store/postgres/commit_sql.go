@@ -22,6 +22,18 @@ const (
 			WHERE i.lease_token IS NOT NULL AND i.lease_token = excluded.lease_token
 		RETURNING i.id`
 
+	// sqlCommitCreateAttrs is sqlCommitCreate for a round in which some
+	// creates carry search attributes ($11..$13: instance ID, key, value
+	// of each), written for the instances it created (a retried create's
+	// are there already: DO NOTHING). Rounds without attributes keep the
+	// plain statement.
+	sqlCommitCreateAttrs = `WITH c AS (` + sqlCommitCreate + `, i.created_at),
+		a AS (INSERT INTO instance_attributes (instance_id, key, value, created_at)
+			SELECT x.id, x.key, x.value, c.created_at
+			FROM unnest($11::text[], $12::text[], $13::text[]) AS x(id, key, value) JOIN c ON c.id = x.id
+			ON CONFLICT DO NOTHING)
+		SELECT id FROM c`
+
 	// sqlCommitLock locks the batch's instance rows in ID order (the order
 	// InstanceHeartbeat locks them in) and returns what the fence compares.
 	sqlCommitLock = `SELECT id, status, lease_token FROM instances

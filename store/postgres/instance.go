@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +81,7 @@ type createRow struct {
 	started, until       *time.Time
 	owner, token         *string
 	claims               int32
+	attrs                []store.Attribute
 }
 
 // newCreateRow encodes p at p.Now, or fallback, or the wall clock.
@@ -90,7 +90,8 @@ func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
 	if at.IsZero() {
 		at = fallback
 	}
-	r := createRow{id: p.ID, workflow: p.Workflow, status: string(store.StatusQueued), params: rawArg(p.Params), at: ts(now(at))}
+	r := createRow{id: p.ID, workflow: p.Workflow, status: string(store.StatusQueued), params: rawArg(p.Params), at: ts(now(at)),
+		attrs: p.Attributes}
 	if c := p.Claim; c != nil {
 		until := ts(c.LeaseUntil)
 		owner, token := c.Owner, c.Token
@@ -106,6 +107,9 @@ func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
 func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParams) (*store.Instance, error) {
 	if err := store.ValidateCreate(p); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if len(p.Attributes) > 0 {
+		return s.createWithAttributes(ctx, p)
 	}
 	r := newCreateRow(p, time.Time{})
 	b := &pgx.Batch{}
@@ -151,52 +155,19 @@ func (s *Store) InstanceGet(ctx context.Context, id string) (*store.Instance, er
 }
 
 // InstanceList returns instances newest first (by creation time, then ID),
-// filtered and paged by p.
+// filtered and paged by p (see listQuery).
 func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (*store.InstancePage, error) {
 	if p == nil {
 		p = &store.InstanceListParams{}
 	}
-	limit, err := store.ListLimit(p.Limit)
+	if err := store.ValidateList(p); err != nil {
+		return nil, fmt.Errorf("postgres: instance list: %w", err)
+	}
+	limit, _ := store.ListLimit(p.Limit)
+	q, args, err := listQuery(p, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instance list: %w", err)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if p.Workflow != "" {
-		where = append(where, "workflow = "+arg(p.Workflow))
-	}
-	if p.Status != "" {
-		where = append(where, "status = "+arg(string(p.Status)))
-	}
-	if p.WorkflowPrefix != "" {
-		// The range lets the workflow index narrow the scan (bytewise in
-		// the "C" collation); starts_with makes the match exact.
-		a := arg(p.WorkflowPrefix)
-		where = append(where, "workflow >= "+a+" AND starts_with(workflow, "+a+")")
-	}
-	if p.CustomStatus != "" {
-		// "<> ''" (always true here) lets the partial index serve it.
-		where = append(where, "custom_status = "+arg(p.CustomStatus)+" AND custom_status <> ''")
-	}
-	if p.Cursor != "" {
-		createdAt, id, err := store.DecodeInstanceCursor(p.Cursor)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: instance list: %w", err)
-		}
-		where = append(where, "(created_at, id) < ("+arg(createdAt)+", "+arg(id)+")")
-	}
-	q := "SELECT " + instanceCols + " FROM instances"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at DESC, id DESC LIMIT " + arg(limit+1)
-
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instance list: %w", err)

@@ -189,6 +189,9 @@ func (s *Store) createTx(ctx context.Context, tx pgx.Tx, p *store.InstanceCreate
 	if err != nil {
 		return nil, err
 	}
+	if err := s.insertAttributes(ctx, tx, p.ID, in.CreatedAt, p.Attributes); err != nil {
+		return nil, fmt.Errorf("attributes: %w", err)
+	}
 	if p.Claim == nil {
 		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
 			return nil, err

@@ -108,7 +108,13 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 		}
 		return existing, store.ErrAlreadyExists
 	}
-	return in, err
+	if err != nil {
+		return nil, err
+	}
+	if err := w.insertAttributes(p.ID, t, p.Attributes); err != nil {
+		return nil, fmt.Errorf("attributes: %w", err)
+	}
+	return in, nil
 }
 
 // InstanceGet returns one instance or store.ErrNotFound. A row that does
@@ -145,53 +151,19 @@ func (s *Store) instanceGet(ctx context.Context, id string) (*store.Instance, er
 }
 
 // InstanceList returns instances newest first (by creation time, then ID),
-// filtered and paged by p.
+// filtered and paged by p (see listQuery).
 func (s *Store) InstanceList(ctx context.Context, p *store.InstanceListParams) (*store.InstancePage, error) {
 	if p == nil {
 		p = &store.InstanceListParams{}
 	}
-	limit, err := store.ListLimit(p.Limit)
+	if err := store.ValidateList(p); err != nil {
+		return nil, fmt.Errorf("sqlite: instance list: %w", err)
+	}
+	limit, _ := store.ListLimit(p.Limit)
+	q, args, err := listQuery(p, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance list: %w", err)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	if p.Workflow != "" {
-		where = append(where, "workflow = ?")
-		args = append(args, p.Workflow)
-	}
-	if p.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, string(p.Status))
-	}
-	if p.WorkflowPrefix != "" {
-		// The range lets the workflow index narrow the scan; substr makes
-		// the match exact.
-		where = append(where, "workflow >= ? AND substr(workflow, 1, length(?)) = ?")
-		args = append(args, p.WorkflowPrefix, p.WorkflowPrefix, p.WorkflowPrefix)
-	}
-	if p.CustomStatus != "" {
-		// "<> ''" (always true here) lets the partial index serve it.
-		where = append(where, "custom_status = ? AND custom_status <> ''")
-		args = append(args, p.CustomStatus)
-	}
-	if p.Cursor != "" {
-		createdAt, id, err := store.DecodeInstanceCursor(p.Cursor)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: instance list: %w", err)
-		}
-		where = append(where, "(created_at, id) < (?, ?)")
-		args = append(args, micros(createdAt), id)
-	}
-	q := "SELECT " + instanceCols + " FROM instances"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit+1)
-
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance list: %w", err)

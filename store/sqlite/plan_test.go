@@ -32,7 +32,7 @@ func TestQueryPlans(t *testing.T) {
 		{"awaited event", sqlAwaitedEvent, "events_instance", []any{"id", `["paid"]`}},
 		{"list page", strings.Replace(list, "%s", "(created_at, id) < (?, ?)", 1), "instances_created", []any{1, "id"}},
 		{"list status", strings.Replace(list, "%s", "status = ? AND (created_at, id) < (?, ?)", 1), "instances_status", []any{"queued", 1, "id"}},
-		{"list custom status", strings.Replace(list, "%s", "custom_status = ? AND custom_status <> ''", 1), "instances_custom", []any{"paid"}},
+		{"list custom status", strings.Replace(list, "%s", "lower(custom_status) = ?", 1), "instances_custom_fold", []any{"paid"}},
 		{"list workflow", strings.Replace(list, "%s", "workflow = ?", 1), "instances_workflow", []any{"wf"}},
 	}
 	for _, tc := range tests {
