@@ -78,7 +78,7 @@ func TestControlErrorsForCallers(t *testing.T) {
 		{"forged event cursor", func() error { _, err := e.Events(ctx, "X", &ordo.EventListOptions{Cursor: "!!"}); return err },
 			ordo.ErrInvalidArgument, store.ErrInvalidArgument, `cursor "!!" is not valid: pass the nextCursor of a previous page unchanged`},
 		{"filter not text", func() error { _, err := e.List(ctx, &ordo.ListOptions{Workflow: "a\x00"}); return err },
-			ordo.ErrInvalidArgument, nil, "workflow filter must be at most 1024 bytes of UTF-8 text without NUL"},
+			ordo.ErrInvalidArgument, nil, "workflow: must be at most 1024 bytes of UTF-8 text without NUL"},
 	}
 	for _, tc := range tests {
 		err := tc.op()

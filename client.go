@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -84,23 +83,14 @@ func (e *Engine) List(ctx context.Context, opts *ListOptions) (*InstancePage, er
 	if opts == nil {
 		opts = &ListOptions{}
 	}
-	if opts.Status != "" && !opts.Status.Valid() {
-		return nil, fmt.Errorf("%w: unknown status %q", ErrInvalidArgument, opts.Status)
+	if opts.Limit > store.MaxListLimit {
+		return nil, checkListLimit(opts.Limit)
 	}
-	if err := checkListLimit(opts.Limit); err != nil {
-		return nil, err
+	p := opts.storeParams()
+	if err := store.ValidateList(p); err != nil {
+		return nil, storeError("list instances", err, "")
 	}
-	for _, f := range []struct{ name, v string }{
-		{"workflow", opts.Workflow}, {"workflow prefix", opts.WorkflowPrefix}, {"custom status", opts.CustomStatus},
-	} {
-		if err := checkFilter(f.name, f.v); err != nil {
-			return nil, err
-		}
-	}
-	page, err := e.store.InstanceList(ctx, &store.InstanceListParams{
-		Workflow: opts.Workflow, WorkflowPrefix: opts.WorkflowPrefix, Status: opts.Status,
-		CustomStatus: opts.CustomStatus, Limit: opts.Limit, Cursor: opts.Cursor,
-	})
+	page, err := e.store.InstanceList(ctx, p)
 	if err != nil {
 		return nil, storeError("list instances", err, "")
 	}
@@ -133,16 +123,6 @@ func (e *Engine) Wait(ctx context.Context, id string) (*Instance, error) {
 		}
 		delay = min(delay*2, 200*time.Millisecond)
 	}
-}
-
-// checkFilter checks a listing filter: at most maxLookupBytes of valid
-// UTF-8 without NUL bytes.
-func checkFilter(name, v string) error {
-	if len(v) > maxLookupBytes || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-		return &Error{Sentinel: ErrInvalidArgument,
-			Message: fmt.Sprintf("%s filter must be at most %d bytes of UTF-8 text without NUL", name, maxLookupBytes)}
-	}
-	return nil
 }
 
 // checkListLimit checks a listing's page size: 0 (the default) or 1..1000.
@@ -189,5 +169,13 @@ func (e *Engine) CreateParams(workflow string, params json.RawMessage, opts *Cre
 	} else if err := ValidateID("instance id", id); err != nil {
 		return nil, err
 	}
-	return &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: e.clock.Now()}, nil
+	cp := &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: e.clock.Now()}
+	if opts != nil && len(opts.Attributes) > 0 {
+		attrs, err := store.NormalizeAttributes(opts.Attributes)
+		if err != nil {
+			return nil, storeError("create instance of "+strconv.Quote(workflow), err, "")
+		}
+		cp.Attributes = attrs
+	}
+	return cp, nil
 }

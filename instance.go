@@ -2,6 +2,7 @@ package ordo
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -44,18 +45,54 @@ type CreateOptions struct {
 	// instances of its workflows (see Engine.ReservePrefix). Default nil:
 	// only unreserved workflows.
 	Reservation *Reservation
+	// Attributes are the instance's search attributes, stored with it in
+	// the same transaction and matched by ListOptions.Attributes (at most
+	// store.MaxAttributes; keys of letters, digits and ._-:). Default none.
+	Attributes []Attribute
 }
 
-// ListOptions filter Engine.List. The zero value lists the newest 50.
+// Attribute is a search attribute of an instance: a key and a value that
+// listings match exactly (as Temporal's search attributes).
+type Attribute = store.Attribute
+
+// ListOptions filter Engine.List. The zero value lists the newest 50;
+// every filter set must match. It is plain JSON, so a filter can be saved
+// and replayed.
 type ListOptions struct {
-	Workflow       string
-	WorkflowPrefix string
-	Status         Status
-	CustomStatus   string
+	Workflow       string `json:"workflow,omitempty"`
+	WorkflowPrefix string `json:"workflowPrefix,omitempty"`
+	Status         Status `json:"status,omitempty"`
+	// CustomStatus matches the custom status ignoring ASCII case.
+	CustomStatus string `json:"customStatus,omitempty"`
+	// NoCustomStatus matches instances without a custom status.
+	NoCustomStatus bool `json:"noCustomStatus,omitempty"`
+	// IDPrefix matches instance IDs that start with it.
+	IDPrefix string `json:"idPrefix,omitempty"`
+	// Attributes match instances holding every one of them (at most
+	// store.MaxAttributeFilters); put the most selective first, it drives
+	// the index scan.
+	Attributes []Attribute `json:"attributes,omitempty"`
+	// Creation and finish time bounds: at or after the After bound,
+	// strictly before the Before bound; zero is unbounded. A finish bound
+	// leaves out unfinished instances.
+	CreatedAfter   time.Time `json:"createdAfter,omitzero"`
+	CreatedBefore  time.Time `json:"createdBefore,omitzero"`
+	FinishedAfter  time.Time `json:"finishedAfter,omitzero"`
+	FinishedBefore time.Time `json:"finishedBefore,omitzero"`
 	// Limit is the page size, 1..1000. Default 50.
-	Limit int
+	Limit int `json:"limit,omitempty"`
 	// Cursor continues a previous page (InstancePage.NextCursor).
-	Cursor string
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// storeParams returns the store's form of o.
+func (o *ListOptions) storeParams() *store.InstanceListParams {
+	return &store.InstanceListParams{
+		Workflow: o.Workflow, WorkflowPrefix: o.WorkflowPrefix, Status: o.Status, CustomStatus: o.CustomStatus,
+		NoCustomStatus: o.NoCustomStatus, IDPrefix: o.IDPrefix, Attributes: o.Attributes,
+		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, FinishedAfter: o.FinishedAfter,
+		FinishedBefore: o.FinishedBefore, Limit: o.Limit, Cursor: o.Cursor,
+	}
 }
 
 // InstancePage is one page of instances, newest first.

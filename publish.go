@@ -189,7 +189,7 @@ func (e *Engine) startParams(s *Subscription, start *SubscriptionStart, ev *Publ
 	if id == "" {
 		id = SubscriptionInstanceID(s.Name, ev.ID)
 	}
-	cp, err := e.CreateParams(start.Workflow, start.Params, &CreateOptions{ID: id, Reservation: s.Reservation})
+	cp, err := e.CreateParams(start.Workflow, start.Params, &CreateOptions{ID: id, Reservation: s.Reservation, Attributes: start.Attributes})
 	if err != nil {
 		return nil, err
 	}

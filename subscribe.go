@@ -54,6 +54,9 @@ type SubscriptionStart struct {
 	// subscription and the event (SubscriptionInstanceID).
 	ID     string
 	Params json.RawMessage
+	// Attributes are the instance's search attributes (as
+	// CreateOptions.Attributes).
+	Attributes []Attribute
 }
 
 // SubscriptionInfo describes a registered subscription.

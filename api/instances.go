@@ -77,19 +77,44 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) error {
 	return s.answerWait(w, r, inst.ID, wait)
 }
 
+// instanceListParams are the query parameters of GET /v1/instances.
+var instanceListParams = []string{"workflow", "workflowPrefix", "status", "customStatus", "idPrefix", "attribute",
+	"createdAfter", "createdBefore", "finishedAfter", "finishedBefore", "limit", "cursor"}
+
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	opts := &ordo.ListOptions{Workflow: q.Get("workflow"), Status: ordo.Status(q.Get("status")), Cursor: q.Get("cursor")}
-	var err error
-	if opts.Limit, err = ListLimit(r); err != nil {
+	opts, err := InstanceListOptions(r)
+	if err != nil {
 		return err
 	}
 	page, err := s.cfg.Engine.List(r.Context(), opts)
 	if err != nil {
-		return err
+		return FieldError(err, map[string]string{"attributes": "attribute"})
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
+}
+
+// InstanceListOptions reads the filters of GET /v1/instances: workflow,
+// workflowPrefix, status (any case), customStatus (matched ignoring
+// case), idPrefix, attribute=key:value (repeatable, all must match),
+// createdAfter, createdBefore, finishedAfter, finishedBefore (RFC 3339),
+// limit and cursor. An unknown or invalid parameter is a 400 naming it.
+func InstanceListOptions(r *http.Request) (*ordo.ListOptions, error) {
+	q, err := ReadQuery(r, instanceListParams...)
+	if err != nil {
+		return nil, err
+	}
+	opts := &ordo.ListOptions{
+		Workflow: q.String("workflow"), WorkflowPrefix: q.String("workflowPrefix"), Status: q.Status("status"),
+		CustomStatus: q.String("customStatus"), IDPrefix: q.String("idPrefix"), Attributes: q.KeyValues("attribute"),
+		CreatedAfter: q.Time("createdAfter"), CreatedBefore: q.Time("createdBefore"),
+		FinishedAfter: q.Time("finishedAfter"), FinishedBefore: q.Time("finishedBefore"),
+		Limit: q.Limit(), Cursor: q.String("cursor"),
+	}
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	return opts, nil
 }
 
 func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) error {
@@ -224,9 +249,18 @@ func ListLimit(r *http.Request) (int, error) {
 	if l == "" {
 		return 0, nil
 	}
+	n, err := parseLimit(l)
+	if err != nil {
+		return 0, badRequest(CodeInvalidArgument, err.Error())
+	}
+	return n, nil
+}
+
+// parseLimit reads a page size: an integer 1..store.MaxListLimit.
+func parseLimit(l string) (int, error) {
 	n, err := strconv.Atoi(l)
 	if err != nil || n < 1 || n > store.MaxListLimit {
-		return 0, badRequest(CodeInvalidArgument, fmt.Sprintf("limit must be an integer between 1 and %d, got %.40q", store.MaxListLimit, l))
+		return 0, fmt.Errorf("limit must be an integer between 1 and %d, got %.40q", store.MaxListLimit, l)
 	}
 	return n, nil
 }

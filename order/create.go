@@ -28,7 +28,8 @@ func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order
 		return nil, false, err
 	}
 	v, p, raw := prep.version, prep.params, prep.raw
-	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID, Reservation: s.reservation})
+	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID, Reservation: s.reservation,
+		Attributes: prep.attrs})
 	switch {
 	case err == nil:
 		s.log.Info("order: created", "order", inst.ID, "flow", req.Flow, "version", v.Version)
@@ -56,7 +57,8 @@ func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order
 type preparedOrder struct {
 	version *store.FlowVersion // the flow version it runs
 	params  *params
-	raw     json.RawMessage // params encoded
+	raw     json.RawMessage  // params encoded
+	attrs   []ordo.Attribute // the order's search attributes
 }
 
 // prepareOrder checks req as CreateOrder does (limits, items, files, the
@@ -95,5 +97,11 @@ func (s *Service) prepareOrder(ctx context.Context, req *CreateRequest) (*prepar
 	if err != nil {
 		return nil, fmt.Errorf("%w: encode order: %w", ordo.ErrInvalidArgument, err)
 	}
-	return &preparedOrder{version: v, params: p, raw: raw}, nil
+	// The attributes come from the params as stored (numbers as their
+	// JSON text), as RefreshAttributes reads them again.
+	stored, err := decodeParams(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode order: %w", ordo.ErrInvalidArgument, err)
+	}
+	return &preparedOrder{version: v, params: p, raw: raw, attrs: searchAttributes(stored)}, nil
 }

@@ -125,19 +125,6 @@ func mergeFiles(files []File, output json.RawMessage) []File {
 	return files
 }
 
-// ListOptions filter Service.ListOrders. The zero value lists the newest 50
-// orders of every flow.
-type ListOptions struct {
-	// Status keeps the orders with this status ("Created" included).
-	Status string
-	// Flow keeps the orders of this flow.
-	Flow string
-	// Limit is the page size, 1..1000. Default 50.
-	Limit int
-	// Cursor continues a previous page (OrderPage.NextCursor).
-	Cursor string
-}
-
 // OrderPage is one page of orders, newest first. Its orders carry no
 // steps, status history or files: get an order for those.
 type OrderPage struct {
@@ -145,63 +132,45 @@ type OrderPage struct {
 	NextCursor string   `json:"nextCursor,omitempty"`
 }
 
-// maxCreatedPages bounds how many pages of instances one listing of
-// "Created" orders reads (that status is not stored, so it is filtered
-// here); a shorter page with a cursor is then returned.
-const maxCreatedPages = 20
-
-// ListOrders returns orders newest first, filtered and paged. An order
-// whose stored document does not decode is listed with its ID and
-// Unreadable set rather than failing the page; a cursor that no page
-// returned wraps ordo.ErrInvalidArgument.
+// ListOrders returns orders newest first, filtered (see ListOptions) and
+// paged. An order whose stored document does not decode is listed with
+// its ID and Unreadable set rather than failing the page; a filter no
+// listing can take is a *FilterError and a cursor that no page returned
+// wraps ordo.ErrInvalidArgument.
 func (s *Service) ListOrders(ctx context.Context, opts *ListOptions) (*OrderPage, error) {
 	if opts == nil {
 		opts = &ListOptions{}
 	}
-	limit := opts.Limit
-	if limit == 0 {
-		limit = 50
+	lo, err := opts.instanceOptions()
+	if err != nil {
+		return nil, err
 	}
-	if limit < 1 || limit > 1000 {
-		return nil, fmt.Errorf("%w: limit must be between 1 and 1000, got %d", ordo.ErrInvalidArgument, opts.Limit)
+	ip, err := s.eng.List(ctx, lo)
+	var se *store.Error
+	if errors.As(err, &se) && se.Field != "" {
+		field := se.Field
+		if f, ok := filterFields[field]; ok {
+			field = f
+		}
+		msg, _ := strings.CutPrefix(se.Message, se.Field+": ")
+		return nil, &FilterError{Field: field, Message: msg}
 	}
-	lo := &ordo.ListOptions{WorkflowPrefix: workflowPrefix, Cursor: opts.Cursor, Limit: limit}
-	if opts.Flow != "" {
-		lo.Workflow = WorkflowName(opts.Flow)
+	if err != nil {
+		return nil, err
 	}
-	created := strings.EqualFold(opts.Status, StatusCreated) // statuses match in any case
-	if !created {
-		lo.CustomStatus = opts.Status
-	}
-	page := &OrderPage{Orders: []*Order{}}
-	for range maxCreatedPages {
-		ip, err := s.eng.List(ctx, lo)
+	page := &OrderPage{Orders: make([]*Order, 0, len(ip.Instances)), NextCursor: ip.NextCursor}
+	for _, inst := range ip.Instances {
+		o, _, err := summary(inst)
+		var ue *unreadableError
+		if errors.As(err, &ue) {
+			// One bad row does not fail the page: it is shown as
+			// unreadable, with its ID.
+			o, err = ue.order, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		for _, inst := range ip.Instances {
-			if created && inst.CustomStatus != "" {
-				continue
-			}
-			o, _, err := summary(inst)
-			var ue *unreadableError
-			if errors.As(err, &ue) {
-				// One bad row does not fail the page: it is shown as
-				// unreadable, with its ID.
-				o, err = ue.order, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			page.Orders = append(page.Orders, o)
-		}
-		page.NextCursor = ip.NextCursor
-		if !created || ip.NextCursor == "" || len(page.Orders) == limit {
-			break
-		}
-		// Ask only for what is missing, so the page never overflows and
-		// the cursor stays exact.
-		lo.Cursor, lo.Limit = ip.NextCursor, limit-len(page.Orders)
+		page.Orders = append(page.Orders, o)
 	}
 	return page, nil
 }

@@ -92,20 +92,58 @@ func (s *Service) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// orderListParams are the query parameters of GET /v1/orders.
+var orderListParams = []string{"status", "instanceStatus", "flow", "version", "email", "name", "customer", "sku", "meta",
+	"createdAfter", "createdBefore", "finishedAfter", "finishedBefore", "limit", "cursor"}
+
 func (s *Service) handleListOrders(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	opts := &ListOptions{Status: q.Get("status"), Flow: q.Get("flow"), Cursor: q.Get("cursor")}
-	limit, err := api.ListLimit(r)
+	opts, err := ListOptionsFromQuery(r)
 	if err != nil {
 		return err
 	}
-	opts.Limit = limit
 	page, err := s.ListOrders(r.Context(), opts)
+	var fe *FilterError
+	if errors.As(err, &fe) {
+		return api.ParameterError(fe.Field, "%s", fe.Message)
+	}
 	if err != nil {
 		return err
 	}
 	api.WriteJSON(w, http.StatusOK, page)
 	return nil
+}
+
+// ListOptionsFromQuery reads the filters of GET /v1/orders (see
+// ListOptions): status, instanceStatus, flow, version, email, name,
+// customer, sku, meta=key:value (repeatable), createdAfter,
+// createdBefore, finishedAfter, finishedBefore (RFC 3339), limit and
+// cursor. An unknown or invalid parameter is a 400 naming it.
+func ListOptionsFromQuery(r *http.Request) (*ListOptions, error) {
+	q, err := api.ReadQuery(r, orderListParams...)
+	if err != nil {
+		return nil, err
+	}
+	opts := &ListOptions{
+		Status: q.String("status"), InstanceStatus: q.Status("instanceStatus"), Flow: q.String("flow"),
+		Email: q.String("email"), Name: q.String("name"), Customer: q.String("customer"), SKU: q.String("sku"),
+		CreatedAfter: q.Time("createdAfter"), CreatedBefore: q.Time("createdBefore"),
+		FinishedAfter: q.Time("finishedAfter"), FinishedBefore: q.Time("finishedBefore"),
+		Limit: q.Limit(), Cursor: q.String("cursor"),
+	}
+	for _, kv := range q.KeyValues("meta") {
+		opts.Metadata = append(opts.Metadata, MetaFilter{Key: kv.Key, Value: kv.Value})
+	}
+	if v := q.String("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, api.ParameterError("version", "%.40q is not a version number (1, 2, ...)", v)
+		}
+		opts.Version = n
+	}
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	return opts, nil
 }
 
 // fileWriteTime is how long a file download may take.

@@ -83,7 +83,8 @@ func (s *Service) startFromEvent(name string) func(context.Context, *ordo.Publis
 		if err != nil {
 			return nil, err
 		}
-		return &ordo.SubscriptionStart{Workflow: WorkflowName(name), ID: req.ID, Params: json.RawMessage(prep.raw)}, nil
+		return &ordo.SubscriptionStart{Workflow: WorkflowName(name), ID: req.ID, Params: json.RawMessage(prep.raw),
+			Attributes: prep.attrs}, nil
 	}
 }
 

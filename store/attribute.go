@@ -124,3 +124,8 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// CheckAttribute checks one attribute against the bounds of an instance's
+// (NormalizeAttributes): a caller deriving attributes from data leaves out
+// those that fail.
+func CheckAttribute(a Attribute) error { return checkAttribute("attributes", a) }

@@ -94,6 +94,6 @@ func invalidCursor(c string) *Error {
 	if len(c) > 64 {
 		c = c[:64] + "..."
 	}
-	return &Error{Err: ErrInvalidArgument,
+	return &Error{Err: ErrInvalidArgument, Field: "cursor",
 		Message: "cursor " + strconv.Quote(c) + " is not valid: pass the nextCursor of a previous page unchanged"}
 }
