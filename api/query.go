@@ -119,7 +119,7 @@ func (q *Query) Time(name string) time.Time {
 func (q *Query) Status(name string) store.InstanceStatus {
 	s := store.InstanceStatus(strings.ToLower(q.String(name)))
 	if s != "" && !s.Valid() {
-		q.fail(ParameterError(name, "unknown instance status %.64q (queued, running, waiting, paused, complete, errored or terminated)", string(s)))
+		q.fail(ParameterError(name, "unknown instance status %.64q (%s)", string(s), store.StatusNames()))
 	}
 	return s
 }

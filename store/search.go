@@ -20,8 +20,7 @@ const MaxFilterBytes = 1024
 // listing returned.
 func ValidateList(p *InstanceListParams) error {
 	if p.Status != "" && !p.Status.Valid() {
-		return fieldError("status", "unknown status %q (queued, running, waiting, paused, complete, errored or terminated)",
-			clip(string(p.Status)))
+		return fieldError("status", "unknown status %q (%s)", clip(string(p.Status)), StatusNames())
 	}
 	for _, f := range []struct{ field, v string }{
 		{"workflow", p.Workflow}, {"workflowPrefix", p.WorkflowPrefix}, {"customStatus", p.CustomStatus},
@@ -165,4 +164,13 @@ func CreatedBound(p *InstanceListParams) time.Time {
 		}
 	}
 	return b
+}
+
+// StatusNames lists the statuses for a message: "queued, running, ...".
+func StatusNames() string {
+	names := make([]string, len(Statuses))
+	for i, st := range Statuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
 }
