@@ -261,7 +261,10 @@ func (r *run) rollback(rb *store.Rollback, sig any) {
 	}
 	r.inflight.Wait()
 	if sig == nil {
-		cause := *rb.Cause
+		cause := store.ErrorInfo{Message: "rolled back", Kind: store.ErrorKindWorkflow}
+		if rb.Cause != nil {
+			cause = *rb.Cause
+		}
 		if sig = r.compensate(&cause, rb.Status); sig == nil {
 			return
 		}
