@@ -18,6 +18,7 @@ type orderView struct {
 	Live    orderLive
 	Actions actionsView
 	Audit   auditView
+	Runs    runsView
 	ListURL string
 }
 
@@ -90,7 +91,7 @@ func (h *handler) showOrder(w http.ResponseWriter, r *http.Request, id string, s
 		return
 	}
 	v := &orderView{pageData: h.page(r, "Order "+o.ID), Live: h.orderLive(r, o, inst), ListURL: h.cfg.BasePath + "/orders",
-		Audit: h.audit(r.Context(), o.ID)}
+		Audit: h.audit(r.Context(), o.ID), Runs: h.runs(r.Context(), o.ID, inst.Run)}
 	v.Actions = h.actionsFor(r, inst, h.orderURL(o.ID), fl, form)
 	v.Actions.Target = "order"
 	if def := h.flowDefs(r.Context()).get(o.Flow, o.FlowVersion); def != nil && def.AllowCancelAfterCompletion && inst.Status == ordo.StatusComplete {

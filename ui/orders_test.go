@@ -130,6 +130,9 @@ func TestOrderActions(t *testing.T) {
 		t.Fatalf("restart from the order page: %d %q\n%s", r.status, r.header.Get("Location"), r.body)
 	}
 	f.env.WaitDone("C-3001")
+	page := f.get("/ui/orders/C-3001")
+	mustContain(t, "restarted order", page.body, `id="runs"`, `(the timeline above is run 2)`, `<details class="run" data-run="1">`,
+		"restarted from <code>erp</code>", `<code>erp#1</code>`, `<tr data-action="restart">`)
 	r = f.post("/ui/orders/C-3001/pause", nil, "HX-Request", "true")
 	if r.status != 409 {
 		t.Fatalf("pause a finished order: %d", r.status)
