@@ -236,7 +236,10 @@ func TestRenderPNGBudget(t *testing.T) {
 // the mesh read back from it.
 func TestRenderFilePNG(t *testing.T) {
 	t.Parallel()
-	m := sampleMeshes(t)["vase"]
+	m, err := Generate("vase", map[string]any{"height": 40, "segments": 64, "layers": 16}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := &RenderOptions{Width: 160, Height: 120}
 	for _, f := range Formats {
 		var file bytes.Buffer
