@@ -22,6 +22,7 @@ type pages struct {
 	list, instance, notFound, login *template.Template
 	schedules, events, webhooks     *template.Template
 	orders, order, bulkJob          *template.Template
+	audit                           *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -36,9 +37,10 @@ type pageData struct {
 	User   *auth.Principal
 	Open   bool
 	SignIn bool
-	// Schedules, Events, Webhooks and Orders show the links to those
-	// pages.
+	// Schedules, Events, Webhooks, Orders and Audit show the links to
+	// those pages.
 	Schedules, Events, Webhooks, Orders bool
+	Audit                               bool
 }
 
 func parsePages(cfg Config, as *assets) (*pages, error) {
@@ -100,6 +102,9 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 	if ps.bulkJob, err = page("bulkjob.html"); err != nil {
 		return nil, err
 	}
+	if ps.audit, err = page("audit.html"); err != nil {
+		return nil, err
+	}
 	// The order page reuses the instance page's actions and timeline.
 	if ps.order, err = page("instance.html", "order.html"); err != nil {
 		return nil, err
@@ -117,6 +122,7 @@ func (h *handler) page(r *http.Request, title string) pageData {
 		CSS: h.assets.url(b, "ordo.css"), JS: h.assets.url(b, "htmx.min.js"), Icon: h.assets.url(b, "favicon.svg"),
 		Refresh: h.refresh(), User: p, Open: !signedIn, Schedules: h.cfg.Schedules != nil,
 		Events: h.cfg.Events, Webhooks: h.cfg.Webhooks != nil, Orders: h.cfg.Orders != nil,
+		Audit: h.auditEnabled() && mayAdmin(r),
 	}
 }
 

@@ -193,6 +193,9 @@ func (h *handler) routes() {
 		h.mux.HandleFunc("GET "+b+"/bulk/{id}", h.gate(gatePage, h.bulkJobPage))
 		h.mux.HandleFunc("GET "+b+"/bulk/{id}/live", h.gate(gateFragment, h.bulkJobLiveFragment))
 	}
+	if h.auditEnabled() {
+		h.mux.HandleFunc("GET "+b+"/audit", h.gate(gatePage, h.auditPage))
+	}
 	h.mux.HandleFunc("GET "+b+"/login", h.loginPage)
 	h.mux.HandleFunc("POST "+b+"/login", h.login)
 	h.mux.HandleFunc("POST "+b+"/logout", h.logout)
