@@ -140,6 +140,28 @@ func TestFlowsAndOrdersCLI(t *testing.T) {
 	if out := mustRun("ID", "orders", "list", "--status", "Created"); strings.Contains(out, "o-1") {
 		t.Errorf("orders list --status Created shows the finished order:\n%s", out)
 	}
+	// Search flags, sent as the query parameters the server checks.
+	mustRun("o-1", "orders", "list", "--status", "success", "--customer", "ADA@example.com", "--sku", "RING-7",
+		"--flow", "seed", "--version", "1", "--created-after", "2000-01-01T00:00:00Z", "--finished-after", "2000-01-01T00:00:00Z")
+	mustRun("o-1", "orders", "list", "--name", "ada", "--instance-status", "COMPLETE")
+	for _, args := range [][]string{{"--sku", "MUG"}, {"--email", "bob@example.com"}, {"--meta", "channel:web"}, {"--flow", "seed", "--version", "2"}} {
+		if out := mustRun("ID", append([]string{"orders", "list"}, args...)...); strings.Contains(out, "o-1") {
+			t.Errorf("orders list %v shows o-1:\n%s", args, out)
+		}
+	}
+	mustRun("o-1", "instances", "list", "--status", "COMPLETE", "--custom-status", "SUCCESS", "--id-prefix", "o-",
+		"--attribute", "sku:RING-7", "--created-before", "2999-01-01T00:00:00Z")
+	if out := mustRun("ID", "instances", "list", "--id-prefix", "x"); strings.Contains(out, "o-1") {
+		t.Errorf("instances list --id-prefix x shows o-1:\n%s", out)
+	}
+	for param, args := range map[string][]string{
+		"createdAfter":   {"orders", "list", "--created-after", "yesterday"},
+		"finishedBefore": {"instances", "list", "--finished-before", "soon"},
+	} {
+		if _, errOut, err := run(args...); err == nil || !strings.Contains(errOut+err.Error(), param) {
+			t.Errorf("ordo %v: err %v, stderr %s; want an error naming %s", args, err, errOut, param)
+		}
+	}
 
 	stl := filepath.Join(dir, "ring.stl")
 	if _, errOut, err := run("orders", "file", "o-1", "1-RING-7.stl", "-o", stl); err != nil {

@@ -45,6 +45,7 @@ func newInstancesCmd() *cobra.Command {
 func instancesListCmd(cf *clientFlags) *cobra.Command {
 	var workflow, status, cursor string
 	var limit int
+	search := &searchFlags{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List instances, newest first",
@@ -61,6 +62,7 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 				q.Set("cursor", cursor)
 			}
 			q.Set("limit", strconv.Itoa(limit))
+			search.set(q)
 			var page ordo.InstancePage
 			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/instances?"+q.Encode(), nil, &page)
 			if err != nil {
@@ -86,6 +88,7 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&workflow, "workflow", "", "only this workflow")
+	search.flags(cmd)
 	cmd.Flags().StringVar(&status, "status", "", "only this status: queued, running, waiting, paused, complete, errored, cancelled or terminated (any case)")
 	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
 	cmd.Flags().IntVar(&limit, "limit", 50, "page size (1-1000)")

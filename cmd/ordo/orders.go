@@ -150,6 +150,7 @@ func describeOrder(w io.Writer, o *order.Order) error {
 
 func ordersListCmd(cf *clientFlags) *cobra.Command {
 	var status, flowName, cursor string
+	search := &searchFlags{orders: true}
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -162,6 +163,7 @@ func ordersListCmd(cf *clientFlags) *cobra.Command {
 					q.Set(k, v)
 				}
 			}
+			search.set(q)
 			var page order.OrderPage
 			raw, _, err := cf.client().do(cmd.Context(), "GET", "/v1/orders?"+q.Encode(), nil, &page)
 			if err != nil {
@@ -182,8 +184,9 @@ func ordersListCmd(cf *clientFlags) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&status, "status", "", `only orders with this status, e.g. "In progress" or Created`)
+	cmd.Flags().StringVar(&status, "status", "", `only orders with this status, in any case, e.g. "in progress" or created`)
 	cmd.Flags().StringVar(&flowName, "flow", "", "only orders of this flow")
+	search.flags(cmd)
 	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
 	cmd.Flags().IntVar(&limit, "limit", 50, "page size (1-1000)")
 	return cmd
