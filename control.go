@@ -177,7 +177,8 @@ func (e *Engine) Restart(ctx context.Context, id string, opts *RestartOptions) (
 		return nil, &Error{Sentinel: ErrInvalidArgument,
 			Message: fmt.Sprintf("fromStep must be a step name: at most %d bytes of UTF-8 text without NUL", maxLookupBytes)}
 	}
-	p := &store.ControlParams{InstanceID: id, Action: store.ActionRestart, FromStep: from, AllowCompensated: opts.AllowCompensated}
+	p := &store.ControlParams{InstanceID: id, Action: store.ActionRestart, FromStep: from,
+		AllowCompensated: opts.AllowCompensated, Reason: opts.Reason}
 	audit := &store.Action{Action: string(store.ActionRestart)}
 	if opts.Params != nil {
 		if err := checkLookupID(id); err != nil {

@@ -115,6 +115,9 @@ type RestartOptions struct {
 	// already undid earlier steps: those steps run again too (default
 	// false: such a restart is refused with ErrInvalidTransition).
 	AllowCompensated bool
+	// Reason is the operator's reason, recorded in the ended run's record
+	// and the audit trail. Default: the reason of ctx (WithReason).
+	Reason string
 }
 
 // Run is an ended run of an instance (see Engine.Runs).

@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	s.Handle("POST /v1/instances/{id}/resume", s.control((*ordo.Engine).Resume))
 	s.Handle("POST /v1/instances/{id}/terminate", s.control((*ordo.Engine).Terminate))
 	s.Handle("POST /v1/instances/{id}/restart", s.restart)
+	s.HandleScope("GET /v1/instances/{id}/runs", auth.ScopeRead, s.listRuns)
 	s.HandleScope("POST /v1/instances/{id}/cancel", auth.ScopeOperate, s.cancel)
 	s.HandleScope("POST /v1/instances/{id}/steps/{key}/compensation/{action}", auth.ScopeOperate, s.compensation)
 	s.Handle("POST /v1/instances/{id}/events", s.sendEvent)
@@ -141,11 +142,15 @@ func (s *Server) control(op func(*ordo.Engine, context.Context, string) (*ordo.I
 	}
 }
 
-// RestartRequest is the optional body of POST /v1/instances/{id}/restart.
+// RestartRequest is the optional body of POST /v1/instances/{id}/restart
+// (see ordo.RestartOptions): params, if given, make it a redrive with
+// those params; rerunCompensated lets a restart from a step run the
+// steps that compensations undid again.
 type RestartRequest struct {
-	FromStep string `json:"fromStep,omitempty"`
-	// Reason is the operator's reason, recorded in the audit trail.
-	Reason string `json:"reason,omitempty"`
+	FromStep         string          `json:"fromStep,omitempty"`
+	Params           json.RawMessage `json:"params,omitempty"`
+	Reason           string          `json:"reason,omitempty"`
+	RerunCompensated bool            `json:"rerunCompensated,omitempty"`
 }
 
 func (s *Server) restart(w http.ResponseWriter, r *http.Request) error {
@@ -153,11 +158,35 @@ func (s *Server) restart(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	inst, err := s.cfg.Engine.Restart(ordo.WithReason(r.Context(), req.Reason), r.PathValue("id"), &ordo.RestartOptions{FromStep: req.FromStep})
+	inst, err := s.cfg.Engine.Restart(r.Context(), r.PathValue("id"), &ordo.RestartOptions{
+		FromStep: req.FromStep, Params: req.Params, Reason: req.Reason, AllowCompensated: req.RerunCompensated})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, inst)
+	return nil
+}
+
+// RunsResponse is the answer of GET /v1/instances/{id}/runs: the current
+// run's number and the ended runs, oldest first, each with the steps its
+// restart took out of the journal (marked by the run's number).
+type RunsResponse struct {
+	InstanceID string      `json:"instanceId"`
+	Run        int         `json:"run"`
+	Runs       []*ordo.Run `json:"runs"`
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	inst, err := s.cfg.Engine.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	runs, err := s.cfg.Engine.Runs(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, RunsResponse{InstanceID: id, Run: inst.Run, Runs: runs})
 	return nil
 }
 

@@ -288,6 +288,12 @@ func BadRequest(code, msg string, details any) error {
 	return &apiError{status: http.StatusBadRequest, code: code, msg: msg, details: details}
 }
 
+// ErrorDetails returns an error answered with status and code, with
+// details (structured problems) in error.details.
+func ErrorDetails(status int, code, msg string, details any) error {
+	return &apiError{status: status, code: code, msg: msg, details: details}
+}
+
 // Errorf returns an error answered with the given status and code.
 func Errorf(status int, code, format string, args ...any) error {
 	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}

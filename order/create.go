@@ -53,6 +53,19 @@ func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order
 	return nil, false, err
 }
 
+// checkRequest checks req's fields and the service's item limits, and
+// returns the estimated costs of its products.
+func (s *Service) checkRequest(req *CreateRequest) ([]itemCost, error) {
+	lim := s.cfg.Limits
+	if n := len(req.Items); n > lim.MaxOrderItems {
+		return nil, &InvalidOrderError{Problems: []FieldProblem{{Field: "items",
+			Message: fmt.Sprintf("holds %d items, more than the %d an order may hold; split the order", n, lim.MaxOrderItems)}}}
+	}
+	var ps problems
+	costs := req.check(lim.MaxTrianglesPerItem, &ps)
+	return costs, ps.err()
+}
+
 // preparedOrder is a checked order request, ready to start.
 type preparedOrder struct {
 	version *store.FlowVersion // the flow version it runs
@@ -68,15 +81,11 @@ func (s *Service) prepareOrder(ctx context.Context, req *CreateRequest) (*prepar
 		return nil, fmt.Errorf("%w: nil order request", ordo.ErrInvalidArgument)
 	}
 	lim := s.cfg.Limits
-	if n := len(req.Items); n > lim.MaxOrderItems {
-		return nil, &InvalidOrderError{Problems: []FieldProblem{{Field: "items",
-			Message: fmt.Sprintf("holds %d items, more than the %d an order may hold; split the order", n, lim.MaxOrderItems)}}}
-	}
-	var ps problems
-	costs := req.check(lim.MaxTrianglesPerItem, &ps)
-	if err := ps.err(); err != nil {
+	costs, err := s.checkRequest(req)
+	if err != nil {
 		return nil, err
 	}
+	var ps problems
 	v, err := s.Flow(ctx, req.Flow, 0)
 	if err != nil {
 		return nil, err

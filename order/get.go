@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/flow"
@@ -25,7 +26,69 @@ func (s *Service) GetOrder(ctx context.Context, id string) (*Order, error) {
 	if errors.As(err, &ue) {
 		return ue.order, nil
 	}
-	return o, err
+	if err != nil || o.Run <= 1 {
+		return o, err
+	}
+	runs, err := s.eng.Runs(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o.Runs = runs
+	o.StatusHistory = statusHistory(o.CreatedAt, o.Steps, runs, o.FlowVersion)
+	return o, nil
+}
+
+// statusHistory is an order's status history across its runs: "Created",
+// the statuses the steps of every run set, and one entry per restart, in
+// time order, each marked with its run.
+func statusHistory(created time.Time, live []*ordo.StepRecord, runs []*ordo.Run, version int) []StatusChange {
+	h := []StatusChange{{Status: StatusCreated, At: created}}
+	add := func(steps []*ordo.StepRecord) {
+		for _, st := range steps {
+			if st.Status == store.StepCompleted && st.CustomStatus != "" && st.FinishedAt != nil {
+				h = append(h, StatusChange{Status: st.CustomStatus, Step: st.Name, At: *st.FinishedAt})
+			}
+		}
+	}
+	add(live)
+	for i, r := range runs {
+		add(r.Steps)
+		status := r.Restart.CustomStatus
+		if status == "" {
+			status = StatusCreated
+		}
+		v := version
+		if i+1 < len(runs) {
+			if p, err := decodeParams(runs[i+1].Params); err == nil {
+				v = p.Version
+			}
+		}
+		rc := &RestartChange{FromStep: r.Restart.FromStep, FlowVersion: v, Redrive: r.Restart.Redrive,
+			Actor: r.Restart.Actor, Reason: r.Restart.Reason}
+		rc.Message = fmt.Sprintf("restarted: run %d from the beginning", r.Number+1)
+		if rc.FromStep != "" {
+			rc.Message = fmt.Sprintf("restarted: run %d from step %s", r.Number+1, rc.FromStep)
+		}
+		if rc.Redrive {
+			rc.Message += fmt.Sprintf(" (redrive, flow version %d)", v)
+		}
+		h = append(h, StatusChange{Status: status, At: r.EndedAt, Run: r.Number + 1, Restart: rc})
+	}
+	sort.SliceStable(h, func(i, j int) bool { return h[i].At.Before(h[j].At) })
+	for i := range h {
+		if h[i].Restart != nil {
+			continue
+		}
+		// A status belongs to the run it was set in: one more than the
+		// runs that had ended by then.
+		h[i].Run = 1
+		for _, r := range runs {
+			if !h[i].At.Before(r.EndedAt) {
+				h[i].Run = r.Number + 1
+			}
+		}
+	}
+	return h
 }
 
 // unreadableError is the error of summary for an instance whose params
@@ -101,6 +164,7 @@ func summary(inst *ordo.Instance) (*Order, *params, error) {
 		return nil, nil, &unreadableError{order: o}
 	}
 	o.Flow, o.FlowVersion, o.Customer, o.Items, o.Metadata = p.Flow, p.Version, p.Customer, p.Items, p.Metadata
+	o.Run = inst.Run
 	return o, p, nil
 }
 

@@ -19,6 +19,10 @@ const (
 	// CodeInvalidOrder: an order request with invalid fields; error.details
 	// lists them (FieldProblem: field, message).
 	CodeInvalidOrder = "invalid_order"
+	// CodeIncompatibleVersion (409): a restart onto a flow version that
+	// lacks a step the restart keeps; error.details lists the differences
+	// (VersionDifference: step, field, message, have, want).
+	CodeIncompatibleVersion = "incompatible_flow_version"
 )
 
 // Routes adds the flow and order endpoints to srv. Applying a flow needs
@@ -35,7 +39,9 @@ const (
 //	POST /v1/orders[?wait=30s]            create an order (201, or 200 for a repeat;
 //	                                      with wait: 200 once its flow finished, else 202)
 //	GET  /v1/orders[?status=&flow=&limit=&cursor=]
-//	GET  /v1/orders/{id}
+//	GET  /v1/orders/{id}                  with its runs (each restart keeps the one it ended)
+//	POST /v1/orders/{id}/restart          run again / redrive (RestartRequest; 409 for an
+//	                                      incompatible flow version, listing the differences)
 //	GET  /v1/orders/{id}/audit[?action=&actor=&since=&until=&limit=&cursor=]
 //	                                      the order's audit trail, newest first
 //	GET  /v1/orders/{id}/files/{name}     download a production file
@@ -54,6 +60,7 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.Handle("GET /v1/orders", s.handleListOrders)
 	srv.Handle("GET /v1/orders/{id}", s.handleGetOrder)
 	srv.HandleScope("GET /v1/orders/{id}/audit", auth.ScopeRead, s.handleOrderActions)
+	srv.HandleScope("POST /v1/orders/{id}/restart", auth.ScopeOperate, s.handleRestartOrder)
 	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)
 	srv.HandleScope("GET /v1/orders/{id}/files/{name}/preview.png", auth.ScopeRead, s.handlePreviewFile)
 	srv.HandleScope("POST /v1/orders/{id}/cancel", auth.ScopeOperate, s.handleCancelOrder)

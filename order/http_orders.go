@@ -92,6 +92,26 @@ func (s *Service) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Service) handleRestartOrder(w http.ResponseWriter, r *http.Request) error {
+	var req RestartRequest
+	if err := api.DecodeJSON(r, &req, true); err != nil {
+		return err
+	}
+	o, err := s.RestartOrder(r.Context(), r.PathValue("id"), &req)
+	var ie *InvalidOrderError
+	var ve *IncompatibleVersionError
+	switch {
+	case errors.As(err, &ie):
+		return api.BadRequest(CodeInvalidOrder, ie.Error(), ie.Problems)
+	case errors.As(err, &ve):
+		return api.ErrorDetails(http.StatusConflict, CodeIncompatibleVersion, ve.Error(), ve.Differences)
+	case err != nil:
+		return err
+	}
+	api.WriteJSON(w, http.StatusOK, o)
+	return nil
+}
+
 // orderListParams are the query parameters of GET /v1/orders.
 var orderListParams = []string{"status", "instanceStatus", "flow", "version", "email", "name", "customer", "sku", "meta",
 	"createdAfter", "createdBefore", "finishedAfter", "finishedBefore", "limit", "cursor"}

@@ -32,6 +32,13 @@ type Order struct {
 	Items    []Item         `json:"items"`
 	Metadata map[string]any `json:"metadata,omitempty"`
 
+	// Run is the number of the current run of the order's flow: 1, and one
+	// more at each restart. Runs are the ended runs, oldest first, each
+	// with the steps its restart ran again (marked by the run's number, with
+	// their attempts); Runs is left out of lists.
+	Run  int         `json:"run,omitempty"`
+	Runs []*ordo.Run `json:"runs,omitempty"`
+
 	// Files are the production files generated for the order. Left out of
 	// lists.
 	Files []File `json:"files,omitempty"`
@@ -109,4 +116,26 @@ type StatusChange struct {
 	// for "Created".
 	Step string    `json:"step,omitempty"`
 	At   time.Time `json:"at"`
+	// Run is the run of the order's flow the entry belongs to (1, 2, ...
+	// after restarts); 0 in an order never restarted.
+	Run int `json:"run,omitempty"`
+	// Restart, when set, makes the entry the restart that began run Run;
+	// Status is then the status the order had once restarted (the last
+	// kept step's, or "Created").
+	Restart *RestartChange `json:"restart,omitempty"`
+}
+
+// RestartChange describes a restart in an order's status history.
+type RestartChange struct {
+	// Message says it in words: "restarted: run 2 from step notify-erp".
+	Message string `json:"message"`
+	// FromStep is the step the run began from, "" for the beginning.
+	FromStep string `json:"fromStep,omitempty"`
+	// FlowVersion is the flow version the new run runs.
+	FlowVersion int `json:"flowVersion,omitempty"`
+	// Redrive is set when the new run got an edited document or another
+	// flow version.
+	Redrive bool   `json:"redrive,omitempty"`
+	Actor   string `json:"actor,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }

@@ -46,6 +46,9 @@ type RunRestart struct {
 	// Actor and Reason are the audit entry's (ControlParams.Audit), if any.
 	Actor  string `json:"actor,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// CustomStatus is the custom status the next run began with: that of
+	// the last step the restart kept that set one.
+	CustomStatus string `json:"customStatus,omitempty"`
 	// Redrive is set when the next run got other params.
 	Redrive bool `json:"redrive,omitempty"`
 	// Compensated lists the keys of steps whose compensation had completed
@@ -135,6 +138,7 @@ func PlanRestart(in *Instance, steps []*Step, p *ControlParams, started time.Tim
 			plan.CustomStatus = st.CustomStatus
 		}
 	}
+	plan.Run.Restart.CustomStatus = plan.CustomStatus
 	return plan, nil
 }
 

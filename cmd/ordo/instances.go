@@ -110,7 +110,10 @@ func instancesDescribeCmd(cf *clientFlags) *cobra.Command {
 			if cf.json {
 				return printJSON(cmd.OutOrStdout(), raw)
 			}
-			return describeInstance(cmd.OutOrStdout(), &inst)
+			if err := describeInstance(cmd.OutOrStdout(), &inst); err != nil {
+				return err
+			}
+			return describeRuns(cmd, cf, &inst)
 		},
 	}
 }
@@ -118,6 +121,9 @@ func instancesDescribeCmd(cf *clientFlags) *cobra.Command {
 // describeInstance prints a readable step timeline.
 func describeInstance(w io.Writer, in *ordo.Instance) error {
 	fmt.Fprintf(w, "Instance  %s\nWorkflow  %s\nStatus    %s\n", in.ID, in.Workflow, in.Status)
+	if in.Run > 1 {
+		fmt.Fprintf(w, "Run       %d (earlier runs below)\n", in.Run)
+	}
 	if in.Unreadable != "" {
 		fmt.Fprintf(w, "Unreadable %s\n", in.Unreadable)
 	}
@@ -149,10 +155,15 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 	if len(in.Steps) == 0 {
 		fmt.Fprintln(w, "  (none yet)")
 	}
+	return printSteps(w, in.Steps)
+}
+
+// printSteps prints a step table with the failed attempts under each step.
+func printSteps(w io.Writer, steps []*ordo.StepRecord) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	var notes errorNotes
 	fmt.Fprintln(tw, "  #\tSTEP\tKIND\tSTATUS\tATTEMPTS\tDURATION\tCOMPENSATION\tDETAIL")
-	for _, s := range in.Steps {
+	for _, s := range steps {
 		dur := "-"
 		if s.FinishedAt != nil {
 			dur = s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond).String()
@@ -208,18 +219,11 @@ func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 				body["id"] = id
 			}
 			if params != "" {
-				p := []byte(params)
-				if strings.HasPrefix(params, "@") {
-					b, err := readFileArg(cmd, params[1:])
-					if err != nil {
-						return err
-					}
-					p = b
+				p, err := paramsArg(cmd, params)
+				if err != nil {
+					return err
 				}
-				if !json.Valid(p) {
-					return fmt.Errorf("--params is not valid JSON")
-				}
-				body["params"] = json.RawMessage(p)
+				body["params"] = p
 			}
 			var inst ordo.Instance
 			raw, status, err := cf.client().do(cmd.Context(), "POST", "/v1/workflows/"+url.PathEscape(args[0])+"/instances"+waitQuery(wait), body, &inst)
@@ -278,18 +282,48 @@ func postAction(cmd *cobra.Command, cf *clientFlags, id, action string, body any
 }
 
 func instancesRestartCmd(cf *clientFlags) *cobra.Command {
-	var from, reason string
+	var from, reason, params string
+	var rerun bool
 	cmd := &cobra.Command{
 		Use:   "restart ID",
 		Short: "Run an instance again, from the beginning or from a step",
-		Args:  cobra.ExactArgs(1),
+		Long: "Run an instance again as a new run, from the beginning or from a step; the earlier run's steps\n" +
+			"and attempts are kept (ordo instances describe shows them). With --params it is a redrive with\n" +
+			"those params.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return postAction(cmd, cf, args[0], "restart", map[string]string{"fromStep": from, "reason": reason})
+			body := map[string]any{"fromStep": from, "reason": reason, "rerunCompensated": rerun}
+			if params != "" {
+				p, err := paramsArg(cmd, params)
+				if err != nil {
+					return err
+				}
+				body["params"] = p
+			}
+			return postAction(cmd, cf, args[0], "restart", body)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from-step", "", "step name to restart from (earlier results are kept)")
-	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	cmd.Flags().BoolVar(&rerun, "rerun-compensated", false, "restart from a step even though compensations undid earlier steps (they run again)")
+	cmd.Flags().StringVar(&params, "params", "", "new params as JSON, or @FILE (a redrive)")
 	return cmd
+}
+
+// paramsArg reads a --params value: JSON, or @FILE.
+func paramsArg(cmd *cobra.Command, v string) (json.RawMessage, error) {
+	p := []byte(v)
+	if strings.HasPrefix(v, "@") {
+		b, err := readFileArg(cmd, v[1:])
+		if err != nil {
+			return nil, err
+		}
+		p = b
+	}
+	if !json.Valid(p) {
+		return nil, fmt.Errorf("--params is not valid JSON")
+	}
+	return json.RawMessage(p), nil
 }
 
 func instancesSendEventCmd(cf *clientFlags) *cobra.Command {
