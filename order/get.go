@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,20 +40,25 @@ func (s *Service) GetOrder(ctx context.Context, id string) (*Order, error) {
 }
 
 // statusHistory is an order's status history across its runs: "Created",
-// the statuses the steps of every run set, and one entry per restart, in
-// time order, each marked with its run.
+// the statuses the steps of every run set, and one entry per restart, each
+// marked with its run: a run's entries follow the restart that began it.
 func statusHistory(created time.Time, live []*ordo.StepRecord, runs []*ordo.Run, version int) []StatusChange {
-	h := []StatusChange{{Status: StatusCreated, At: created}}
-	add := func(steps []*ordo.StepRecord) {
+	type entry struct {
+		StatusChange
+		ordinal int
+	}
+	es := []entry{{StatusChange: StatusChange{Status: StatusCreated, At: created, Run: 1}, ordinal: -1}}
+	add := func(steps []*ordo.StepRecord, before int) {
 		for _, st := range steps {
 			if st.Status == store.StepCompleted && st.CustomStatus != "" && st.FinishedAt != nil {
-				h = append(h, StatusChange{Status: st.CustomStatus, Step: st.Name, At: *st.FinishedAt})
+				es = append(es, entry{StatusChange: StatusChange{Status: st.CustomStatus, Step: st.Name, At: *st.FinishedAt,
+					Run: executedIn(st.Key, runs[:before])}, ordinal: st.Ordinal})
 			}
 		}
 	}
-	add(live)
+	add(live, len(runs))
 	for i, r := range runs {
-		add(r.Steps)
+		add(r.Steps, i)
 		status := r.Restart.CustomStatus
 		if status == "" {
 			status = StatusCreated
@@ -72,23 +78,36 @@ func statusHistory(created time.Time, live []*ordo.StepRecord, runs []*ordo.Run,
 		if rc.Redrive {
 			rc.Message += fmt.Sprintf(" (redrive, flow version %d)", v)
 		}
-		h = append(h, StatusChange{Status: status, At: r.EndedAt, Run: r.Number + 1, Restart: rc})
+		es = append(es, entry{StatusChange: StatusChange{Status: status, At: r.EndedAt, Run: r.Number + 1, Restart: rc}, ordinal: -1})
 	}
-	sort.SliceStable(h, func(i, j int) bool { return h[i].At.Before(h[j].At) })
-	for i := range h {
-		if h[i].Restart != nil {
-			continue
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.Run != b.Run {
+			return a.Run < b.Run
 		}
-		// A status belongs to the run it was set in: one more than the
-		// runs that had ended by then.
-		h[i].Run = 1
-		for _, r := range runs {
-			if !h[i].At.Before(r.EndedAt) {
-				h[i].Run = r.Number + 1
-			}
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
 		}
+		return a.ordinal < b.ordinal
+	})
+	h := make([]StatusChange, len(es))
+	for i, e := range es {
+		h[i] = e.StatusChange
 	}
 	return h
+}
+
+// executedIn is the run a journal step ran in, given the restarts before
+// the run whose journal held it: the run after the last restart that did
+// not keep it (it did not exist yet, or ran again), else run 1.
+func executedIn(key string, restarts []*ordo.Run) int {
+	run := 1
+	for _, r := range restarts {
+		if !slices.Contains(r.Restart.Kept, key) {
+			run = r.Number + 1
+		}
+	}
+	return run
 }
 
 // unreadableError is the error of summary for an instance whose params

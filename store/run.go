@@ -51,6 +51,10 @@ type RunRestart struct {
 	CustomStatus string `json:"customStatus,omitempty"`
 	// Redrive is set when the next run got other params.
 	Redrive bool `json:"redrive,omitempty"`
+	// Kept lists the keys of the steps the restart kept in the live
+	// journal, in ordinal order: a step not kept by a restart ran after
+	// it.
+	Kept []string `json:"kept,omitempty"`
 	// Compensated lists the keys of steps whose compensation had completed
 	// and that run again because the restart allowed it
 	// (ControlParams.AllowCompensated).
@@ -131,6 +135,7 @@ func PlanRestart(in *Instance, steps []*Step, p *ControlParams, started time.Tim
 			plan.Run.Steps = append(plan.Run.Steps, st)
 			continue
 		}
+		plan.Run.Restart.Kept = append(plan.Run.Restart.Kept, st.Key)
 		if st.CompensationStatus != CompNone {
 			plan.ResetCompensation = append(plan.ResetCompensation, st.Key)
 		}

@@ -25,7 +25,7 @@ func newOrdersCmd() *cobra.Command {
 		Short:   "Create orders and follow them through their flows on a running server",
 	}
 	cf.add(cmd)
-	cmd.AddCommand(ordersCreateCmd(cf), ordersGetCmd(cf), ordersListCmd(cf), ordersFileCmd(cf), ordersCancelCmd(cf), auditOfCmd(cf, "orders"),
+	cmd.AddCommand(ordersCreateCmd(cf), ordersGetCmd(cf), ordersListCmd(cf), ordersFileCmd(cf), ordersCancelCmd(cf), ordersRestartCmd(cf), auditOfCmd(cf, "orders"),
 		bulkCmd(cf, "orders", "/v1/orders/bulk", []bulkFlag{
 			{flag: "status", field: "status", help: `only orders with this status, e.g. Failed or "In progress"`},
 			{flag: "flow", field: "flow", help: "only orders of this flow"},
@@ -117,9 +117,16 @@ func describeOrder(w io.Writer, o *order.Order) error {
 		}
 		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\n", i, it.SKU, it.Quantity, product)
 	}
-	fmt.Fprintln(tw, "\nStatus history\n  AT\tSTATUS\tSET BY")
+	fmt.Fprintln(tw, "\nStatus history\n  AT\tRUN\tSTATUS\tSET BY")
 	for _, c := range o.StatusHistory {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.At.Local().Format(time.DateTime), c.Status, dash(c.Step))
+		by := dash(c.Step)
+		if c.Restart != nil {
+			by = c.Restart.Message
+			if c.Restart.Reason != "" {
+				by += ": " + c.Restart.Reason
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.At.Local().Format(time.DateTime), runLabel(c.Run), c.Status, by)
 	}
 	if len(o.Files) > 0 {
 		fmt.Fprintln(tw, "\nFiles\n  NAME\tITEM\tSIZE\tSHA256\tURL")
@@ -145,7 +152,17 @@ func describeOrder(w io.Writer, o *order.Order) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", s.Key, s.Status, s.Attempts, fmtTimePtr(s.FinishedAt), detail)
 	}
-	return notes.flush(tw, w)
+	if err := notes.flush(tw, w); err != nil {
+		return err
+	}
+	return printRuns(w, o.Runs)
+}
+
+func runLabel(run int) string {
+	if run == 0 {
+		return "1"
+	}
+	return fmt.Sprint(run)
 }
 
 func ordersListCmd(cf *clientFlags) *cobra.Command {

@@ -107,7 +107,7 @@ func testRestartKeepsHistory(t *testing.T, s suite) {
 	}
 	run1 := &store.Run{InstanceID: "a", Number: 1, StartedAt: createdAt, EndedAt: t1, Status: store.StatusErrored,
 		Error: &store.ErrorInfo{Message: "erp down", Step: "notify"}, CustomStatus: "Charged", Params: json.RawMessage(`{"id":"a"}`),
-		Restart: store.RunRestart{FromStep: "notify", Actor: "ops", Reason: "erp back", CustomStatus: "Charged"}, Steps: before.Steps[2:]}
+		Restart: store.RunRestart{FromStep: "notify", Actor: "ops", Reason: "erp back", CustomStatus: "Charged", Kept: []string{"reserve#1", "charge#1"}}, Steps: before.Steps[2:]}
 	runs := f.runs("a")
 	if diff := cmp.Diff([]*store.Run{run1}, runs, ignoreStepInstance, cmpEmpty); diff != "" {
 		t.Errorf("runs after the first restart (-want +got):\n%s", diff)
@@ -130,7 +130,7 @@ func testRestartKeepsHistory(t *testing.T, s suite) {
 	}
 	run2 := &store.Run{InstanceID: "a", Number: 2, StartedAt: t1, EndedAt: t2, Status: store.StatusErrored,
 		Error: &store.ErrorInfo{Message: "erp down", Step: "notify"}, CustomStatus: "Charged", Params: json.RawMessage(`{"id":"a"}`),
-		Restart: store.RunRestart{FromStep: "charge", Redrive: true, CustomStatus: "Reserved"}, Steps: before2.Steps[1:]}
+		Restart: store.RunRestart{FromStep: "charge", Redrive: true, CustomStatus: "Reserved", Kept: []string{"reserve#1"}}, Steps: before2.Steps[1:]}
 	if diff := cmp.Diff([]*store.Run{run1, run2}, f.runs("a"), ignoreStepInstance, cmpEmpty); diff != "" {
 		t.Errorf("runs after the second restart (-want +got):\n%s", diff)
 	}
