@@ -88,7 +88,7 @@ func (h *handler) ordersBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	perr := r.ParseForm()
-	f, ferr := parseOrderFilter(r.PostForm)
+	f, ferr := parseOrderFilter(r.PostForm, h.cfg.Location)
 	f.Cursor = ""
 	v, _ := h.ordersView(r, f) // a refused filter is refused again below
 	b := v.Bulk

@@ -143,3 +143,51 @@ func TestOrderActions(t *testing.T) {
 		t.Fatalf("cross-origin action: %d", r.status)
 	}
 }
+
+// TestOrdersSearch: the list's filters reach the order search (customer,
+// SKU, metadata, version, instance status, time ranges, status in any
+// case), and a refused value is named, with 400, never a 500.
+func TestOrdersSearch(t *testing.T) {
+	t.Parallel()
+	f := setupOrders(t, nil)
+	f.order("C-6001")
+	f.order("C-fail-6002")
+	for _, tc := range []struct {
+		query     string
+		want, not []string
+	}{
+		{"status=failed", []string{"C-fail-6002"}, []string{"C-6001"}},
+		{"customer=ADA@example.com", []string{"C-fail-6002", "C-6001"}, nil},
+		{"customer=Grace", nil, []string{"C-fail-6002", "C-6001"}},
+		{"sku=RING-7&flow=shop&version=1", []string{"C-fail-6002", "C-6001"}, nil},
+		{"sku=NOPE", nil, []string{"C-6001"}},
+		{"meta=channel%3Dweb&instanceStatus=complete", []string{"C-6001"}, nil},
+		{"meta=channel%3Dshop", nil, []string{"C-6001"}},
+		{"createdFrom=2026-03-02T13:00&createdTo=2026-03-02T15:00", []string{"C-6001"}, nil},
+		{"finishedTo=2026-03-02T13:00", nil, []string{"C-6001"}},
+	} {
+		r := f.get("/ui/orders?" + tc.query)
+		if r.status != 200 {
+			t.Fatalf("%s: %d\n%s", tc.query, r.status, r.body)
+		}
+		for _, id := range tc.want {
+			mustContain(t, tc.query, r.body, `href="/ui/orders/`+id+`"`)
+		}
+		for _, id := range tc.not {
+			mustNotContain(t, tc.query, r.body, `href="/ui/orders/`+id+`"`)
+		}
+	}
+	for query, want := range map[string]string{
+		"version=1":               "filter version",
+		"flow=shop&version=x":     "filter version",
+		"meta=channel":            "filter meta",
+		"createdFrom=yesterday":   "filter createdFrom",
+		"instanceStatus=sleeping": "filter instanceStatus",
+	} {
+		r := f.get("/ui/orders?" + query)
+		if r.status != 400 {
+			t.Fatalf("%s: %d, want 400", query, r.status)
+		}
+		mustContain(t, query, r.body, `id="filter-error"`, want)
+	}
+}
