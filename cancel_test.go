@@ -197,6 +197,10 @@ func TestCompensationActions(t *testing.T) {
 			if got := log.get()[before:]; !slices.Equal(got, []string{"undo-b"}) {
 				t.Errorf("retry ran %q, want only undo-b", got)
 			}
+			if page, err := env.Engine.Actions(ctx, &store.ActionListParams{InstanceID: id, Action: string(ordo.CompensationRetry)}); err != nil ||
+				len(page.Actions) != 1 || page.Actions[0].Target != "step/b#1" || page.Actions[0].Reason != "processor is back" {
+				t.Errorf("audit entry of the retry: %+v %v, want target step/b#1 with the reason", page, err)
+			}
 			if st := stepByKey(final, "b#1"); st.CompensationStatus != store.CompCompleted || !strings.Contains(st.CompensationNote, "processor is back") {
 				t.Errorf("b#1 after retry: %s %q", st.CompensationStatus, st.CompensationNote)
 			}

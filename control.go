@@ -44,6 +44,9 @@ func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit
 		audit = &store.Action{Action: string(action)}
 	}
 	audit.At, audit.Actor, audit.InstanceID, audit.Reason = now, Actor(ctx), id, p.Reason
+	if p.StepKey != "" && audit.Target == "" {
+		audit.Target = "step/" + p.StepKey // which compensation
+	}
 	p.Audit = audit
 	inst, err := e.store.InstanceControl(ctx, p)
 	if err != nil {
