@@ -17,7 +17,9 @@ import (
 // readable.
 func TestOrdersRestartOnNewFlowVersionCLI(t *testing.T) {
 	t.Parallel()
-	bad := ordertest.StartEndpoint(t, func(*http.Request, *ordertest.Request) (int, string) { return http.StatusUnprocessableEntity, `{"error":"unknown"}` })
+	bad := ordertest.StartEndpoint(t, func(*http.Request, *ordertest.Request) (int, string) {
+		return http.StatusUnprocessableEntity, `{"error":"unknown"}`
+	})
 	good := ordertest.StartEndpoint(t, nil)
 	server := startOrderAPI(t, ordertest.StartMailServer(t, nil))
 	dir := t.TempDir()
