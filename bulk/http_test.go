@@ -59,7 +59,7 @@ func TestHTTP(t *testing.T) {
 	}
 	for _, tc := range []struct{ body, code string }{
 		{`{"action": "explode"}`, "invalid_argument"},
-		{`{"action": "pause", "filter": {"customer": "x"}}`, "invalid_argument"},
+		{`{"action": "pause", "filter": {"stauts": "Failed"}}`, "invalid_argument"},
 		{`{"action": "pause", "dryrun": true, "extra": 1}`, "invalid_json"},
 	} {
 		status, body = do("POST", "/v1/orders/bulk", tc.body)
