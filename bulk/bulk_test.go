@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 				n = 500
 			}
 			st := newCountingStore(be.open(t))
-			b := setup(t, st, &bulk.Config{PageSize: 250})
+			b := setup(t, st, &bulk.Config{PageSize: 250, Concurrency: be.concurrency})
 			now := time.Now()
 			ids := seed(t, st, "other", n, now.Add(-time.Minute))
 			keep := seed(t, st, "keep", 20, now.Add(-time.Minute))

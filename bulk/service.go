@@ -59,6 +59,9 @@ type Config struct {
 	// PageSize is how many instances one durable step acts on. Default
 	// DefaultPageSize.
 	PageSize int
+	// Concurrency is how many actions of a page run at once. Default 1:
+	// SQLite takes one write at a time; PostgreSQL gains from a few.
+	Concurrency int
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -86,9 +89,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PageSize == 0 {
 		cfg.PageSize = DefaultPageSize
 	}
-	if cfg.MaxInstances < 1 || cfg.PageSize < 1 || cfg.PageSize > store.MaxListLimit {
-		return nil, fmt.Errorf("%w: bulk.Config.MaxInstances must be positive and PageSize 1..%d, got %d and %d",
-			ordo.ErrInvalidArgument, store.MaxListLimit, cfg.MaxInstances, cfg.PageSize)
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.MaxInstances < 1 || cfg.PageSize < 1 || cfg.PageSize > store.MaxListLimit || cfg.Concurrency < 1 {
+		return nil, fmt.Errorf("%w: bulk.Config.MaxInstances and Concurrency must be positive and PageSize 1..%d, got %d, %d and %d",
+			ordo.ErrInvalidArgument, store.MaxListLimit, cfg.MaxInstances, cfg.Concurrency, cfg.PageSize)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -25,9 +25,11 @@ import (
 var backends = []struct {
 	name string
 	open func(t *testing.T) store.Store
+	// concurrency is the bulk.Config.Concurrency `ordo serve` uses there.
+	concurrency int
 }{
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
+	{"sqlite", openSQLite, 1},
+	{"postgres", openPostgres, 4},
 }
 
 func openSQLite(t *testing.T) store.Store {

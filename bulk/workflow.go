@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/ordohq/ordo"
 )
@@ -75,27 +76,52 @@ func (s *Service) list(ctx context.Context, so source, p *Params, cursor string)
 }
 
 // applyPage applies the job's action to each of ids with the job's actor
-// and reason. A failure on one instance is recorded with the page; a
-// storage failure (or the run stopping) fails the attempt, which runs the
-// page again later.
+// and reason, Config.Concurrency at a time. A failure on one instance is
+// recorded with the page; a storage failure (or the run stopping) fails
+// the attempt, which runs the page again later.
 func (s *Service) applyPage(ctx context.Context, p *Params, ids []string) (*pageResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	actx := ordo.WithReason(ordo.WithActor(ctx, p.Actor), p.Reason)
+	type result struct {
+		o   outcome
+		why string
+	}
+	results := make([]result, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(s.cfg.Concurrency, len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				o, why, err := s.apply(actx, p, ids[i])
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				results[i] = result{o, why}
+			}
+		})
+	}
+	for i := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
 	r := &pageResult{}
-	for _, id := range ids {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		o, why, err := s.apply(actx, p, id)
-		if err != nil {
-			return nil, err
-		}
-		switch o {
+	for i, id := range ids {
+		switch res := results[i]; res.o {
 		case applied:
 			r.Applied = append(r.Applied, id)
 		case skipped:
-			r.Skipped = append(r.Skipped, ItemError{ID: id, Message: why})
+			r.Skipped = append(r.Skipped, ItemError{ID: id, Message: res.why})
 		default:
-			r.Failed = append(r.Failed, ItemError{ID: id, Message: why})
+			r.Failed = append(r.Failed, ItemError{ID: id, Message: res.why})
 		}
 	}
 	return r, nil

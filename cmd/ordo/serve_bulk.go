@@ -1,6 +1,13 @@
 package main
 
-import "github.com/ordohq/ordo/bulk"
+import (
+	"github.com/ordohq/ordo/bulk"
+	"github.com/ordohq/ordo/store/postgres"
+)
+
+// bulkPostgresConcurrency is how many actions of a bulk job's page run at
+// once on PostgreSQL (SQLite takes one write at a time: 1 there).
+const bulkPostgresConcurrency = 4
 
 // setupBulk adds bulk jobs to `ordo serve`: their workflow on the engine
 // (so this process carries on any job, whichever process started it) and
@@ -12,7 +19,11 @@ func setupBulk(s *serverParts) error {
 	if s.bulk != nil {
 		return nil
 	}
-	svc, err := bulk.New(bulk.Config{Engine: s.engine, Orders: s.orders, Logger: s.log})
+	cfg := bulk.Config{Engine: s.engine, Orders: s.orders, Logger: s.log}
+	if _, ok := s.store.(*postgres.Store); ok {
+		cfg.Concurrency = bulkPostgresConcurrency
+	}
+	svc, err := bulk.New(cfg)
 	if err != nil {
 		return err
 	}
