@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/order"
 )
 
 // action handles POST {base}/instances/{id}/{action}: pause, resume,
@@ -36,7 +38,29 @@ func (h *handler) orderAction(w http.ResponseWriter, r *http.Request) {
 	h.runAction(w, r, actionPage{show: h.showOrder, url: h.orderURL, cancel: func(ctx context.Context, id, reason string) error {
 		_, err := h.cfg.Orders.CancelOrder(ctx, id, reason) // the order's cancelStatus, and cancel after completion
 		return err
-	}})
+	}, restart: h.redriveOrder})
+}
+
+// redriveOrder restarts an order from step from (order.Service.RestartOrder),
+// on the flow version of the form's "flowVersion" ("" the order's own,
+// "latest" or a number), re-running compensated steps when
+// "rerunCompensated" is "yes", with the form's reason.
+func (h *handler) redriveOrder(ctx context.Context, id, from string, form url.Values) error {
+	req := &order.RestartRequest{FromStep: from, Reason: strings.TrimSpace(form.Get("reason")),
+		RerunCompensated: form.Get("rerunCompensated") == "yes"}
+	switch v := strings.TrimSpace(form.Get("flowVersion")); {
+	case v == "":
+	case v == "latest":
+		req.FlowVersion = json.RawMessage(`"latest"`)
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%w: flow version must be latest or a version number", ordo.ErrInvalidArgument)
+		}
+		req.FlowVersion = json.RawMessage(strconv.Itoa(n))
+	}
+	_, err := h.cfg.Orders.RestartOrder(ctx, id, req)
+	return err
 }
 
 // showFunc renders the page an action was posted from, with its outcome.
@@ -48,6 +72,9 @@ type actionPage struct {
 	show   showFunc
 	url    func(id string) string
 	cancel func(ctx context.Context, id, reason string) error
+	// restart, if set, restarts instead of Engine.Restart (an order's
+	// redrive, with its flow version).
+	restart func(ctx context.Context, id, from string, form url.Values) error
 }
 
 // runAction runs the action of the request's path and answers with the
@@ -116,7 +143,13 @@ func (h *handler) do(r *http.Request, id, action string, form *actionsView, page
 		return "Terminated.", err
 	case "restart":
 		from := strings.TrimSpace(r.PostForm.Get("from"))
-		_, err := h.engine.Restart(ctx, id, &ordo.RestartOptions{FromStep: from})
+		var err error
+		if page.restart != nil {
+			err = page.restart(ctx, id, from, r.PostForm)
+		} else {
+			_, err = h.engine.Restart(ordo.WithReason(ctx, form.Reason), id,
+				&ordo.RestartOptions{FromStep: from, AllowCompensated: r.PostForm.Get("rerunCompensated") == "yes"})
+		}
 		if from != "" {
 			return fmt.Sprintf("Restarted from step %q.", from), err
 		}

@@ -72,6 +72,10 @@ type actionsView struct {
 	Reason        string
 	ConfirmCancel bool
 	Undo          []string
+	// Versions, on an order's page, are the flow versions a restart may
+	// move the order to (Version is the one it runs).
+	Versions []int
+	Version  int
 	// FailedCompensations are the steps whose compensation failed for
 	// good, each to retry, mark done or skip.
 	FailedCompensations []failedComp

@@ -94,6 +94,12 @@ func (h *handler) showOrder(w http.ResponseWriter, r *http.Request, id string, s
 		Audit: h.audit(r.Context(), o.ID), Runs: h.runs(r.Context(), o.ID, inst.Run)}
 	v.Actions = h.actionsFor(r, inst, h.orderURL(o.ID), fl, form)
 	v.Actions.Target = "order"
+	v.Actions.Version = o.FlowVersion
+	if latest, err := h.cfg.Orders.Flow(r.Context(), o.Flow, 0); err == nil {
+		for n := latest.Version; n >= 1 && n > latest.Version-50; n-- {
+			v.Actions.Versions = append(v.Actions.Versions, n)
+		}
+	}
 	if def := h.flowDefs(r.Context()).get(o.Flow, o.FlowVersion); def != nil && def.AllowCancelAfterCompletion && inst.Status == ordo.StatusComplete {
 		v.Actions.Cancellable = true // the flow allows cancelling a completed order
 	}

@@ -191,3 +191,28 @@ func TestOrdersSearch(t *testing.T) {
 		mustContain(t, query, r.body, `id="filter-error"`, want)
 	}
 }
+
+// TestOrderRedrive: the order page restarts a failed order from a step on
+// another flow version (the fixed one), with a reason.
+func TestOrderRedrive(t *testing.T) {
+	t.Parallel()
+	f := setupOrders(t, nil)
+	f.order("C-fail-7001")
+	fixed := strings.Replace(shopFlow(f.erp.URL), f.erp.URL+"/erp", f.erp.URL+"/erp-v2", 1)
+	if _, _, _, err := f.svc.ApplyFlow(t.Context(), "shop", []byte(fixed)); err != nil {
+		t.Fatal(err)
+	}
+	page := f.get("/ui/orders/C-fail-7001")
+	mustContain(t, "order page", page.body, `id="restart-version"`, `<option value="latest">`, `<option value="2">2</option>`, `id="restart-rerun"`)
+	if r := f.post("/ui/orders/C-fail-7001/restart", url.Values{"from": {"erp"}, "flowVersion": {"x"}}, "HX-Request", "true"); r.status != 400 {
+		t.Fatalf("bad flow version: %d", r.status)
+	}
+	r := f.post("/ui/orders/C-fail-7001/restart", url.Values{"from": {"erp"}, "flowVersion": {"latest"}, "reason": {"ERP URL fixed"}})
+	if r.status != 303 {
+		t.Fatalf("redrive: %d\n%s", r.status, r.body)
+	}
+	f.env.WaitDone("C-fail-7001")
+	page = f.get("/ui/orders/C-fail-7001")
+	mustContain(t, "redriven order", page.body, `<span id="order-status" class="badge t-ok" data-tone="ok"`, ">Shipped</span>",
+		"version 2", "ERP URL fixed")
+}
