@@ -23,6 +23,7 @@ type pages struct {
 	schedules, events, webhooks     *template.Template
 	orders, order, bulkJob          *template.Template
 	audit                           *template.Template
+	flows, flow                     *template.Template
 }
 
 // pageData is what every page's layout needs.
@@ -97,6 +98,12 @@ func parsePages(cfg Config, as *assets) (*pages, error) {
 		return nil, err
 	}
 	if ps.orders, err = page("orders.html"); err != nil {
+		return nil, err
+	}
+	if ps.flows, err = page("flows.html"); err != nil {
+		return nil, err
+	}
+	if ps.flow, err = page("flow.html"); err != nil {
 		return nil, err
 	}
 	if ps.bulkJob, err = page("bulkjob.html"); err != nil {

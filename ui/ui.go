@@ -181,6 +181,8 @@ func (h *handler) routes() {
 	}
 	if h.cfg.Orders != nil {
 		h.mux.HandleFunc("GET "+b+"/orders", h.gate(gatePage, h.ordersPage))
+		h.mux.HandleFunc("GET "+b+"/flows", h.gate(gatePage, h.flowsPage))
+		h.mux.HandleFunc("GET "+b+"/flows/{name}", h.gate(gatePage, h.flowPage))
 		h.mux.HandleFunc("GET "+b+"/fragments/orders", h.gate(gateFragment, h.ordersFragment))
 		h.mux.HandleFunc("GET "+b+"/orders/{id}", h.gate(gatePage, h.orderPage))
 		h.mux.HandleFunc("GET "+b+"/orders/{id}/live", h.gate(gateFragment, h.orderLiveFragment))
