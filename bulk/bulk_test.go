@@ -51,6 +51,8 @@ func TestDryRun(t *testing.T) {
 		{"unknown action", bulk.Request{Action: "explode"}, ordo.ErrInvalidArgument},
 		{"unknown filter field", bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"stauts": "running"}`)}, ordo.ErrInvalidArgument},
 		{"bad status", bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"status": "Running!"}`)}, ordo.ErrInvalidArgument},
+		{"crossed times", bulk.Request{Action: bulk.ActionTerminate,
+			Filter: json.RawMessage(`{"createdAfter": "2026-01-02T00:00:00Z", "createdBefore": "2026-01-01T00:00:00Z"}`)}, ordo.ErrInvalidArgument},
 		{"paging in filter", bulk.Request{Action: bulk.ActionTerminate, Filter: json.RawMessage(`{"limit": 5}`)}, ordo.ErrInvalidArgument},
 		{"fromStep without restart", bulk.Request{Action: bulk.ActionPause, FromStep: "a"}, ordo.ErrInvalidArgument},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,6 +77,9 @@ func (s instanceSource) decode(filter json.RawMessage) (*store.InstanceListParam
 	if p.Status != "" && !p.Status.Valid() {
 		return nil, &ordo.Error{Sentinel: ordo.ErrInvalidArgument, Message: fmt.Sprintf("filter status %q is not an instance status", p.Status)}
 	}
+	if err := store.ValidateList(&p); err != nil {
+		return nil, &ordo.Error{Sentinel: ordo.ErrInvalidArgument, Message: "filter: " + err.Error(), Cause: err}
+	}
 	return &p, nil
 }
 
@@ -93,6 +97,9 @@ func (s instanceSource) page(ctx context.Context, filter json.RawMessage, cursor
 	}
 	p.Cursor, p.Limit = cursor, limit
 	page, err := s.st.InstanceList(ctx, p)
+	if errors.Is(err, store.ErrInvalidArgument) {
+		return nil, "", &ordo.Error{Sentinel: ordo.ErrInvalidArgument, Message: "filter: " + err.Error(), Cause: err}
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("list instances: %w", err)
 	}
