@@ -153,6 +153,14 @@ func (s *Service) RestartOrder(ctx context.Context, id string, req *RestartReque
 	if _, err := s.eng.Restart(ctx, id, opts); err != nil {
 		return nil, err
 	}
+	if opts.Params != nil {
+		// The search attributes follow the edited document and version.
+		// They are replaced after the restart's transaction, so a failure
+		// here leaves the order restarted and findable by its old values.
+		if err := s.RefreshAttributes(ctx, id); err != nil {
+			s.log.Error("order: refresh search attributes after a redrive", "order", id, "err", err)
+		}
+	}
 	s.log.Info("order: restarted", "order", id, "fromStep", req.FromStep, "flow", next.Flow,
 		"version", next.Version, "redrive", opts.Params != nil)
 	return s.GetOrder(ctx, id)

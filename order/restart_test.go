@@ -192,4 +192,12 @@ func TestRedriveParams(t *testing.T) {
 	if o.Customer.Name != "Grace" || len(o.Items) != 1 || o.Items[0].Quantity != 2 || o.Metadata != nil || o.Run != 3 {
 		t.Errorf("after the replace: %s", mustJSON(t, o))
 	}
+	// Search follows the edited document: the new e-mail and SKU find the
+	// order, the old e-mail no longer does.
+	for q, want := range map[string]bool{"email=grace@example.com&sku=GIFT-CARD": true, "email=ada@example.com": false} {
+		status, raw := f.do("GET", "/v1/orders?"+q, "")
+		if status != http.StatusOK || strings.Contains(string(raw), `"C-3001"`) != want {
+			t.Errorf("GET /v1/orders?%s after the replace: %d %s, want C-3001 found %v", q, status, raw, want)
+		}
+	}
 }
