@@ -25,7 +25,9 @@ type eventsView struct {
 	Windows     []struct{ Value, Label string }
 	Events      []*eventRow
 	Flash       *flash
-	// Next is the query of the next page, "" on the last one.
+	// Next is the URL of the next page, "" on the last one. It is built
+	// whole here: a query put into an href after "?" in the template is
+	// escaped as a query value ("=" becomes "%3d").
 	Next string
 }
 
@@ -120,7 +122,7 @@ func (h *handler) listEvents(r *http.Request, v *eventsView, opts *ordo.Publishe
 		if v.Since != "" {
 			next.Set("since", v.Since)
 		}
-		v.Next = next.Encode()
+		v.Next = v.Base + "/events?" + next.Encode()
 	}
 	return http.StatusOK
 }

@@ -233,3 +233,38 @@ func scopeKeys(t *testing.T) (*auth.Authenticator, map[auth.Scope]string) {
 	}
 	return a, keys
 }
+
+// TestEventsPageNext follows the events page's "Next page" link: its query
+// must reach the server as a query (not escaped into one value), with the
+// type filter kept.
+func TestEventsPageNext(t *testing.T) {
+	t.Parallel()
+	env := ordotest.New(t, &ordotest.Options{Start: time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)})
+	for i := range 3 {
+		if _, _, err := env.Engine.Publish(t.Context(), ordo.PublishEvent{ID: "p" + strconv.Itoa(i), Type: "cart.created"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := ui.New(ui.Config{Engine: env.Engine, Location: time.UTC, Events: true, PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := serveFixture(t, env, h)
+	page := f.get("/ui/events?type=cart.created")
+	mustContain(t, "the first page", page.body, "event-p0", "event-p1") // oldest first
+	_, rest, ok := strings.Cut(page.body, `<div class="pager"><a class="button secondary" href="`)
+	if !ok {
+		t.Fatalf("the first page has no next link: %s", page.body)
+	}
+	next, _, _ := strings.Cut(rest, `"`)
+	next = strings.ReplaceAll(next, "&amp;", "&")
+	if !strings.HasPrefix(next, "/ui/events?") || strings.Contains(next, "%3d") {
+		t.Fatalf("next link %q, want /ui/events?cursor=...&type=...", next)
+	}
+	later := f.get(next)
+	if later.status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", next, later.status, later.body)
+	}
+	mustContain(t, "the next page", later.body, "event-p2")
+	mustNotContain(t, "the next page", later.body, "event-p0")
+}
