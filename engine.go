@@ -294,6 +294,10 @@ func (e *Engine) Stop(ctx context.Context) error {
 	return e.worker.stop(ctx)
 }
 
+// Running reports whether the engine's workers run: Start was called and
+// Stop was not, and the claim loop has not ended.
+func (e *Engine) Running() bool { return e.worker.running() }
+
 // checkPayload enforces MaxPayloadBytes.
 func (e *Engine) checkPayload(what string, b []byte) error {
 	if len(b) > e.cfg.MaxPayloadBytes {

@@ -126,6 +126,20 @@ func (w *worker) stop(ctx context.Context) error {
 	return err
 }
 
+func (w *worker) running() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started || w.stopped {
+		return false
+	}
+	select {
+	case <-w.loopDone:
+		return false
+	default:
+		return true
+	}
+}
+
 func (w *worker) active() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
@@ -15,6 +16,7 @@ import (
 
 func (s *Server) routes() {
 	s.Handle("GET /healthz", s.healthz)
+	s.Handle("GET /readyz", s.readyz)
 	s.Handle("GET /v1/workflows", s.listWorkflows)
 	s.Handle("POST /v1/workflows/{name}/instances", s.createInstance)
 	s.Handle("GET /v1/instances", s.listInstances)
@@ -38,6 +40,34 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(http.StatusServiceUnavailable, "unavailable", "storage is unavailable: %v", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyTimeout bounds the store's readiness check.
+const readyTimeout = 2 * time.Second
+
+// readyz answers 200 when the store answers with a current schema and the
+// engine runs, else 503 naming the reason: a readiness probe (/healthz is
+// liveness).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	reason := ""
+	if rd, ok := s.cfg.Engine.Store().(store.Readiness); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := rd.Ready(ctx)
+		cancel()
+		if err != nil {
+			reason = err.Error()
+		}
+	}
+	if reason == "" && !s.cfg.Engine.Running() {
+		reason = "engine is not running"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if reason != "" {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": reason})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 
+	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/internal/migration"
 )
 
@@ -63,4 +64,14 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 		return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
 	}
 	return current, len(ms), nil
+}
+
+// Ready reports whether the database answers and its schema is current
+// (store.Readiness).
+func (s *Store) Ready(ctx context.Context) error {
+	current, latest, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("database unavailable: %w", err)
+	}
+	return store.CheckSchema(current, latest)
 }
