@@ -56,7 +56,7 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-var servingAddr = regexp.MustCompile(`msg="ordo: serving" addr=(\S+)`)
+var servingAddr = regexp.MustCompile(`msg="ordo: serving" addr=(\S+)|"msg":"ordo: serving","addr":"([^"]+)"`)
 
 // startServe starts `ordo serve --addr 127.0.0.1:0 args...` and waits until
 // it answers /healthz. The process is killed when the test ends if it still
@@ -92,7 +92,7 @@ func startServeEnv(t *testing.T, env []string, args ...string) *serveProcess {
 			p.logs.Write([]byte(line + "\n"))
 			if m := servingAddr.FindStringSubmatch(line); m != nil {
 				select {
-				case addr <- m[1]:
+				case addr <- m[1] + m[2]:
 				default:
 				}
 			}

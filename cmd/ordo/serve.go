@@ -39,6 +39,7 @@ type serveOptions struct {
 	leaseDuration   time.Duration
 	shutdownTimeout time.Duration
 	logLevel        string
+	logFormat       string
 	security        securityOptions
 	limits          engineLimits
 	extra           []serveExtension
@@ -121,6 +122,7 @@ also read from ORDO_POSTGRES_URL.`,
 	f.DurationVar(&o.leaseDuration, "lease-duration", 0, "how long a claimed instance stays leased without a heartbeat: how soon others pick up a dead worker's instances (default 30s; 10s with --postgres)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running steps")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "text (key=value lines) or json (one JSON object a line), on stderr")
 	o.security.flags(cmd)
 	o.limits.flags(cmd)
 	for _, x := range o.extra {
@@ -129,16 +131,25 @@ also read from ORDO_POSTGRES_URL.`,
 	return cmd
 }
 
-func newLogger(level string) (*slog.Logger, error) {
+// newLogger returns the server's logger on stderr: --log-level and
+// --log-format (text or json). A bad value is a usage error (exit 2).
+func newLogger(level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, &exitError{code: 2, err: fmt.Errorf("--log-level: %w", err)}
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, &exitError{code: 2, err: fmt.Errorf("--log-format %q: want text or json", format)}
 }
 
 func runServe(ctx context.Context, o *serveOptions) error {
-	log, err := newLogger(o.logLevel)
+	log, err := newLogger(o.logLevel, o.logFormat)
 	if err != nil {
 		return err
 	}
