@@ -69,7 +69,10 @@ func (r *run) waitForEvent(name, eventType string, timeout time.Duration, match 
 		started = rec.StartedAt
 	}
 	step := &store.Step{InstanceID: r.inst.ID, Key: key, Name: name, Seq: seq, Ordinal: ord,
-		Kind: store.KindEvent, StartedAt: started, Attempts: 1}
+		Kind: store.KindEvent, StartedAt: started, Attempts: 1, Await: &store.EventAwait{Type: eventType}}
+	if match != nil {
+		step.Await.Match = match.Fields
+	}
 	if match != nil && rec == nil {
 		r.beginMatch(key, *match, started)
 	}

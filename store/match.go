@@ -22,6 +22,29 @@ type EventMatch struct {
 	Fields map[string]json.RawMessage `json:"match"`
 }
 
+// EventAwait is the event an event step waits for (Step.Await): its type
+// and, for a wait with ordo.Match options, the top-level payload fields an
+// event must have (nil: any event of the type).
+type EventAwait struct {
+	Type  string                     `json:"type"`
+	Match map[string]json.RawMessage `json:"match,omitempty"`
+}
+
+// Clone returns a deep copy of a (nil for nil).
+func (a *EventAwait) Clone() *EventAwait {
+	if a == nil {
+		return nil
+	}
+	c := &EventAwait{Type: a.Type}
+	if a.Match != nil {
+		c.Match = make(map[string]json.RawMessage, len(a.Match))
+		for k, v := range a.Match {
+			c.Match[k] = append(json.RawMessage(nil), v...)
+		}
+	}
+	return c
+}
+
 // ValidateMatch checks m: a type, 1..MaxMatchFields fields with non-empty
 // names, each value one JSON scalar of at most MaxMatchValueLen bytes.
 func ValidateMatch(m EventMatch) error {

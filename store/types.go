@@ -219,6 +219,11 @@ type Step struct {
 	// ops: ..."); "" when none acted.
 	CompensationNote string `json:"compensationNote,omitempty"`
 
+	// Await is what an event step (KindEvent) waits for: the event type
+	// and the payload match, if any. Set while it waits and kept after;
+	// nil for the other kinds.
+	Await *EventAwait `json:"await,omitempty"`
+
 	StartedAt  time.Time  `json:"startedAt"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 

@@ -79,6 +79,7 @@ func cloneStep(st *store.Step) *store.Step {
 	c.CompensationData = cloneRaw(st.CompensationData)
 	c.CompensationError = cloneError(st.CompensationError)
 	c.CompensationNextAt = normPtr(st.CompensationNextAt)
+	c.Await = st.Await.Clone()
 	c.StartedAt = norm(st.StartedAt)
 	c.FinishedAt = normPtr(st.FinishedAt)
 	c.History = nil

@@ -128,3 +128,28 @@ func rollbackValue(s *string) (*store.Rollback, error) {
 	}
 	return &rb, nil
 }
+
+// awaitArg encodes a Step.Await as JSON text; nil becomes NULL.
+func awaitArg(a *store.EventAwait) (*string, error) {
+	if a == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode await: %w", err)
+	}
+	v := string(b)
+	return &v, nil
+}
+
+// awaitValue decodes a Step.Await column; NULL becomes nil.
+func awaitValue(s *string) (*store.EventAwait, error) {
+	if s == nil {
+		return nil, nil
+	}
+	var a store.EventAwait
+	if err := json.Unmarshal([]byte(*s), &a); err != nil {
+		return nil, fmt.Errorf("decode await %q: %w", *s, err)
+	}
+	return &a, nil
+}

@@ -198,7 +198,7 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
 		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
 		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
-		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds()).
+		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds(), st.await).
 		Query(func(rows pgx.Rows) error {
 			after := make(map[string]store.InstanceStatus, len(in.id))
 			for rows.Next() {
@@ -274,7 +274,7 @@ type stepCols struct {
 	instanceID, key, name, kind, status, customStatus, compStatus []string
 	seq, ordinal, attempts, compAttempts                          []int32
 	output, compData                                              [][]byte
-	error, compError                                              []*string
+	error, compError, await                                       []*string
 	nextAttemptAt, wakeAt, compNextAt, finishedAt                 []*time.Time
 	startedAt                                                     []time.Time
 	hasComp                                                       []bool
@@ -292,6 +292,10 @@ func (c *stepCols) add(u *store.Update) error {
 			return fmt.Errorf("instance %q step %q: %w", u.InstanceID, st.Key, err)
 		}
 		compErr, err := errorArg(st.CompensationError)
+		if err != nil {
+			return fmt.Errorf("instance %q step %q: %w", u.InstanceID, st.Key, err)
+		}
+		await, err := awaitArg(st.Await)
 		if err != nil {
 			return fmt.Errorf("instance %q step %q: %w", u.InstanceID, st.Key, err)
 		}
@@ -316,6 +320,7 @@ func (c *stepCols) add(u *store.Update) error {
 		c.compNextAt = append(c.compNextAt, tsPtr(st.CompensationNextAt))
 		c.startedAt = append(c.startedAt, ts(st.StartedAt))
 		c.finishedAt = append(c.finishedAt, tsPtr(st.FinishedAt))
+		c.await = append(c.await, await)
 	}
 	return nil
 }

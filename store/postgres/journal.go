@@ -18,7 +18,7 @@ const (
 	sqlInstanceState = `SELECT status FROM instances WHERE id = $1`
 	stepColumns      = `instance_id, key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note`
+		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note, await`
 	attemptColumns = `instance_id, step_key, number, compensation, started_at, finished_at, error`
 	eventColumns   = `instance_id, id, type, payload, created_at, consumed_by`
 
@@ -174,12 +174,12 @@ func scanStep(row pgx.Row, id *string) (*store.Step, error) {
 		st                                    store.Step
 		kind, status, compStatus              string
 		output, compData                      []byte
-		errJSON, compErr                      *string
+		errJSON, compErr, await               *string
 		nextAttempt, wake, compNext, finished *time.Time
 	)
 	err := row.Scan(id, &st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
-		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished, &st.CompensationBase, &st.CompensationNote)
+		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished, &st.CompensationBase, &st.CompensationNote, &await)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +197,9 @@ func scanStep(row pgx.Row, id *string) (*store.Step, error) {
 		return nil, fmt.Errorf("step %q: %w", st.Key, err)
 	}
 	st.CompensationNextAt = utc(compNext)
+	if st.Await, err = awaitValue(await); err != nil {
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
+	}
 	st.StartedAt = st.StartedAt.UTC()
 	st.FinishedAt = utc(finished)
 	return &st, nil

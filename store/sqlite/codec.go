@@ -111,3 +111,27 @@ func rollbackValue(b []byte) (*store.Rollback, error) {
 	}
 	return &rb, nil
 }
+
+// awaitArg encodes a Step.Await as JSON TEXT; nil becomes NULL.
+func awaitArg(a *store.EventAwait) (any, error) {
+	if a == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode await: %w", err)
+	}
+	return string(b), nil
+}
+
+// awaitValue decodes a Step.Await column; NULL becomes nil.
+func awaitValue(b []byte) (*store.EventAwait, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var a store.EventAwait
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("decode await %q: %w", b, err)
+	}
+	return &a, nil
+}

@@ -17,8 +17,8 @@ const (
 	sqlStepUpsert = `INSERT INTO steps (instance_id, key, name, seq, ordinal, kind, status, output, error,
 			attempts, next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
 			compensation_status, compensation_error, compensation_attempts, compensation_next_at,
-			started_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			started_at, finished_at, await)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance_id, key) DO UPDATE SET
 			name = excluded.name, seq = excluded.seq, ordinal = excluded.ordinal, kind = excluded.kind,
 			status = excluded.status, output = excluded.output, error = excluded.error,
@@ -28,7 +28,7 @@ const (
 			compensation_status = excluded.compensation_status, compensation_error = excluded.compensation_error,
 			compensation_attempts = excluded.compensation_attempts,
 			compensation_next_at = excluded.compensation_next_at,
-			started_at = excluded.started_at, finished_at = excluded.finished_at`
+			started_at = excluded.started_at, finished_at = excluded.finished_at, await = excluded.await`
 	sqlAttemptInsert = `INSERT INTO attempts (instance_id, step_key, number, compensation, started_at, finished_at, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance_id, step_key, compensation, number) DO NOTHING`
@@ -238,10 +238,14 @@ func (w *writeTx) upsertStep(instanceID string, st *store.Step) error {
 	if err != nil {
 		return err
 	}
+	await, err := awaitArg(st.Await)
+	if err != nil {
+		return err
+	}
 	_, err = w.exec(sqlStepUpsert, instanceID, st.Key, st.Name, st.Seq, st.Ordinal, string(st.Kind),
 		string(st.Status), rawArg(st.Output), errJSON, st.Attempts, nullMicros(st.NextAttemptAt),
 		nullMicros(st.WakeAt), st.CustomStatus, boolArg(st.HasCompensation), rawArg(st.CompensationData),
 		string(st.CompensationStatus), compErrJSON, st.CompensationAttempts,
-		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt))
+		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt), await)
 	return err
 }

@@ -15,7 +15,7 @@ const (
 	// stepCols are the steps columns in the order scanStep reads.
 	stepCols = `key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note`
+		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note, await`
 	sqlSteps    = `SELECT ` + stepCols + ` FROM steps WHERE instance_id = ? ORDER BY ordinal, key`
 	sqlAttempts = `SELECT step_key, number, compensation, started_at, finished_at, error
 		FROM attempts WHERE instance_id = ? ORDER BY id`
@@ -156,12 +156,13 @@ func scanStep(sc scanner) (*store.Step, error) {
 		st                                    store.Step
 		kind, status, compStatus              string
 		output, errJSON, compData, compErr    []byte
+		await                                 []byte
 		nextAttempt, wake, compNext, finished sql.NullInt64
 		started                               int64
 	)
 	err := sc.Scan(&st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
-		&st.CompensationAttempts, &compNext, &started, &finished, &st.CompensationBase, &st.CompensationNote)
+		&st.CompensationAttempts, &compNext, &started, &finished, &st.CompensationBase, &st.CompensationNote, &await)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +180,9 @@ func scanStep(sc scanner) (*store.Step, error) {
 		return nil, fmt.Errorf("step %q: %w", st.Key, err)
 	}
 	st.CompensationNextAt = timePtr(compNext)
+	if st.Await, err = awaitValue(await); err != nil {
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
+	}
 	st.StartedAt = fromMicros(started)
 	st.FinishedAt = timePtr(finished)
 	return &st, nil

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -90,5 +91,34 @@ func testEventJournal(t *testing.T, s suite) {
 	}
 	if j := f.journal("b"); len(j.Steps) != 0 {
 		t.Errorf("b has %d steps, want 0", len(j.Steps))
+	}
+}
+
+// testEventStepAwait: a waiting event step's Await (type and match) is
+// read back by JournalLoad, kept when the step completes, and absent on a
+// step committed without one.
+func testEventStepAwait(t *testing.T, s suite) {
+	f := s.setup(t)
+	in := f.inStatus("a", store.StatusRunning)
+	waiting := &store.Step{Key: "paid#1", Name: "paid", Seq: 1, Ordinal: 1, Kind: store.KindEvent, Status: store.StepWaiting,
+		Attempts: 1, WakeAt: ptr(at(time.Hour)), StartedAt: at(time.Second),
+		Await: &store.EventAwait{Type: "payment.received",
+			Match: map[string]json.RawMessage{"orderId": json.RawMessage(`"C-1"`), "n": json.RawMessage(`2`)}}}
+	plain := &store.Step{Key: "reserve#1", Name: "reserve", Seq: 1, Ordinal: 0, Kind: store.KindDo, Status: store.StepCompleted,
+		Output: json.RawMessage(`true`), Attempts: 1, StartedAt: at(0), FinishedAt: ptr(at(time.Second))}
+	f.mustApply(&store.Update{InstanceID: "a", LeaseToken: in.LeaseToken, Now: at(time.Second), Steps: []*store.Step{plain, waiting}})
+	want := []*store.Step{plain, waiting}
+	for _, st := range want {
+		st.InstanceID = "a"
+	}
+	if diff := cmp.Diff(want, f.journal("a").Steps, cmpEmpty); diff != "" {
+		t.Errorf("waiting: journal steps (-want +got):\n%s", diff)
+	}
+
+	done := *waiting
+	done.Status, done.Output, done.WakeAt, done.FinishedAt = store.StepCompleted, json.RawMessage(`{"ok":true}`), nil, ptr(at(2*time.Hour))
+	f.mustApply(&store.Update{InstanceID: "a", LeaseToken: in.LeaseToken, Now: at(2 * time.Hour), Steps: []*store.Step{&done}})
+	if diff := cmp.Diff([]*store.Step{plain, &done}, f.journal("a").Steps, cmpEmpty); diff != "" {
+		t.Errorf("completed: journal steps (-want +got):\n%s", diff)
 	}
 }

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitCreateInvalid", testCommitCreateInvalid},
 		{"EventSend", testEventSend},
 		{"EventJournal", testEventJournal},
+		{"EventStepAwait", testEventStepAwait},
 		{"EventSendFinished", testEventSendFinished},
 		{"EventSendLimits", testEventSendLimits},
 		{"EventSendLimitConcurrent", testEventSendLimitConcurrent},
