@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -34,6 +35,8 @@ type liveView struct {
 	Output                             string
 	Error                              *errorView
 	Timeline                           timelineView
+	// Awaits are the events the waiting event steps wait for.
+	Awaits []awaitView
 	// Poll is set while the instance is not terminal: the htmx URL and
 	// trigger that refresh this part.
 	Poll    bool
@@ -62,7 +65,9 @@ type actionsView struct {
 	Steps      []string // step names to restart from, in journal order
 	Flash      *flash
 	// EventType and EventPayload refill the event form after a refused
-	// event, so the operator can fix the JSON.
+	// event, so the operator can fix the JSON; otherwise EventType is the
+	// type the first waiting event step waits for, and EventPayload its
+	// match as a JSON object.
 	EventType, EventPayload string
 	// Cancellable: the status allows a cancel (queued, running, waiting,
 	// paused). Reason refills the reason of a cancel; ConfirmCancel shows
@@ -152,6 +157,9 @@ func (h *handler) actionsFor(r *http.Request, inst *ordo.Instance, url string, f
 	if form != nil {
 		a.EventType, a.EventPayload, a.Reason, a.ConfirmCancel = form.EventType, form.EventPayload, form.Reason, form.ConfirmCancel
 	}
+	if a.EventType == "" && a.EventPayload == "" {
+		a.EventType, a.EventPayload = awaitedEvent(inst)
+	}
 	seen := map[string]bool{}
 	for i, st := range inst.Steps {
 		if !seen[st.Name] {
@@ -171,6 +179,24 @@ func (h *handler) actionsFor(r *http.Request, inst *ordo.Instance, url string, f
 		}
 	}
 	return a
+}
+
+// awaitedEvent returns the type the first waiting event step of inst
+// waits for and its match as a JSON object ("" without a match); "", ""
+// when no step waits for an event.
+func awaitedEvent(inst *ordo.Instance) (typ, payload string) {
+	for _, st := range inst.Steps {
+		if st.Kind != store.KindEvent || st.Status != store.StepWaiting || st.Await == nil {
+			continue
+		}
+		if len(st.Await.Match) > 0 {
+			if b, err := json.Marshal(st.Await.Match); err == nil {
+				payload = string(b)
+			}
+		}
+		return st.Await.Type, payload
+	}
+	return "", ""
 }
 
 // instanceLive answers htmx's polling with the summary and, out of band,
@@ -193,7 +219,7 @@ func (h *handler) live(inst *ordo.Instance) liveView {
 		WorkflowURL: h.cfg.BasePath + "/" + listFilter{Workflow: inst.Workflow}.query(""),
 		Created:     fc.at(&inst.CreatedAt), Started: fc.at(inst.StartedAt), Finished: fc.at(inst.FinishedAt),
 		Claims: inst.Claims, LeaseOwner: inst.LeaseOwner, Output: prettyJSON(inst.Output),
-		Error: newErrorView(inst.Error), Timeline: buildTimeline(inst, fc),
+		Error: newErrorView(inst.Error), Timeline: buildTimeline(inst, fc), Awaits: awaitsOf(inst),
 		Poll: !inst.Status.Terminal(), LiveURL: h.instanceURL(inst.ID) + "/live", Refresh: h.refresh(),
 	}
 	if inst.Status == ordo.StatusWaiting {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/ordohq/ordo"
@@ -44,7 +46,42 @@ type stepRow struct {
 	Failures     []attemptView
 	Comp         *compView // nil when the step has no compensation
 	CustomStatus string
-	Output       string // one-line preview of the output
+	Output       string     // one-line preview of the output
+	Await        *awaitView // what an event wait waits for
+}
+
+// awaitView is the event an event step waits for: its type and, for a
+// matched wait, the payload fields in words (orderId = "C-1", n = 2).
+type awaitView struct {
+	Type, Match string
+}
+
+// newAwaitView returns a's view, nil for nil.
+func newAwaitView(a *store.EventAwait) *awaitView {
+	if a == nil {
+		return nil
+	}
+	v := &awaitView{Type: a.Type}
+	names := slices.Sorted(maps.Keys(a.Match))
+	for i, name := range names {
+		if i > 0 {
+			v.Match += ", "
+		}
+		v.Match += name + " = " + compactJSON(a.Match[name], 80)
+	}
+	return v
+}
+
+// awaitsOf returns what inst's waiting event steps wait for, in journal
+// order.
+func awaitsOf(inst *ordo.Instance) []awaitView {
+	var out []awaitView
+	for _, st := range inst.Steps {
+		if st.Kind == store.KindEvent && st.Status == store.StepWaiting && st.Await != nil {
+			out = append(out, *newAwaitView(st.Await))
+		}
+	}
+	return out
 }
 
 // bar is one segment on a timeline row.
@@ -154,6 +191,7 @@ func buildRow(st *store.Step, sp span, f clockFormat) stepRow {
 		Status: string(st.Status), Attempts: st.Attempts,
 		Started: f.at(&st.StartedAt), Finished: f.at(st.FinishedAt),
 		Error: newErrorView(st.Error), CustomStatus: st.CustomStatus, Output: compactJSON(st.Output, 120),
+		Await: newAwaitView(st.Await),
 	}
 	end := f.now
 	if st.FinishedAt != nil {
