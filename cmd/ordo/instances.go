@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/store"
 )
 
 func init() { register(newInstancesCmd) }
@@ -141,6 +144,11 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 	if in.WakeAt != nil && in.Status == ordo.StatusWaiting {
 		fmt.Fprintf(w, "Wakes     %s\n", in.WakeAt.Local().Format(time.RFC3339))
 	}
+	for _, st := range in.Steps {
+		if st.Kind == store.KindEvent && st.Status == store.StepWaiting && st.Await != nil {
+			writeWrapped(w, "Awaits    ", describeAwait(st.Await)+" (step "+st.Key+")")
+		}
+	}
 	fmt.Fprintf(w, "Params    %s\n", compact(in.Params))
 	if len(in.Output) > 0 {
 		fmt.Fprintf(w, "Output    %s\n", compact(in.Output))
@@ -174,6 +182,9 @@ func printSteps(w io.Writer, steps []*ordo.StepRecord) error {
 			detail = notes.cell(s.Error.Message)
 		case s.Status == "waiting" && s.WakeAt != nil:
 			detail = "until " + s.WakeAt.Local().Format(time.RFC3339)
+			if s.Await != nil {
+				detail = "event " + s.Await.Type + " " + detail
+			}
 		case s.Status == "retrying" && s.NextAttemptAt != nil:
 			detail = "next attempt " + s.NextAttemptAt.Local().Format(time.RFC3339)
 		case len(s.Output) > 0:
@@ -404,6 +415,21 @@ func fmtTimePtr(t *time.Time) string {
 		return "-"
 	}
 	return t.Local().Format(time.DateTime)
+}
+
+// describeAwait is what an event step waits for, in words: "event
+// payment.received matching amount = 12, orderId = "C-1"".
+func describeAwait(a *store.EventAwait) string {
+	out := "event " + a.Type
+	for i, name := range slices.Sorted(maps.Keys(a.Match)) {
+		if i == 0 {
+			out += " matching "
+		} else {
+			out += ", "
+		}
+		out += name + " = " + compact(a.Match[name])
+	}
+	return out
 }
 
 func compact(raw json.RawMessage) string {

@@ -82,7 +82,8 @@ func TestInstancesCommands(t *testing.T) {
 		t.Fatalf("create: %q %v", out, err)
 	}
 	desc := waitCLI(t, server, "o-1", "waiting")
-	for _, want := range []string{"Workflow  ship", "label#1", "completed", `"L-1001"`, "pickup#1", "event", "until "} {
+	for _, want := range []string{"Workflow  ship", "label#1", "completed", `"L-1001"`, "pickup#1", "event", "until ",
+		"Awaits    event picked-up (step pickup#1)", "event picked-up until "} {
 		if !strings.Contains(desc, want) {
 			t.Errorf("describe lacks %q:\n%s", want, desc)
 		}
