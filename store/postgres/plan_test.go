@@ -55,7 +55,7 @@ func TestQueryPlans(t *testing.T) {
 		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
 		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
 		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
-		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds()}
+		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds(), st.await}
 	tests := []struct {
 		name, query string
 		args        []any
