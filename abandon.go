@@ -44,14 +44,14 @@ func (a *abandons) running() int { return int(a.n.Load()) }
 func (a *abandons) add(info StepInfo, done <-chan attemptResult, reason string) {
 	n := a.n.Add(1)
 	a.log.Warn("ordo: abandoned a step attempt that ignores its context; its goroutine keeps running",
-		"instance", info.InstanceID, "workflow", info.Workflow, "step", info.Key, "attempt", info.Attempt, "reason", reason, "abandoned_running", n)
+		LogKeyInstanceID, info.InstanceID, LogKeyWorkflow, info.Workflow, LogKeyStep, info.Key, LogKeyAttempt, info.Attempt,
+		"reason", reason, "abandoned_running", n)
 	since := a.clock.Now()
 	go func() {
 		<-done
 		n := a.n.Add(-1)
-		a.log.Info("ordo: an abandoned step attempt returned", "instance", info.InstanceID, "workflow", info.Workflow,
-			"step", info.Key,
-			"attempt", info.Attempt, "after", a.clock.Now().Sub(since), "abandoned_running", n)
+		a.log.Info("ordo: an abandoned step attempt returned", LogKeyInstanceID, info.InstanceID, LogKeyWorkflow, info.Workflow,
+			LogKeyStep, info.Key, LogKeyAttempt, info.Attempt, "after", a.clock.Now().Sub(since), "abandoned_running", n)
 	}()
 }
 

@@ -93,7 +93,7 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 		if IsNonRetryable(err) || attempt-rec.CompensationBase > policy.Limit {
 			next.CompensationStatus = store.CompFailed
 			next.CompensationNextAt = nil
-			r.logger().Error("ordo: compensation failed for good", "step", rec.Key, "err", err)
+			r.logger().Error("ordo: compensation failed for good", LogKeyStep, rec.Key, LogKeyAttempt, attempt, "err", err)
 		} else {
 			at := end.Add(policy.NextDelay(attempt))
 			next.CompensationStatus = store.CompRetrying

@@ -199,7 +199,7 @@ func (r *run) logger() interface {
 	Warn(string, ...any)
 	Error(string, ...any)
 } {
-	return r.e.log.With("instance", r.inst.ID, "workflow", r.inst.Workflow)
+	return r.e.log.With(LogKeyInstanceID, r.inst.ID, LogKeyWorkflow, r.inst.Workflow)
 }
 
 func (r *run) execute() {

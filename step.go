@@ -261,7 +261,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		// lease, perhaps while running this attempt: count it as failed
 		// (and retry at once) rather than run the step without a trace.
 		err = &cutOffError{step: c.name, attempt: attempt}
-		r.logger().Warn("ordo: counting an attempt cut off by a lost worker", "step", c.key, "attempt", attempt)
+		r.logger().Warn("ordo: counting an attempt cut off by a lost worker", LogKeyStep, c.key, LogKeyAttempt, attempt)
 	} else {
 		out, compData, err = r.attempt(state, c.opts.timeout(), c.fn)
 	}
@@ -307,6 +307,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 			res = &stepResult{err: &StepError{Step: c.name, Attempts: attempt, Message: err.Error(),
 				NonRetryableFailure: IsNonRetryable(err), Timeout: errors.Is(err, ErrStepTimeout),
 				Abandoned: errors.As(err, new(*abandonedError)), cause: err}}
+			r.logger().Warn("ordo: step failed", LogKeyStep, c.key, LogKeyAttempt, attempt, "kind", ei.Kind, "err", err)
 		} else {
 			delay := policy.NextDelay(attempt)
 			if ra, ok := RetryAfterDelay(err); ok && ra > delay {
@@ -319,7 +320,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 			step.Status = store.StepRetrying
 			step.NextAttemptAt = &next
 			res = &stepResult{retryAt: &next}
-			r.logger().Info("ordo: step attempt failed, will retry", "step", c.key, "attempt", attempt, "retry_in", delay, "err", err)
+			r.logger().Info("ordo: step attempt failed, will retry", LogKeyStep, c.key, LogKeyAttempt, attempt, "retry_in", delay, "err", err)
 		}
 	}
 	upd.Steps = []*store.Step{step}

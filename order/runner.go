@@ -48,7 +48,8 @@ func (s *Service) runFlow(ctx context.Context, raw json.RawMessage) (flowResult,
 			res.Status = sd.SuccessStatus
 			sd = def.Step(sd.OnSuccess)
 		case errors.As(err, &se) && sd.OnError != "":
-			s.log.Info("order: step failed, following onError", "order", id, "step", sd.ID, "onError", sd.OnError, "err", err)
+			s.log.Info("order: step failed, following onError", "order", id, ordo.LogKeyInstanceID, id,
+				ordo.LogKeyWorkflow, WorkflowName(p.Flow), ordo.LogKeyStep, sd.ID, "onError", sd.OnError, "err", err)
 			sd = def.Step(sd.OnError)
 		default:
 			return flowResult{}, err
