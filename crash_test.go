@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -35,9 +37,21 @@ func TestMain(m *testing.M) {
 
 const crashSteps = 4
 
+// crashBlockAfter is how many step attempts the first worker process lets
+// return (ORDO_CRASH_BLOCK_AFTER): every later attempt writes its side
+// effect and then blocks until the process is killed. The kill point is
+// thus fixed however fast or slow the machine: exactly this many steps are
+// recorded at the kill, and the blocked ones were cut off mid-step.
+const crashBlockAfter = crashInstances * crashSteps / 3
+
+// crashInstances is how many instances the crash test runs.
+const crashInstances = 150
+
 // crashWorkflow appends "instance key" to a log before each step returns:
-// the side effect the test counts.
-func crashWorkflow(sideEffects *os.File) *ordo.Workflow[int, int] {
+// the side effect the test counts. After blockAfter attempts (if > 0),
+// each further attempt blocks for good once its side effect is written.
+func crashWorkflow(sideEffects *os.File, blockAfter int64) *ordo.Workflow[int, int] {
+	var attempts atomic.Int64
 	return ordo.NewWorkflow("crashy", func(ctx context.Context, n int) (int, error) {
 		sum := 0
 		for i := range crashSteps {
@@ -48,9 +62,11 @@ func crashWorkflow(sideEffects *os.File) *ordo.Workflow[int, int] {
 			}
 			v, err := ordo.Do(ctx, fmt.Sprintf("step-%d", i), nil, func(ctx context.Context) (int, error) {
 				info, _ := ordo.StepInfoFrom(ctx)
-				time.Sleep(2 * time.Millisecond) // real work takes time; lets the kill land mid-step
 				if _, err := fmt.Fprintf(sideEffects, "%s %s\n", info.InstanceID, info.Key); err != nil {
 					return 0, err
+				}
+				if blockAfter > 0 && attempts.Add(1) > blockAfter {
+					select {} // mid-step until SIGKILL
 				}
 				return n + i, nil
 			})
@@ -85,7 +101,13 @@ func crashChild() error {
 	if err != nil {
 		return err
 	}
-	if err := e.Register(crashWorkflow(f)); err != nil {
+	var blockAfter int64
+	if v := os.Getenv("ORDO_CRASH_BLOCK_AFTER"); v != "" {
+		if blockAfter, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return fmt.Errorf("ORDO_CRASH_BLOCK_AFTER: %w", err)
+		}
+	}
+	if err := e.Register(crashWorkflow(f, blockAfter)); err != nil {
 		return err
 	}
 	if err := e.Start(ctx); err != nil {
@@ -99,10 +121,13 @@ func crashChild() error {
 	return e.Stop(sctx)
 }
 
-func startCrashChild(t *testing.T, db, logPath string) *exec.Cmd {
+// startCrashChild starts a worker process; blockAfter > 0 makes its step
+// attempts past that count block until it is killed.
+func startCrashChild(t *testing.T, db, logPath string, blockAfter int) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "ORDO_CRASH_CHILD=1", "ORDO_CRASH_DB="+db, "ORDO_CRASH_LOG="+logPath)
+	cmd.Env = append(os.Environ(), "ORDO_CRASH_CHILD=1", "ORDO_CRASH_DB="+db, "ORDO_CRASH_LOG="+logPath,
+		"ORDO_CRASH_BLOCK_AFTER="+strconv.Itoa(blockAfter))
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -149,9 +174,9 @@ func TestCrashRecoveryWithSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wf := crashWorkflow(nil)
+	wf := crashWorkflow(nil, 0)
 	mustRegister(t, creator, wf)
-	const n = 150
+	const n = crashInstances
 	ids := make([]string, n)
 	for i := range n {
 		inst, err := wf.Create(ctx, creator, i, &ordo.CreateOptions{ID: fmt.Sprintf("crash-%03d", i)})
@@ -161,35 +186,40 @@ func TestCrashRecoveryWithSIGKILL(t *testing.T) {
 		ids[i] = inst.ID
 	}
 
-	child := startCrashChild(t, db, logPath)
-	// Kill it once a good part of the work is recorded, but not all.
-	deadline := time.Now().Add(60 * time.Second)
+	child := startCrashChild(t, db, logPath, crashBlockAfter)
+	// Kill it once the first crashBlockAfter steps are recorded and at
+	// least one later step is blocked after its side effect: nothing more
+	// can happen in that process, so the kill point does not depend on
+	// how fast it ran.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if time.Now().After(deadline) {
 			_ = child.Process.Kill()
-			t.Fatal("worker made no progress")
+			t.Fatalf("the worker did not reach the kill point: %d steps recorded, %d side effects, want %d and more",
+				len(completedSteps(t, st, ids)), sumLines(countLines(t, logPath)), crashBlockAfter)
 		}
-		if len(completedSteps(t, st, ids)) >= n*crashSteps/3 {
+		if len(completedSteps(t, st, ids)) >= crashBlockAfter && sumLines(countLines(t, logPath)) > crashBlockAfter {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling another process's progress
 	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = child.Wait()
 	before := completedSteps(t, st, ids)
-	if len(before) >= n*crashSteps {
-		t.Fatalf("everything finished before the kill; the test proves nothing")
+	if len(before) != crashBlockAfter {
+		t.Fatalf("%d steps recorded at the kill, want exactly %d (the others block)", len(before), crashBlockAfter)
 	}
-	t.Logf("killed with %d of %d steps recorded", len(before), n*crashSteps)
+	cutOff := sumLines(countLines(t, logPath)) - len(before)
+	t.Logf("killed with %d of %d steps recorded and %d cut off mid-step", len(before), n*crashSteps, cutOff)
 
-	child = startCrashChild(t, db, logPath)
+	child = startCrashChild(t, db, logPath, 0)
 	defer func() {
 		_ = child.Process.Signal(syscall.SIGTERM)
 		_ = child.Wait()
 	}()
-	deadline = time.Now().Add(90 * time.Second)
+	deadline = time.Now().Add(3 * time.Minute)
 	for {
 		page, err := st.InstanceList(ctx, &store.InstanceListParams{Status: store.StatusComplete, Limit: 1000})
 		if err != nil {
@@ -201,10 +231,11 @@ func TestCrashRecoveryWithSIGKILL(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d of %d instances complete after restart", len(page.Instances), n)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // polling another process's progress
 	}
 
 	runs := countLines(t, logPath)
+	twice := 0
 	for _, id := range ids {
 		inst, err := st.InstanceGet(ctx, id)
 		if err != nil {
@@ -224,9 +255,23 @@ func TestCrashRecoveryWithSIGKILL(t *testing.T) {
 				t.Errorf("%s was recorded before the kill but ran %d times", key, runs[key])
 			case runs[key] > 2:
 				t.Errorf("%s ran %d times", key, runs[key])
+			case runs[key] == 2:
+				twice++
 			}
 		}
 	}
+	if twice != cutOff {
+		t.Errorf("%d steps ran twice, want the %d cut off mid-step by the kill", twice, cutOff)
+	}
+}
+
+// sumLines returns the number of lines countLines counted.
+func sumLines(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 func countLines(t *testing.T, path string) map[string]int {
