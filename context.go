@@ -10,8 +10,10 @@ import (
 type runKey struct{}
 type stepKey struct{}
 
-// errNotInWorkflow is returned by SDK calls made outside a workflow function.
-var errNotInWorkflow = errors.New("ordo: called outside a workflow function (use the ctx the workflow received)")
+// ErrNotInWorkflow is returned by the SDK calls that only a workflow
+// function may make (Do, Sleep, WaitForEvent, ...) when their context is
+// not the one the workflow function received.
+var ErrNotInWorkflow = errors.New("ordo: called outside a workflow function (use the ctx the workflow received)")
 
 func withRun(ctx context.Context, r *run) context.Context {
 	return context.WithValue(ctx, runKey{}, r)
@@ -23,7 +25,7 @@ func runFrom(ctx context.Context) (*run, error) {
 	}
 	r, ok := ctx.Value(runKey{}).(*run)
 	if !ok {
-		return nil, errNotInWorkflow
+		return nil, ErrNotInWorkflow
 	}
 	return r, nil
 }
@@ -72,7 +74,7 @@ func SetCustomStatus(ctx context.Context, status string) error {
 	}
 	r, ok := ctx.Value(runKey{}).(*run)
 	if !ok {
-		return errNotInWorkflow
+		return ErrNotInWorkflow
 	}
 	r.mu.Lock()
 	r.pending.CustomStatus = &status
@@ -99,7 +101,7 @@ func CancelStatus(ctx context.Context, status string) error {
 	}
 	r, ok := ctx.Value(runKey{}).(*run)
 	if !ok {
-		return errNotInWorkflow
+		return ErrNotInWorkflow
 	}
 	r.mu.Lock()
 	r.cancelStatus = &status

@@ -71,7 +71,7 @@ func TestCutOffAttemptIsCounted(t *testing.T) {
 			if tc.wantRuns > 0 && attemptSeen.Load() != 2 {
 				t.Errorf("the step saw attempt %d, want 2 (the cut-off attempt was 1)", attemptSeen.Load())
 			}
-			if tc.wantStatus == ordo.StatusErrored && (final.Error == nil || final.Error.Step != "charge") {
+			if tc.wantStatus == ordo.StatusErrored && (final.Error == nil || final.Error.Step != "charge" || final.Error.Kind != ordo.ErrorKindCutOff) {
 				t.Errorf("instance error = %+v, want the charge step's cut-off failure", final.Error)
 			}
 		})

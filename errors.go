@@ -149,6 +149,11 @@ type StepError struct {
 	Attempts int
 	// Message is the last attempt's error text (kept across restarts).
 	Message string
+	// Kind classifies the last attempt's error as it was recorded (kept
+	// across restarts): ErrorKindStep for an error the step returned,
+	// ErrorKindNonRetryable, ErrorKindTimeout, ErrorKindAbandoned,
+	// ErrorKindPanic or ErrorKindCutOff. The flags below follow from it.
+	Kind ErrorKind
 	// NonRetryableFailure is true when the step failed without exhausting
 	// its retries because the error was non-retryable.
 	NonRetryableFailure bool
@@ -160,6 +165,13 @@ type StepError struct {
 	// NonRetryableFailure are then true as well.
 	Abandoned bool
 	cause     error
+}
+
+// setFlags sets the flags that follow from e.Kind.
+func (e *StepError) setFlags() {
+	e.Abandoned = e.Kind == ErrorKindAbandoned
+	e.Timeout = e.Kind == ErrorKindTimeout || e.Abandoned
+	e.NonRetryableFailure = e.Kind == ErrorKindNonRetryable || e.Abandoned
 }
 
 func (e *StepError) Error() string {

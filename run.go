@@ -34,14 +34,6 @@ type stopSignal struct{ cause error }
 // done yet: the compensations of what was done are registered by then.
 type rollbackSignal struct{}
 
-// panicError is a panic in workflow code, recorded as the instance's error.
-type panicError struct {
-	value any
-	stack string
-}
-
-func (p *panicError) Error() string { return fmt.Sprintf("workflow panicked: %v", p.value) }
-
 // run executes one claimed instance by replaying its workflow function
 // against the journal.
 type run struct {
@@ -296,7 +288,7 @@ func (r *run) callWorkflow() (out json.RawMessage, err error, sig any) {
 			case *suspendSignal, *stopSignal, *rollbackSignal:
 				sig = p
 			default:
-				err = &panicError{value: p, stack: string(debug.Stack())}
+				err = &PanicError{Value: p, Stack: string(debug.Stack())}
 				r.logger().Error("ordo: workflow panicked", "panic", p, "stack", string(debug.Stack()))
 			}
 		}
@@ -491,20 +483,14 @@ func (r *run) completedCompensable() []*store.Step {
 
 func errorInfo(err error) *store.ErrorInfo {
 	var se *StepError
-	var pe *panicError
 	switch {
 	case errors.As(err, &se):
-		kind := store.ErrorKindStep
-		switch {
-		case se.Abandoned:
-			kind = store.ErrorKindAbandoned
-		case se.Timeout:
-			kind = store.ErrorKindTimeout
-		case se.NonRetryableFailure:
-			kind = store.ErrorKindNonRetryable
+		kind := se.Kind
+		if kind == "" {
+			kind = ErrorKindStep
 		}
 		return &store.ErrorInfo{Message: err.Error(), Kind: kind, Step: se.Step}
-	case errors.As(err, &pe):
+	case errors.As(err, new(*PanicError)):
 		return &store.ErrorInfo{Message: err.Error(), Kind: store.ErrorKindPanic}
 	case errors.Is(err, ErrEventTimeout):
 		return &store.ErrorInfo{Message: err.Error(), Kind: store.ErrorKindTimeout}

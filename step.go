@@ -221,18 +221,19 @@ func (r *run) resolve(c *stepCall) *stepResult {
 }
 
 func nonDeterminism(key string, want, got store.StepKind) error {
-	return &StepError{Step: key, NonRetryableFailure: true,
+	return &StepError{Step: key, Kind: ErrorKindNonRetryable, NonRetryableFailure: true,
 		Message: fmt.Sprintf("non-deterministic workflow: step %q is a %s call now but was recorded as %s", key, want, got)}
 }
 
 func stepErrorFromRecord(rec *store.Step) *StepError {
-	se := &StepError{Step: rec.Name, Attempts: rec.Attempts}
+	se := &StepError{Step: rec.Name, Attempts: rec.Attempts, Kind: ErrorKindStep}
 	if rec.Error != nil {
 		se.Message = rec.Error.Message
-		se.Abandoned = rec.Error.Kind == store.ErrorKindAbandoned
-		se.NonRetryableFailure = rec.Error.Kind == store.ErrorKindNonRetryable || se.Abandoned
-		se.Timeout = rec.Error.Kind == store.ErrorKindTimeout || se.Abandoned
+		if rec.Error.Kind != "" {
+			se.Kind = rec.Error.Kind
+		}
 	}
+	se.setFlags()
 	return se
 }
 
@@ -260,7 +261,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		// The worker that held the instance before stopped renewing its
 		// lease, perhaps while running this attempt: count it as failed
 		// (and retry at once) rather than run the step without a trace.
-		err = &cutOffError{step: c.name, attempt: attempt}
+		err = &CutOffError{Step: c.name, Attempt: attempt}
 		r.logger().Warn("ordo: counting an attempt cut off by a lost worker", LogKeyStep, c.key, LogKeyAttempt, attempt)
 	} else {
 		out, compData, err = r.attempt(state, c.opts.timeout(), c.fn)
@@ -304,16 +305,19 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		if IsNonRetryable(err) || attempt > policy.Limit {
 			step.Status = store.StepFailed
 			step.FinishedAt = &end
-			res = &stepResult{err: &StepError{Step: c.name, Attempts: attempt, Message: err.Error(),
-				NonRetryableFailure: IsNonRetryable(err), Timeout: errors.Is(err, ErrStepTimeout),
-				Abandoned: errors.As(err, new(*abandonedError)), cause: err}}
+			se := &StepError{Step: c.name, Attempts: attempt, Message: err.Error(), Kind: ei.Kind, cause: err}
+			se.setFlags()
+			if IsNonRetryable(err) {
+				se.NonRetryableFailure = true // a non-retryable timeout or panic, too
+			}
+			res = &stepResult{err: se}
 			r.logger().Warn("ordo: step failed", LogKeyStep, c.key, LogKeyAttempt, attempt, "kind", ei.Kind, "err", err)
 		} else {
 			delay := policy.NextDelay(attempt)
 			if ra, ok := RetryAfterDelay(err); ok && ra > delay {
 				delay = ra
 			}
-			if errors.As(err, new(*cutOffError)) {
+			if errors.As(err, new(*CutOffError)) {
 				delay = 0 // the lease's expiry was the wait
 			}
 			next := end.Add(delay)
@@ -333,18 +337,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 }
 
 func attemptErrorInfo(err error, step string) *store.ErrorInfo {
-	kind := store.ErrorKindStep
-	switch {
-	case errors.As(err, new(*abandonedError)):
-		kind = store.ErrorKindAbandoned
-	case errors.Is(err, ErrStepTimeout):
-		kind = store.ErrorKindTimeout
-	case errors.As(err, new(*cutOffError)):
-		kind = store.ErrorKindCutOff
-	case IsNonRetryable(err):
-		kind = store.ErrorKindNonRetryable
-	}
-	return &store.ErrorInfo{Message: err.Error(), Kind: kind, Step: step}
+	return &store.ErrorInfo{Message: err.Error(), Kind: kindOf(err), Step: step}
 }
 
 type attemptResult struct {
@@ -375,7 +368,7 @@ func (r *run) attempt(state *stepState, timeout time.Duration, fn stepFunc) (jso
 		var res attemptResult
 		defer func() {
 			if p := recover(); p != nil {
-				res = attemptResult{err: fmt.Errorf("step %q panicked: %v\n%s", state.info.Step, p, debug.Stack())}
+				res = attemptResult{err: &PanicError{Step: state.info.Step, Value: p, Stack: string(debug.Stack())}}
 			}
 			resCh <- res
 		}()
@@ -417,15 +410,4 @@ func (r *run) attempt(state *stepState, timeout time.Duration, fn stepFunc) (jso
 		return nil, nil, NonRetryable(&abandonedError{step: state.info.Step, attempt: state.info.Attempt,
 			timeout: timeout, grace: r.e.cfg.AbandonGrace})
 	}
-}
-
-// cutOffError is the failure recorded for an attempt that a worker which
-// then lost its lease (it crashed or froze) may have been running.
-type cutOffError struct {
-	step    string
-	attempt int
-}
-
-func (e *cutOffError) Error() string {
-	return fmt.Sprintf("attempt %d of step %q may have been cut off: the worker running the instance stopped renewing its lease (crashed or froze)", e.attempt, e.step)
 }

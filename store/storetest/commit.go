@@ -71,7 +71,7 @@ func testCommitSteps(t *testing.T, s suite) {
 	in := f.inStatus("a", store.StatusRunning)
 	first := &store.Step{
 		Key: "charge#1", Name: "charge", Seq: 1, Ordinal: 1, Kind: store.KindDo, Status: store.StepRetrying,
-		Error: &store.ErrorInfo{Message: "timeout", Kind: "timeout"}, Attempts: 1, NextAttemptAt: ptr(at(time.Hour)),
+		Error: &store.ErrorInfo{Message: "timeout", Kind: store.ErrorKindTimeout}, Attempts: 1, NextAttemptAt: ptr(at(time.Hour)),
 		HasCompensation: true, CompensationData: json.RawMessage(`{"charge":"ch_1"}`), StartedAt: at(time.Minute),
 		History: []store.Attempt{{Number: 99}},
 	}
@@ -117,7 +117,7 @@ func testCommitAttempts(t *testing.T, s suite) {
 	att := func(key string, n int, comp bool, msg string) store.AttemptRecord {
 		a := store.Attempt{Number: n, Compensation: comp, StartedAt: at(time.Duration(n) * time.Second), FinishedAt: at(time.Duration(n)*time.Second + time.Millisecond)}
 		if msg != "" {
-			a.Error = &store.ErrorInfo{Message: msg, Kind: "step"}
+			a.Error = &store.ErrorInfo{Message: msg, Kind: store.ErrorKindStep}
 		}
 		return store.AttemptRecord{StepKey: key, Attempt: a}
 	}
