@@ -54,6 +54,12 @@ const (
 	ActionWebhookRedeliver = "webhook.redeliver"
 	ActionKeyCreate        = "key.create"
 	ActionKeyRevoke        = "key.revoke"
+	// ActionInstanceDelete is the deletion of one finished instance
+	// (PurgeStore.InstanceDelete); ActionInstancePurge that of a batch
+	// an operator's purge selected. Retention's deletions are not
+	// operator actions and are not recorded.
+	ActionInstanceDelete = "instance.delete"
+	ActionInstancePurge  = "instance.purge"
 )
 
 // ActionStore is an optional capability of a backend: it keeps the

@@ -25,6 +25,8 @@ type Store struct {
 	hooks webhookTable // store.WebhookStore, guarded by mu (Commit writes to it)
 
 	actions actionTable // store.ActionStore, guarded by its own mutex
+
+	purgeLock store.LocalLock // store.PurgeStore
 }
 
 // instance is what the Store keeps for one instance.

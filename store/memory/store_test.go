@@ -15,3 +15,7 @@ func TestConformance(t *testing.T) {
 func TestFlows(t *testing.T) {
 	storetest.RunFlows(t, func(t *testing.T) store.Store { return memory.New() })
 }
+
+func TestPurge(t *testing.T) {
+	storetest.RunPurge(t, func(t *testing.T) store.Store { return memory.New() })
+}

@@ -64,6 +64,8 @@ type Store struct {
 
 	hooks hookCache // the webhooks, for Commit (webhooks.go)
 
+	purgeLock store.LocalLock // store.PurgeStore
+
 	closeOnce sync.Once
 	closeErr  error
 }
