@@ -283,7 +283,16 @@ func (s *FS) describe(name string, fi fs.FileInfo, open *os.File) (*Info, error)
 // List implements Store.
 func (s *FS) List(ctx context.Context, prefix string) ([]*Info, error) {
 	var names []string
-	err := fs.WalkDir(s.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+	// Start at the deepest directory the prefix names, so that listing one
+	// order's files does not read the directory of every order.
+	start := "."
+	if i := strings.LastIndex(prefix, "/"); i > 0 && fs.ValidPath(prefix[:i]) {
+		start = prefix[:i]
+	}
+	err := fs.WalkDir(s.root.FS(), start, func(p string, d fs.DirEntry, err error) error {
+		if p == start && errors.Is(err, fs.ErrNotExist) {
+			return fs.SkipAll // nothing under the prefix
+		}
 		if err != nil {
 			return err
 		}

@@ -149,6 +149,37 @@ func Run(t *testing.T, newStore func(t *testing.T) artifact.Store) {
 		}
 	})
 
+	t.Run("DeleteAll", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		for _, n := range []string{"orders/ord-1/a.stl", "orders/ord-1/b/c.png", "orders/ord-10/a.stl", "orders/ord-2/a.stl"} {
+			if _, err := s.Put(ctx, n, strings.NewReader(n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := artifact.DeleteAll(ctx, s, "orders/ord-1/")
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteAll = %d, %v; want 2", n, err)
+		}
+		list, err := s.List(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, inf := range list {
+			got = append(got, inf.Name)
+		}
+		if want := []string{"orders/ord-10/a.stl", "orders/ord-2/a.stl"}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("after DeleteAll: %v, want %v", got, want)
+		}
+		if n, err := artifact.DeleteAll(ctx, s, "orders/ord-1/"); err != nil || n != 0 {
+			t.Errorf("DeleteAll again = %d, %v; want 0", n, err)
+		}
+		if _, err := artifact.DeleteAll(ctx, s, ""); !errors.Is(err, artifact.ErrInvalidName) {
+			t.Errorf("DeleteAll of everything: %v; want ErrInvalidName", err)
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
