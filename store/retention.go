@@ -29,9 +29,9 @@ type PurgeStore interface {
 	// by them, so that one deletes at a time; a lock whose holder died is
 	// free again.
 	PurgeLock(ctx context.Context) (unlock func(), ok bool, err error)
-	// InstancePurgeList returns the IDs of up to p.Limit instances that p
-	// matches (PurgeParams.Matches), those that finished first first.
-	InstancePurgeList(ctx context.Context, p *PurgeParams) ([]string, error)
+	// InstancePurgeList returns up to p.Limit instances that p matches
+	// (PurgeParams.Matches), those that finished first first.
+	InstancePurgeList(ctx context.Context, p *PurgeParams) ([]PurgeCandidate, error)
 	// InstancePurgeCount counts the instances p matches (p.Limit is
 	// ignored).
 	InstancePurgeCount(ctx context.Context, p *PurgeParams) (int64, error)
@@ -40,6 +40,12 @@ type PurgeStore interface {
 	// alone) with everything tied to them, and appends PurgeAudit(p.Audit)
 	// when it deleted any. It returns the IDs it deleted.
 	InstanceDelete(ctx context.Context, p *InstanceDeleteParams) ([]string, error)
+}
+
+// PurgeCandidate is an instance a purge selected.
+type PurgeCandidate struct {
+	ID       string `json:"id"`
+	Workflow string `json:"workflow"`
 }
 
 // Bounds of a purge batch (PurgeParams.Limit, InstanceDeleteParams.IDs):

@@ -22,7 +22,7 @@ func (s *Store) PurgeLock(ctx context.Context) (func(), bool, error) {
 
 // InstancePurgeList returns up to p.Limit IDs of instances p matches,
 // earliest finished first.
-func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]string, error) {
+func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]store.PurgeCandidate, error) {
 	limit, err := store.ValidatePurge(p)
 	if err != nil {
 		return nil, fmt.Errorf("memory: %w", err)
@@ -41,11 +41,11 @@ func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]
 	slices.SortFunc(found, func(a, b *store.Instance) int {
 		return cmp.Or(a.FinishedAt.Compare(*b.FinishedAt), cmp.Compare(a.ID, b.ID))
 	})
-	ids := make([]string, 0, min(limit, len(found)))
+	out := make([]store.PurgeCandidate, 0, min(limit, len(found)))
 	for _, in := range found[:min(limit, len(found))] {
-		ids = append(ids, in.ID)
+		out = append(out, store.PurgeCandidate{ID: in.ID, Workflow: in.Workflow})
 	}
-	return ids, nil
+	return out, nil
 }
 
 // InstancePurgeCount counts the instances p matches.

@@ -20,7 +20,7 @@ const sqlPurgeWhere = ` FROM instances
 	AND ($3::text[] IS NULL OR workflow = ANY ($3::text[])) AND workflow <> ALL ($4::text[])`
 
 const (
-	sqlPurgeList  = `SELECT id` + sqlPurgeWhere + ` ORDER BY finished_at, id LIMIT $5`
+	sqlPurgeList  = `SELECT id, workflow` + sqlPurgeWhere + ` ORDER BY finished_at, id LIMIT $5`
 	sqlPurgeCount = `SELECT count(*)` + sqlPurgeWhere
 	// store.Deletable, locking the rows: $1 IDs, $2 the finish bound, $3
 	// the statuses.
@@ -103,7 +103,7 @@ func statusStrings(ss []store.InstanceStatus) []string {
 
 // InstancePurgeList returns up to p.Limit IDs of instances p matches,
 // earliest finished first.
-func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]string, error) {
+func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]store.PurgeCandidate, error) {
 	limit, err := store.ValidatePurge(p)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -112,14 +112,18 @@ func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]
 	if err != nil {
 		return nil, fmt.Errorf("postgres: purge list: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.PurgeCandidate, error) {
+		var c store.PurgeCandidate
+		err := r.Scan(&c.ID, &c.Workflow)
+		return c, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: purge list: %w", err)
 	}
-	if ids == nil {
-		ids = []string{}
+	if out == nil {
+		out = []store.PurgeCandidate{}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // InstancePurgeCount counts the instances p matches.

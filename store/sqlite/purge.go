@@ -20,7 +20,7 @@ const sqlPurgeWhere = ` FROM instances INDEXED BY instances_finished
 	AND workflow NOT IN (SELECT value FROM json_each(?4))`
 
 const (
-	sqlPurgeList  = `SELECT id` + sqlPurgeWhere + ` ORDER BY finished_at, id LIMIT ?5`
+	sqlPurgeList  = `SELECT id, workflow` + sqlPurgeWhere + ` ORDER BY finished_at, id LIMIT ?5`
 	sqlPurgeCount = `SELECT count(*)` + sqlPurgeWhere
 	// store.Deletable: ?1 a JSON array of IDs, ?2 the finish bound, ?3 a
 	// JSON array of statuses.
@@ -78,7 +78,7 @@ func purgeArgs(p *store.PurgeParams) ([]any, error) {
 
 // InstancePurgeList returns up to p.Limit IDs of instances p matches,
 // earliest finished first.
-func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]string, error) {
+func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]store.PurgeCandidate, error) {
 	limit, err := store.ValidatePurge(p)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -92,18 +92,18 @@ func (s *Store) InstancePurgeList(ctx context.Context, p *store.PurgeParams) ([]
 		return nil, fmt.Errorf("sqlite: purge list: %w", err)
 	}
 	defer rows.Close()
-	ids := []string{}
+	out := []store.PurgeCandidate{}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var c store.PurgeCandidate
+		if err := rows.Scan(&c.ID, &c.Workflow); err != nil {
 			return nil, fmt.Errorf("sqlite: purge list: %w", err)
 		}
-		ids = append(ids, id)
+		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: purge list: %w", err)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // InstancePurgeCount counts the instances p matches.

@@ -69,11 +69,21 @@ func (f *fixture) finishAt(id, wf string, status store.InstanceStatus, t time.Ti
 	f.mustApply(&store.Update{InstanceID: id, LeaseToken: in.LeaseToken, Now: t, State: sc, Release: true})
 }
 
+// purgeList returns the IDs InstancePurgeList selects, checking that each
+// candidate names its instance's workflow.
 func purgeList(t *testing.T, ps store.PurgeStore, p store.PurgeParams) []string {
 	t.Helper()
-	ids, err := ps.InstancePurgeList(t.Context(), &p)
+	cs, err := ps.InstancePurgeList(t.Context(), &p)
 	if err != nil {
 		t.Fatalf("InstancePurgeList %+v: %v", p, err)
+	}
+	ids := []string{}
+	for _, c := range cs {
+		in, err := ps.(store.Store).InstanceGet(t.Context(), c.ID)
+		if err != nil || in.Workflow != c.Workflow {
+			t.Errorf("InstancePurgeList: candidate %+v; the instance is %+v, %v", c, in, err)
+		}
+		ids = append(ids, c.ID)
 	}
 	return ids
 }
