@@ -179,6 +179,11 @@ type Engine struct {
 	mu        sync.RWMutex
 	workflows map[string]Definition
 	reserved  []*Reservation
+	// retention holds the workflows' own retention periods
+	// (Workflow.WithRetention, SetRetention).
+	retention map[string]time.Duration
+	// deleteHooks run before instances are deleted (OnDelete).
+	deleteHooks []DeleteHook
 
 	worker   *worker
 	abandons *abandons
@@ -237,7 +242,14 @@ func (e *Engine) addWorkflows(defs []Definition) error {
 		if _, ok := e.workflows[d.Name()]; ok {
 			return fmt.Errorf("%w: workflow %q is already registered", ErrAlreadyExists, d.Name())
 		}
+		r, hasRetention := d.retentionPeriod()
+		if hasRetention && r < 0 {
+			return fmt.Errorf("%w: workflow %q: retention %s is negative", ErrInvalidArgument, d.Name(), r)
+		}
 		e.workflows[d.Name()] = d
+		if hasRetention {
+			e.setRetention(d.Name(), r)
+		}
 	}
 	return nil
 }

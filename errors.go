@@ -37,6 +37,10 @@ var (
 	// events, or whose events' payloads would pass
 	// Config.MaxEventBytesPerInstance.
 	ErrLimitExceeded = errors.New("ordo: limit exceeded")
+	// ErrNotFinished is returned by Engine.Delete for an instance that
+	// has not finished (queued, running, waiting or paused). The error
+	// matches ErrInvalidTransition too.
+	ErrNotFinished = errors.New("ordo: instance not finished")
 )
 
 // Error is an error the engine returns to its callers: Message says what

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Definition is a workflow that can be registered with an Engine. It is
@@ -14,6 +15,8 @@ type Definition interface {
 	Name() string
 	execute(ctx context.Context, params json.RawMessage) (json.RawMessage, error)
 	validateParams(params json.RawMessage) error
+	// retentionPeriod is the workflow's own retention (WithRetention).
+	retentionPeriod() (time.Duration, bool)
 }
 
 // Workflow is a named workflow with typed params In and output Out. Both must
@@ -24,12 +27,31 @@ type Workflow[In, Out any] struct {
 	name     string
 	fn       func(ctx context.Context, in In) (Out, error)
 	triggers []*workflowTrigger // declared with On
+	// retention, if set, is the workflow's own retention period
+	// (WithRetention).
+	retention *time.Duration
 }
 
 // NewWorkflow defines a workflow. name is stored with every instance and
 // must not change while instances are in flight.
 func NewWorkflow[In, Out any](name string, fn func(ctx context.Context, in In) (Out, error)) *Workflow[In, Out] {
 	return &Workflow[In, Out]{name: name, fn: fn}
+}
+
+// WithRetention keeps the finished instances of w for d after they
+// finished, instead of the default period of the retention that deletes
+// them (package retention, ordo serve --retention); 0 keeps them forever.
+// A negative d makes Register fail. It returns w.
+func (w *Workflow[In, Out]) WithRetention(d time.Duration) *Workflow[In, Out] {
+	w.retention = &d
+	return w
+}
+
+func (w *Workflow[In, Out]) retentionPeriod() (time.Duration, bool) {
+	if w.retention == nil {
+		return 0, false
+	}
+	return *w.retention, true
 }
 
 // Name returns the workflow's name.
