@@ -101,12 +101,17 @@ func (e *Engine) List(ctx context.Context, opts *ListOptions) (*InstancePage, er
 	return out, nil
 }
 
-// Wait polls an instance until it is complete, errored or terminated, or
-// ctx ends. It suits request handlers that run a short workflow to the end
-// (as Medusa's workflow.run does).
+// Wait waits until an instance is complete, errored, terminated or
+// cancelled, or ctx ends. It suits request handlers that run a short
+// workflow to the end (as Medusa's workflow.run does). It looks again
+// whenever this engine releases an instance and, for instances other
+// processes run, polls with backoff (5 ms to 200 ms) on the engine's
+// Clock: on a virtual clock only the first kind of wake-up happens until
+// the clock is advanced.
 func (e *Engine) Wait(ctx context.Context, id string) (*Instance, error) {
 	delay := 5 * time.Millisecond
 	for {
+		released := e.released.next()
 		inst, err := e.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -114,12 +119,14 @@ func (e *Engine) Wait(ctx context.Context, id string) (*Instance, error) {
 		if inst.Status.Terminal() {
 			return inst, nil
 		}
-		t := time.NewTimer(delay)
+		t := e.clock.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return inst, fmt.Errorf("wait for instance %q: %w", id, ctx.Err())
-		case <-t.C:
+		case <-t.C():
+		case <-released:
+			t.Stop()
 		}
 		delay = min(delay*2, 200*time.Millisecond)
 	}

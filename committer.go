@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordohq/ordo/store"
@@ -20,13 +21,19 @@ type committer struct {
 	st       store.Store
 	maxBatch int
 	log      *slog.Logger
-	retryFor time.Duration // how long a failing batch is retried
+	clock    Clock
+	retryFor time.Duration // how long a failing batch is retried, on clock
+	// retryAt is when a failed batch is tried again; nil when none waits.
+	retryAt atomic.Pointer[time.Time]
 
 	reqs    chan *commitReq
 	mu      sync.Mutex
 	started bool
 	closed  bool
 	done    chan struct{}
+	// stopping is closed by close: a failed batch is then not retried
+	// (the runs' leases expire and the instances are picked up again).
+	stopping chan struct{}
 }
 
 type commitReq struct {
@@ -39,8 +46,33 @@ type commitRes struct {
 	err error
 }
 
-func newCommitter(st store.Store, maxBatch int, retryFor time.Duration, log *slog.Logger) *committer {
-	return &committer{st: st, maxBatch: maxBatch, retryFor: retryFor, log: log, reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{})}
+func newCommitter(st store.Store, maxBatch int, clock Clock, retryFor time.Duration, log *slog.Logger) *committer {
+	return &committer{st: st, maxBatch: maxBatch, clock: clock, retryFor: retryFor, log: log,
+		reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{}), stopping: make(chan struct{})}
+}
+
+// pendingRetry reports when a failed batch is tried again, if one waits.
+func (c *committer) pendingRetry() (time.Time, bool) {
+	if at := c.retryAt.Load(); at != nil {
+		return *at, true
+	}
+	return time.Time{}, false
+}
+
+// pause waits d on the engine's clock before a batch is tried again. It
+// returns false at once when the committer is closing.
+func (c *committer) pause(d time.Duration) bool {
+	at := c.clock.Now().Add(d)
+	t := c.clock.NewTimer(d)
+	defer t.Stop()
+	c.retryAt.Store(&at)
+	defer c.retryAt.Store(nil)
+	select {
+	case <-t.C():
+		return true
+	case <-c.stopping:
+		return false
+	}
 }
 
 // close stops the batching goroutine after it drained; later commits go
@@ -52,6 +84,7 @@ func (c *committer) close() {
 		return
 	}
 	c.closed = true
+	close(c.stopping)
 	started := c.started
 	close(c.reqs)
 	c.mu.Unlock()
@@ -145,6 +178,7 @@ func (c *committer) write(batch []*commitReq) {
 	for i, r := range batch {
 		upds[i] = r.upd
 	}
+	// A bound in real time on store calls that hang, whatever the clock.
 	ctx, cancel := context.WithTimeout(context.Background(), c.retryFor+time.Minute)
 	defer cancel()
 	var err error
@@ -152,8 +186,8 @@ func (c *committer) write(batch []*commitReq) {
 	// Keep trying through a database restart, but give up while the
 	// leases of the waiting runs still hold (they stop then, and the
 	// instances are picked up again).
-	giveUp := time.Now().Add(c.retryFor)
-	for try := 0; try == 0 || time.Now().Before(giveUp); try++ {
+	giveUp := c.clock.Now().Add(c.retryFor)
+	for try := 0; try == 0 || c.clock.Now().Before(giveUp); try++ {
 		var res []store.UpdateResult
 		res, err = c.st.Commit(ctx, upds)
 		if err == nil {
@@ -163,7 +197,9 @@ func (c *committer) write(batch []*commitReq) {
 			return
 		}
 		c.log.Warn("ordo: batch commit failed, retrying", "updates", len(upds), "try", try+1, "err", err)
-		time.Sleep(delay)
+		if !c.pause(delay) {
+			break
+		}
 		delay = min(delay*2, time.Second)
 	}
 	if len(batch) == 1 {

@@ -187,6 +187,7 @@ type Engine struct {
 
 	worker   *worker
 	abandons *abandons
+	released releases // Engine.Wait's wake-ups
 
 	subs subscriptions // event subscriptions (Subscribe, Workflow.On)
 	pub  publisher     // group commit of published events
@@ -205,7 +206,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		clock:     c.Clock,
 		workflows: map[string]Definition{},
 	}
-	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.LeaseDuration/2, c.Logger)
+	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.Clock, c.LeaseDuration/2, c.Logger)
 	e.worker = newWorker(e)
 	e.abandons = &abandons{log: c.Logger, clock: c.Clock}
 	return e, nil
@@ -317,6 +318,14 @@ func (e *Engine) checkPayload(what string, b []byte) error {
 	}
 	return nil
 }
+
+// StoreRetryAt reports whether the engine waits to write again to its
+// store after a write failed (a batch of step results whose transaction
+// failed is retried with backoff, for up to LeaseDuration/2), and when on
+// the engine's Clock it tries next. Test environments on a virtual clock
+// (package ordotest) advance the clock to it, so that a store fault costs
+// no real time.
+func (e *Engine) StoreRetryAt() (time.Time, bool) { return e.committer.pendingRetry() }
 
 // Active returns how many instances are executing in this engine right now
 // (waiting instances do not count).

@@ -382,6 +382,7 @@ func (r *run) finishRollback(status store.InstanceStatus, ei *store.ErrorInfo) {
 // release writes the final update of this run and gives up the lease.
 func (r *run) release(state *store.StateChange) (store.UpdateResult, error) {
 	res, err := r.commit(&store.Update{State: state, Release: true})
+	r.e.released.broadcast()
 	if err != nil && !errors.Is(err, errLeaseLost) {
 		r.logger().Error("ordo: release instance", "err", err)
 	}

@@ -178,9 +178,7 @@ func (w *worker) claimLoop(ctx context.Context) {
 		names := w.e.workflowNames()
 		claimedAll := false
 		if w.isSaturated() && free > 0 && free < w.minClaim() {
-			// Slots free up one by one as runs end; a claim is a write
-			// transaction, so gather a few before claiming.
-			w.idleFor(ctx, 2*time.Millisecond)
+			w.gather(ctx, 2*time.Millisecond)
 			free = cfg.Concurrency - w.active()
 		}
 		if free > 0 && len(names) > 0 {
@@ -225,14 +223,21 @@ func (w *worker) isSaturated() bool {
 // before it claims again.
 func (w *worker) minClaim() int { return max(1, w.e.cfg.Concurrency/8) }
 
-// idleFor waits for d of real time or until ctx ends, ignoring
-// notifications (they arrive with every run that ends).
-func (w *worker) idleFor(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
+// gather waits, while the engine is saturated, until minClaim slots are
+// free, d passes on the engine's clock or ctx ends: slots free up one by
+// one as runs end, and a claim is a write transaction, so a few are
+// claimed at once. Each ending run notifies the worker.
+func (w *worker) gather(ctx context.Context, d time.Duration) {
+	t := w.e.clock.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+	for w.e.cfg.Concurrency-w.active() < w.minClaim() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			return
+		case <-w.wake:
+		}
 	}
 }
 

@@ -169,8 +169,9 @@ func (env *Env) SendEvent(id, eventType string, payload any) {
 
 // WaitStatus waits until the instance has one of the statuses, advancing
 // the virtual clock to the next due timer whenever nothing runs (unless one
-// of the wanted statuses is waiting). It fails the test after the real-time
-// timeout.
+// of the wanted statuses is waiting), and to the engine's next try whenever
+// it retries a failed store write (Engine.StoreRetryAt), so a store fault
+// costs virtual time only. It fails the test after the real-time timeout.
 func (env *Env) WaitStatus(id string, statuses ...ordo.Status) *ordo.Instance {
 	env.t.Helper()
 	inst, err := env.waitStatus(id, statuses)
@@ -203,6 +204,11 @@ func (env *Env) waitStatus(id string, statuses []ordo.Status) (*ordo.Instance, e
 		}
 		if inst.Status.Terminal() {
 			return inst, fmt.Errorf("ordotest: instance %s ended %s, want %v (error: %+v)", id, inst.Status, statuses, inst.Error)
+		}
+		if at, ok := env.Engine.StoreRetryAt(); ok && at.After(env.Clock.Now()) {
+			env.Clock.Set(at)
+			poll = time.Millisecond
+			continue
 		}
 		if !wantWaiting && inst.Status == ordo.StatusWaiting && inst.WakeAt != nil && env.Engine.Active() == 0 {
 			if inst.WakeAt.After(env.Clock.Now()) {
