@@ -107,6 +107,9 @@ func setupBounded(t *testing.T, open func(t *testing.T) backend) *bounded {
 		t.Fatal(err)
 	}
 	svc.Routes(srv)
+	if ws, ok := st.(store.WebhookStore); ok {
+		srv.WebhookRoutes(ws, nil)
+	}
 	if _, _, _, err := svc.ApplyFlow(t.Context(), "local", []byte(localFlow)); err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +158,19 @@ func TestForgedCursorIsInvalidArgument(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b *bounded) {
 		call(t, b.hs, "POST", "/v1/workflows/greet/instances", `{"id": "g1", "params": {"name": "Ann"}}`)
+		if code, out := call(t, b.hs, "POST", "/v1/orders", `{"id": "ord-1", "flow": "local",
+			"customer": {"name": "Ada", "email": "ada@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`); code != http.StatusCreated {
+			t.Fatalf("POST /v1/orders: %d %v", code, out)
+		}
+		if code, out := call(t, b.hs, "POST", "/v1/webhooks", `{"id": "erp", "url": "https://erp.example/hook",
+			"events": ["instance.complete"], "secret": "whsec_`+strings.Repeat("QUJD", 8)+`"}`); code != http.StatusCreated {
+			t.Fatalf("POST /v1/webhooks: %d %v", code, out)
+		}
+		// Every listing that takes a cursor.
 		cursors := []string{"!!!", "bm90LWEtY3Vyc29y", b64("99999999999999999999/a"), b64("1/\xff"), b64("event/x"), strings.Repeat("A", 3000)}
 		for _, c := range cursors {
-			for _, path := range []string{"/v1/instances", "/v1/orders", "/v1/instances/g1/events"} {
+			for _, path := range []string{"/v1/instances", "/v1/orders", "/v1/instances/g1/events", "/v1/events",
+				"/v1/audit", "/v1/instances/g1/audit", "/v1/orders/ord-1/audit", "/v1/webhooks/erp/deliveries"} {
 				code, out := call(t, b.hs, "GET", path+"?cursor="+url.QueryEscape(c), "")
 				if code != http.StatusBadRequest || errCode(out) != api.CodeInvalidArgument {
 					t.Errorf("GET %s with cursor %.30q: %d %v, want 400 invalid_argument", path, c, code, out)

@@ -85,9 +85,10 @@ var forgedCursors = []string{
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
-// testListBadCursor: a forged cursor, or one of the other listing, is an
-// *store.Error matching ErrInvalidArgument on both listings, whatever the
-// backend, and so is a negative limit.
+// testListBadCursor: a forged cursor, or one of another listing, is an
+// *store.Error matching ErrInvalidArgument on every listing (instances,
+// events, and where the backend has them published events and webhook
+// deliveries), whatever the backend, and so is a negative limit.
 func testListBadCursor(t *testing.T, s suite) {
 	f := s.setup(t)
 	f.create("a", "wf", at(0))
@@ -117,6 +118,18 @@ func testListBadCursor(t *testing.T, s suite) {
 	for _, c := range append(forgedCursors, ip.NextCursor) {
 		_, err := f.s.EventList(f.ctx, &store.EventListParams{InstanceID: "a", Cursor: c})
 		wantInvalid(fmt.Sprintf("EventList with cursor %.40q", c), err)
+	}
+	if ps, ok := f.s.(store.PublishStore); ok {
+		for _, c := range append(forgedCursors, ip.NextCursor) {
+			_, err := ps.PublishedList(f.ctx, &store.PublishedListParams{Cursor: c})
+			wantInvalid(fmt.Sprintf("PublishedList with cursor %.40q", c), err)
+		}
+	}
+	if ws, ok := f.s.(store.WebhookStore); ok {
+		for _, c := range append(forgedCursors, ip.NextCursor) {
+			_, err := ws.WebhookDeliveries(f.ctx, &store.WebhookDeliveryListParams{WebhookID: "h", Cursor: c})
+			wantInvalid(fmt.Sprintf("WebhookDeliveries with cursor %.40q", c), err)
+		}
 	}
 	_, err = f.s.InstanceList(f.ctx, &store.InstanceListParams{Limit: -1})
 	wantErr(t, "InstanceList with a negative limit", err, store.ErrInvalidArgument)
