@@ -60,6 +60,11 @@ const (
 	// operator actions and are not recorded.
 	ActionInstanceDelete = "instance.delete"
 	ActionInstancePurge  = "instance.purge"
+	// ActionStepComplete and ActionStepFail: the result of an
+	// asynchronous step was reported; Target is "step/<key>", After the
+	// result (store.StepResult).
+	ActionStepComplete = "step.complete"
+	ActionStepFail     = "step.fail"
 )
 
 // ActionStore is an optional capability of a backend: it keeps the

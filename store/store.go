@@ -275,6 +275,12 @@ type EventSendParams struct {
 	// MaxBytes, if positive, bounds the total payload size of the
 	// instance's events: the event that would pass it is refused.
 	MaxBytes int64
+	// Step, if set, makes the event the result of an asynchronous step:
+	// in the insert's transaction the backend reads the step's state and
+	// refuses the event per CheckStepEvent (the step must be waiting at
+	// Step.Attempt, with no result pending). Type must be
+	// StepResultType(Step.Key, Step.Attempt).
+	Step *StepEvent
 }
 
 // EventListParams are the arguments of Store.EventList.

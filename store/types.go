@@ -144,6 +144,10 @@ const (
 	KindDo    StepKind = "do"    // a unit of work (ordo.Do)
 	KindSleep StepKind = "sleep" // a durable sleep
 	KindEvent StepKind = "event" // a wait for an external event
+	// KindAsync: an asynchronous step (ordo.DoAsync): its start function
+	// began work elsewhere and its result arrives from outside, as an
+	// event of type StepResultType (see EventSendParams.Step).
+	KindAsync StepKind = "async"
 )
 
 // StepStatus is the status of one journal entry.

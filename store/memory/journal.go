@@ -64,6 +64,11 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	if err := store.CheckEvent(p, x.in.Status, int64(len(x.events)), bytes); err != nil {
 		return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
+	if p.Step != nil {
+		if err := x.checkStepEvent(p); err != nil {
+			return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, err)
+		}
+	}
 	t := now(p.Now)
 	s.nextEventID++
 	ev := &store.Event{
@@ -107,4 +112,19 @@ func (s *Store) EventList(ctx context.Context, p *store.EventListParams) (*store
 		}
 	}
 	return store.EventPageOf(events, limit), nil
+}
+
+// checkStepEvent applies store.CheckStepEvent to the step p.Step names.
+func (x *instance) checkStepEvent(p *store.EventSendParams) error {
+	var state *store.StepState
+	if st, ok := x.steps[p.Step.Key]; ok {
+		state = &store.StepState{Kind: st.Kind, Status: st.Status, Attempts: st.Attempts}
+	}
+	pending := false
+	for _, ev := range x.events {
+		if ev.Type == p.Type && ev.ConsumedBy == "" {
+			pending = true
+		}
+	}
+	return store.CheckStepEvent(p, x.in.Status, state, pending)
 }

@@ -56,6 +56,30 @@ const (
 			updated_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) THEN $4 ELSE updated_at END
 			WHERE id = $1 AND EXISTS (SELECT 1 FROM ins))
 		SELECT id FROM ins`
+	// sqlStepEventState reads the state of the asynchronous step an event
+	// is the result of (store.EventSendParams.Step), after sqlEventLock
+	// locked its instance.
+	sqlStepEventState = `SELECT kind, status, attempts,
+		EXISTS (SELECT 1 FROM events WHERE instance_id = $1 AND type = $3 AND consumed_by IS NULL)
+		FROM steps WHERE instance_id = $1 AND key = $2`
+	// sqlStepEventInsert is sqlEventInsert for the result of an
+	// asynchronous step: stored only if the step takes it
+	// (store.CheckStepEvent).
+	sqlStepEventInsert = `WITH ins AS (
+			INSERT INTO events (instance_id, type, payload, created_at)
+			SELECT $1, $2, $3, $4 FROM instances
+			WHERE id = $1 AND status NOT IN ('complete', 'errored', 'terminated', 'cancelled')
+			  AND ($5::int <= 0 OR event_count < $5::int)
+			  AND ($6::bigint <= 0 OR event_bytes + $7::bigint <= $6::bigint)
+			  AND EXISTS (SELECT 1 FROM steps WHERE instance_id = $1 AND key = $8
+				AND kind = 'async' AND status = 'waiting' AND attempts = $9::int)
+			  AND NOT EXISTS (SELECT 1 FROM events WHERE instance_id = $1 AND type = $2 AND consumed_by IS NULL)
+			RETURNING id),
+		counted AS (UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + $7::bigint,
+			wake_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) THEN $4 ELSE wake_at END,
+			updated_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > $4) THEN $4 ELSE updated_at END
+			WHERE id = $1 AND EXISTS (SELECT 1 FROM ins))
+		SELECT id FROM ins`
 )
 
 // JournalLoad returns the steps (ordered by Ordinal, each with its attempt
@@ -230,7 +254,13 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 		}
 		return rows.Err()
 	})
-	b.Queue(sqlEventInsert, p.InstanceID, p.Type, rawArg(p.Payload), t, p.MaxEvents, p.MaxBytes, int64(len(p.Payload))).Query(func(rows pgx.Rows) error {
+	var step *stepEventState
+	insert, args := sqlEventInsert, []any{p.InstanceID, p.Type, rawArg(p.Payload), t, p.MaxEvents, p.MaxBytes, int64(len(p.Payload))}
+	if p.Step != nil {
+		step = queueStepEventState(b, p)
+		insert, args = sqlStepEventInsert, append(args, p.Step.Key, p.Step.Attempt)
+	}
+	b.Queue(insert, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			if err := rows.Scan(&ev.ID); err != nil {
 				return err
@@ -247,6 +277,9 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	}
 	if ev.ID == 0 {
 		err := store.CheckEvent(p, store.InstanceStatus(status), count, bytes)
+		if err == nil && step != nil {
+			err = store.CheckStepEvent(p, store.InstanceStatus(status), step.state, step.pending)
+		}
 		if err == nil {
 			err = errors.New("the event was not stored")
 		}
@@ -260,4 +293,29 @@ func cloneRaw(r json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return append(json.RawMessage(nil), r...)
+}
+
+// stepEventState is what sqlStepEventState read: the step's state (nil
+// when the instance has no such step) and whether a result is pending.
+type stepEventState struct {
+	state   *store.StepState
+	pending bool
+}
+
+// queueStepEventState queues the read of the step p.Step names.
+func queueStepEventState(b *pgx.Batch, p *store.EventSendParams) *stepEventState {
+	out := &stepEventState{}
+	b.Queue(sqlStepEventState, p.InstanceID, p.Step.Key, p.Type).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var kind, status string
+			st := &store.StepState{}
+			if err := rows.Scan(&kind, &status, &st.Attempts, &out.pending); err != nil {
+				return err
+			}
+			st.Kind, st.Status = store.StepKind(kind), store.StepStatus(status)
+			out.state = st
+		}
+		return rows.Err()
+	})
+	return out
 }

@@ -24,9 +24,12 @@ const (
 	// EventSend reads the instance's status and event totals, inserts the
 	// event, then counts it and makes a waiting instance due (SET reads
 	// the row as it was before the update).
-	sqlEventInstance = `SELECT status, event_count, event_bytes FROM instances WHERE id = ?`
-	sqlEventInsert   = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
-	sqlEventCount    = `UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + ?3,
+	sqlEventInstance  = `SELECT status, event_count, event_bytes FROM instances WHERE id = ?`
+	sqlEventInsert    = `INSERT INTO events (instance_id, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`
+	sqlStepEventState = `SELECT kind, status, attempts,
+		EXISTS (SELECT 1 FROM events WHERE instance_id = ?1 AND type = ?3 AND consumed_by IS NULL)
+		FROM steps WHERE instance_id = ?1 AND key = ?2`
+	sqlEventCount = `UPDATE instances SET event_count = event_count + 1, event_bytes = event_bytes + ?3,
 		wake_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1) THEN ?1 ELSE wake_at END,
 		updated_at = CASE WHEN status = 'waiting' AND (wake_at IS NULL OR wake_at > ?1) THEN ?1 ELSE updated_at END
 		WHERE id = ?2`
@@ -213,6 +216,9 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 	if err == nil {
 		err = store.CheckEvent(p, store.InstanceStatus(status), count, bytes)
 	}
+	if err == nil && p.Step != nil {
+		err = w.checkStepEvent(p, store.InstanceStatus(status))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: event send %q to %q: %w", p.Type, p.InstanceID, err)
 	}
@@ -234,4 +240,22 @@ func cloneRaw(r json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return append(json.RawMessage(nil), r...)
+}
+
+// checkStepEvent applies store.CheckStepEvent to the step p.Step names.
+func (w *writeTx) checkStepEvent(p *store.EventSendParams, status store.InstanceStatus) error {
+	var (
+		kind, st string
+		state    store.StepState
+		pending  bool
+	)
+	err := w.queryRow(sqlStepEventState, p.InstanceID, p.Step.Key, p.Type).Scan(&kind, &st, &state.Attempts, &pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.CheckStepEvent(p, status, nil, false)
+	}
+	if err != nil {
+		return fmt.Errorf("read step %q: %w", p.Step.Key, err)
+	}
+	state.Kind, state.Status = store.StepKind(kind), store.StepStatus(st)
+	return store.CheckStepEvent(p, status, &state, pending)
 }

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventSend", testEventSend},
 		{"EventJournal", testEventJournal},
 		{"EventStepAwait", testEventStepAwait},
+		{"EventStepResult", testEventStepResult},
 		{"EventSendFinished", testEventSendFinished},
 		{"EventSendLimits", testEventSendLimits},
 		{"EventSendLimitConcurrent", testEventSendLimitConcurrent},
