@@ -41,6 +41,11 @@ var (
 	// has not finished (queued, running, waiting or paused). The error
 	// matches ErrInvalidTransition too.
 	ErrNotFinished = errors.New("ordo: instance not finished")
+	// ErrStepNotWaiting is returned by CompleteStep and FailStep when the
+	// step is not an asynchronous step waiting for its result: it has its
+	// result already (or one not taken yet), it failed, or its instance
+	// finished. The error matches ErrInvalidTransition too.
+	ErrStepNotWaiting = errors.New("ordo: step not waiting")
 )
 
 // Error is an error the engine returns to its callers: Message says what
@@ -68,7 +73,7 @@ func (e *Error) Unwrap() []error {
 // callerSentinels are the sentinels whose text Message removes.
 var callerSentinels = []error{
 	ErrNotFound, ErrAlreadyExists, ErrInvalidTransition, ErrPayloadTooLarge,
-	ErrInvalidArgument, ErrLimitExceeded, ErrEventTimeout, ErrStepTimeout,
+	ErrInvalidArgument, ErrLimitExceeded, ErrEventTimeout, ErrStepTimeout, ErrStepNotWaiting,
 }
 
 // Message returns err's text for a caller of an API: an *Error's message

@@ -2,7 +2,6 @@ package ordo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/ordohq/ordo/store"
@@ -47,22 +46,9 @@ func (e *Engine) SendEvent(ctx context.Context, id, eventType string, payload an
 	if err := ValidateID("event type", eventType); err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	switch p := payload.(type) {
-	case nil:
-	case json.RawMessage:
-		raw = p
-	case []byte:
-		raw = p
-	default:
-		b, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("%w: marshal event payload: %w", ErrInvalidArgument, err)
-		}
-		raw = b
-	}
-	if len(raw) > 0 && !json.Valid(raw) {
-		return fmt.Errorf("%w: event payload is not valid JSON", ErrInvalidArgument)
+	raw, err := eventPayload("event payload", payload)
+	if err != nil {
+		return err
 	}
 	if err := e.checkPayload("event payload", raw); err != nil {
 		return err

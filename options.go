@@ -11,6 +11,12 @@ type StepOptions struct {
 	// deadline and the attempt fails with ErrStepTimeout (and is retried if
 	// retries remain). Default (zero): DefaultStepTimeout, 10 minutes.
 	Timeout time.Duration
+	// Wait bounds how long an asynchronous step (DoAsync) waits for its
+	// result once its start function returned; past it the attempt fails
+	// with ErrStepTimeout and is retried per Retries (its start function
+	// runs again). Default (zero): DefaultAsyncWait, 24 hours. Other
+	// steps ignore it.
+	Wait time.Duration
 	// Compensation, if set, are the options of the step's compensation
 	// (DoWithCompensation): its retries and timeout. Default (nil): the
 	// step's own Retries and Timeout.
@@ -37,4 +43,11 @@ func (o *StepOptions) timeout() time.Duration {
 		return DefaultStepTimeout
 	}
 	return o.Timeout
+}
+
+func (o *StepOptions) wait() time.Duration {
+	if o == nil || o.Wait <= 0 {
+		return DefaultAsyncWait
+	}
+	return o.Wait
 }

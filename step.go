@@ -298,34 +298,8 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		}
 		res = &stepResult{out: out}
 	} else {
-		ei := attemptErrorInfo(err, c.name)
-		att.Error = ei
-		step.Error = ei
-		policy := c.opts.policy()
-		if IsNonRetryable(err) || attempt > policy.Limit {
-			step.Status = store.StepFailed
-			step.FinishedAt = &end
-			se := &StepError{Step: c.name, Attempts: attempt, Message: err.Error(), Kind: ei.Kind, cause: err}
-			se.setFlags()
-			if IsNonRetryable(err) {
-				se.NonRetryableFailure = true // a non-retryable timeout or panic, too
-			}
-			res = &stepResult{err: se}
-			r.logger().Warn("ordo: step failed", LogKeyStep, c.key, LogKeyAttempt, attempt, "kind", ei.Kind, "err", err)
-		} else {
-			delay := policy.NextDelay(attempt)
-			if ra, ok := RetryAfterDelay(err); ok && ra > delay {
-				delay = ra
-			}
-			if errors.As(err, new(*CutOffError)) {
-				delay = 0 // the lease's expiry was the wait
-			}
-			next := end.Add(delay)
-			step.Status = store.StepRetrying
-			step.NextAttemptAt = &next
-			res = &stepResult{retryAt: &next}
-			r.logger().Info("ordo: step attempt failed, will retry", LogKeyStep, c.key, LogKeyAttempt, attempt, "retry_in", delay, "err", err)
-		}
+		att.Error = attemptErrorInfo(err, c.name)
+		res = r.failAttempt(c, step, end, err)
 	}
 	upd.Steps = []*store.Step{step}
 	upd.Attempts = []store.AttemptRecord{{StepKey: c.key, Attempt: att}}
@@ -334,6 +308,38 @@ func (r *run) runStep(c *stepCall) *stepResult {
 	}
 	r.record(step)
 	return res
+}
+
+// failAttempt fills in step (attempt step.Attempts of c, which failed
+// with err at end) per c's retry policy: retrying at its next delay, or
+// failed for good.
+func (r *run) failAttempt(c *stepCall, step *store.Step, end time.Time, err error) *stepResult {
+	attempt := step.Attempts
+	step.Error = attemptErrorInfo(err, c.name)
+	policy := c.opts.policy()
+	if IsNonRetryable(err) || attempt > policy.Limit {
+		step.Status = store.StepFailed
+		step.FinishedAt = &end
+		se := &StepError{Step: c.name, Attempts: attempt, Message: err.Error(), Kind: step.Error.Kind, cause: err}
+		se.setFlags()
+		if IsNonRetryable(err) {
+			se.NonRetryableFailure = true // a non-retryable timeout or panic, too
+		}
+		r.logger().Warn("ordo: step failed", LogKeyStep, c.key, LogKeyAttempt, attempt, "kind", step.Error.Kind, "err", err)
+		return &stepResult{err: se}
+	}
+	delay := policy.NextDelay(attempt)
+	if ra, ok := RetryAfterDelay(err); ok && ra > delay {
+		delay = ra
+	}
+	if errors.As(err, new(*CutOffError)) {
+		delay = 0 // the lease's expiry was the wait
+	}
+	next := end.Add(delay)
+	step.Status = store.StepRetrying
+	step.NextAttemptAt = &next
+	r.logger().Info("ordo: step attempt failed, will retry", LogKeyStep, c.key, LogKeyAttempt, attempt, "retry_in", delay, "err", err)
+	return &stepResult{retryAt: &next}
 }
 
 func attemptErrorInfo(err error, step string) *store.ErrorInfo {
