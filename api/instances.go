@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.HandleScope("POST /v1/instances/{id}/steps/{key}/compensation/{action}", auth.ScopeOperate, s.compensation)
 	s.Handle("POST /v1/instances/{id}/events", s.sendEvent)
 	s.Handle("GET /v1/instances/{id}/events", s.listEvents)
+	s.stepRoutes()
 	s.eventRoutes()
 	s.keyRoutes()
 	s.actionRoutes()
