@@ -29,6 +29,7 @@ func newInstancesCmd() *cobra.Command {
 		Short:   "List, describe and control workflow instances on a running server",
 	}
 	cf.add(cmd)
+	cmd.AddCommand(instancesStepResultCmds(cf)...)
 	cmd.AddCommand(
 		instancesListCmd(cf), instancesDescribeCmd(cf), instancesCreateCmd(cf),
 		instancesActionCmd(cf, "pause", "Pause an instance at its next step boundary"),
@@ -147,6 +148,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 	for _, st := range in.Steps {
 		if st.Kind == store.KindEvent && st.Status == store.StepWaiting && st.Await != nil {
 			writeWrapped(w, "Awaits    ", describeAwait(st.Await)+" (step "+st.Key+")")
+		}
+		if st.Kind == store.KindAsync && st.Status == store.StepWaiting {
+			writeWrapped(w, "Awaits    ", fmt.Sprintf("the result of asynchronous step %s, attempt %d (ordo instances complete-step / fail-step)", st.Key, st.Attempts))
 		}
 	}
 	fmt.Fprintf(w, "Params    %s\n", compact(in.Params))

@@ -27,7 +27,7 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-func startAPI(t *testing.T) string {
+func startAPI(t *testing.T, extra ...ordo.Definition) string {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond})
@@ -40,7 +40,7 @@ func startAPI(t *testing.T) string {
 		}
 		return ordo.WaitForEvent[string](ctx, "pickup", "picked-up", time.Hour)
 	})
-	if err := e.Register(wf); err != nil {
+	if err := e.Register(append([]ordo.Definition{wf}, extra...)...); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Start(context.Background()); err != nil {
