@@ -213,6 +213,9 @@ func buildRow(st *store.Step, sp span, f clockFormat) stepRow {
 		if st.Status == store.StepRetrying {
 			r.NextAttempt = f.at(st.NextAttemptAt)
 		}
+		if st.Kind == store.KindAsync && st.Status == store.StepWaiting {
+			r.WaitUntil = f.at(st.WakeAt) // its result is due by then
+		}
 	}
 	for _, a := range st.History {
 		if a.Error != nil {
@@ -303,6 +306,8 @@ func kindLabel(k store.StepKind) string {
 		return "sleep"
 	case store.KindEvent:
 		return "event wait"
+	case store.KindAsync:
+		return "async step"
 	}
 	return "step"
 }
