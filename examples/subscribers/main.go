@@ -52,6 +52,8 @@ type App struct {
 	Engine    *ordo.Engine
 	Scheduler *schedule.Scheduler
 	Workflow  *ordo.Workflow[Input, Output]
+	// Container holds the services the steps resolve.
+	Container *Container
 	Handler   http.Handler
 }
 
@@ -60,7 +62,7 @@ type App struct {
 // seed's /workflow route. It starts nothing.
 func NewApp(ctx context.Context, engine *ordo.Engine, c *Container) (*App, error) {
 	wf := NewWorkflow(c)
-	if err := engine.Register(wf); err != nil {
+	if err := engine.Register(wf, NewExportWorkflow(c)); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
 	sch, err := schedule.New(schedule.Config{Engine: engine})
@@ -78,7 +80,7 @@ func NewApp(ctx context.Context, engine *ordo.Engine, c *Container) (*App, error
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv)
 	mux.Handle("GET /workflow", runHandler(engine, wf))
-	return &App{Engine: engine, Scheduler: sch, Workflow: wf, Handler: mux}, nil
+	return &App{Engine: engine, Scheduler: sch, Workflow: wf, Container: c, Handler: mux}, nil
 }
 
 func run(ctx context.Context, addr, dataDir string) error {

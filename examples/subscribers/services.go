@@ -89,5 +89,6 @@ func NewShopContainer(db *sql.DB, notifier Notifier) *Container {
 	c.Register("product", &Products{DB: db})
 	c.Register("report", &Reports{DB: db})
 	c.Register("notifier", notifier)
+	c.Register("exporter", Exporter(LogExporter{Log: slog.Default()}))
 	return c
 }
