@@ -19,6 +19,9 @@ func (d *document) checkSemantics() {
 		// bounds; its orders must still load.
 		d.checkBounds()
 	}
+	if m, ok := d.root.(map[string]any); ok {
+		d.checkRetention(m["retention"])
+	}
 	ids := d.checkIDs()
 	for i := range d.steps {
 		s := d.step(i)
@@ -174,5 +177,25 @@ func (d *document) checkDuration(p []string, v any, code string) {
 		d.add(code, p, "%s %s is shorter than 1ns (0.000001 milliseconds)", name, show(v))
 	default:
 		d.add(code, p, "%s %s is not a duration; write milliseconds as a number (30000) or a string such as \"30s\", \"1m30s\" or \"30 seconds\"", name, show(v))
+	}
+}
+
+// checkRetention checks the flow's retention (readRetention); other JSON
+// types are the schema's to report.
+func (d *document) checkRetention(v any) {
+	_, isNum := v.(json.Number)
+	_, isStr := v.(string)
+	if !isNum && !isStr {
+		return
+	}
+	p := []string{"retention"}
+	switch _, err := readRetention(v); {
+	case err == nil:
+	case errors.Is(err, errDurationNotPositive):
+		d.add(CodeInvalidRetention, p, "retention must not be negative, got %s; 0 keeps orders forever", show(v))
+	case errors.Is(err, errDurationTooLarge):
+		d.add(CodeInvalidRetention, p, "retention %s is too large; the longest is 2562047h47m16.854775807s (use 0 to keep orders forever)", show(v))
+	default:
+		d.add(CodeInvalidRetention, p, "retention %s is not a duration; write a string such as \"90d\", \"90 days\" or \"2160h\", milliseconds as a number, or 0 to keep orders forever", show(v))
 	}
 }

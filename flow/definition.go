@@ -59,6 +59,11 @@ type Definition struct {
 	// runs the compensations of its completed steps. false: cancelling a
 	// finished order is refused (409).
 	AllowCancelAfterCompletion bool
+	// Retention is "retention" (object form): how long finished orders
+	// of the flow are kept after they finished, then deleted with their
+	// production files; 0 keeps them forever. nil (absent): the server's
+	// retention period applies.
+	Retention *time.Duration
 }
 
 // DefaultCancelStatus is the status of a cancelled order when the flow

@@ -29,7 +29,12 @@
 //
 // The object form may also hold cancelStatus (string: the order's status
 // once it was cancelled, default "Cancelled") and
-// allowCancelAfterCompletion (bool, default false; see Cancellation).
+// allowCancelAfterCompletion (bool, default false; see Cancellation),
+// and retention: how long finished orders of the flow are kept after they
+// finished before they are deleted with their production files, written
+// like a timeout ("90d", "90 days", "2160h", milliseconds), 0 keeping them
+// forever; absent, the server's period applies (ordo serve --retention).
+// The latest version of a flow decides for all its orders.
 //
 // A timeout (and a retry delay) is a number of milliseconds, fractions
 // allowed, or a string: Go's duration syntax ("30s", "1m30s", "1.5h") or a

@@ -52,6 +52,23 @@ func readDuration(v any) (time.Duration, error) {
 	return 0, errDurationSyntax
 }
 
+// readRetention reads a flow's retention: 0 (the number, or the string
+// "0") keeps orders forever; anything else is read as readDuration reads a
+// timeout.
+func readRetention(v any) (time.Duration, error) {
+	switch v := v.(type) {
+	case json.Number:
+		if dec, ok := parseDecimal(string(v), 0); ok && !dec.nonzero {
+			return 0, nil
+		}
+	case string:
+		if strings.TrimSpace(v) == "0" {
+			return 0, nil
+		}
+	}
+	return readDuration(v)
+}
+
 // durationWords maps the unit words of "30 seconds" to Go's duration units;
 // "d" stands for days, which Go's syntax lacks.
 var durationWords = map[string]string{

@@ -19,6 +19,8 @@ type definitionJSON struct {
 	// keep their canonical form (and hash).
 	CancelStatus string `json:"cancelStatus,omitempty"`
 	AllowCancel  bool   `json:"allowCancelAfterCompletion,omitempty"`
+	// Retention comes last for the same reason.
+	Retention *millis `json:"retention,omitempty"`
 }
 
 type stepJSON struct {
@@ -53,6 +55,10 @@ func (m millis) MarshalJSON() ([]byte, error) { return []byte(formatMillis(time.
 func (d Definition) MarshalJSON() ([]byte, error) {
 	out := definitionJSON{Description: d.Description, Triggers: d.Triggers, Steps: make([]stepJSON, 0, len(d.Steps)),
 		CancelStatus: d.CancelStatus, AllowCancel: d.AllowCancelAfterCompletion}
+	if d.Retention != nil {
+		r := millis(*d.Retention)
+		out.Retention = &r
+	}
 	for i, s := range d.Steps {
 		if s == nil {
 			return nil, fmt.Errorf("flow: marshal definition: step %d is nil", i)

@@ -91,6 +91,13 @@ func (d *document) build() (*Definition, error) {
 		def.Triggers = buildTriggers(m["triggers"])
 		def.CancelStatus, _ = m["cancelStatus"].(string)
 		def.AllowCancelAfterCompletion, _ = m["allowCancelAfterCompletion"].(bool)
+		if v, ok := m["retention"]; ok && v != nil {
+			r, err := readRetention(v)
+			if err != nil {
+				return nil, fmt.Errorf("retention: %w", err)
+			}
+			def.Retention = &r
+		}
 	}
 	for i := range d.steps {
 		s := d.step(i)

@@ -36,6 +36,9 @@ const (
 	// CodeInvalidTimeout: a timeout that is not positive, not a duration or
 	// too large.
 	CodeInvalidTimeout = "invalid_timeout"
+	// CodeInvalidRetention: a retention that is not a duration, 0 or a
+	// number of milliseconds, or is negative or too large.
+	CodeInvalidRetention = "invalid_retention"
 	// CodeInvalidRetries: a retries field out of range (limit, delay,
 	// backoff).
 	CodeInvalidRetries = "invalid_retries"

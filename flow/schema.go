@@ -147,7 +147,7 @@ func (d *document) unknownField(p []string, i int, rel []string) {
 		known = []string{"event", "if"}
 		where = " in a trigger"
 	case i < 0:
-		known = []string{"description", "triggers", "steps", "cancelStatus", "allowCancelAfterCompletion"}
+		known = []string{"description", "triggers", "steps", "cancelStatus", "allowCancelAfterCompletion", "retention"}
 	case len(rel) == 0:
 		known = []string{"stepDefinitionId", "type", "successStatus", "options", "timeout", "onSuccess", "onError", "retries", "onCompensate"}
 	case len(rel) == 1 && rel[0] == "retries":
