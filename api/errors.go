@@ -64,6 +64,8 @@ func classify(err error) (int, string) {
 		return http.StatusNotFound, CodeNotFound
 	case errors.Is(err, ordo.ErrAlreadyExists):
 		return http.StatusConflict, CodeAlreadyExists
+	case errors.Is(err, ordo.ErrNotFinished):
+		return http.StatusConflict, CodeNotFinished
 	case errors.Is(err, ordo.ErrInvalidTransition):
 		return http.StatusConflict, CodeInvalidTransition
 	case errors.Is(err, ordo.ErrLimitExceeded):

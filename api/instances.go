@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	s.eventRoutes()
 	s.keyRoutes()
 	s.actionRoutes()
+	s.purgeRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
