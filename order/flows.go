@@ -65,6 +65,7 @@ func (s *Service) activate(v *store.FlowVersion, def *flow.Definition) error {
 	if err := s.register(v.Name); err != nil {
 		return err
 	}
+	s.applyRetention(v.Name, def)
 	return s.syncTriggers(v.Name, v.Version, def)
 }
 

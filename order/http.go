@@ -48,6 +48,8 @@ const (
 //	GET  /v1/orders/{id}/files/{name}/preview.png[?size=256&background=light|transparent]
 //	                                      a PNG picture of the file (size 64..1024)
 //	POST /v1/orders/{id}/cancel           cancel an order: {"reason": "..."} (operate)
+//	DELETE /v1/orders/{id}                delete a finished order and its files (admin;
+//	                                      409 not_finished for one that has not finished)
 func (s *Service) Routes(srv *api.Server) {
 	srv.HandleScope("PUT /v1/flows/{name}", auth.ScopeAdmin, s.handleApplyFlow)
 	srv.Handle("GET /v1/flows", s.handleListFlows)
@@ -64,6 +66,7 @@ func (s *Service) Routes(srv *api.Server) {
 	srv.Handle("GET /v1/orders/{id}/files/{name}", s.handleGetFile)
 	srv.HandleScope("GET /v1/orders/{id}/files/{name}/preview.png", auth.ScopeRead, s.handlePreviewFile)
 	srv.HandleScope("POST /v1/orders/{id}/cancel", auth.ScopeOperate, s.handleCancelOrder)
+	srv.HandleScope("DELETE /v1/orders/{id}", auth.ScopeAdmin, s.handleDeleteOrder)
 }
 
 // readBody reads a request body whole; the api server has already limited

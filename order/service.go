@@ -112,10 +112,12 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("order: reserve the workflows %q: %w", workflowPrefix+"*", err)
 	}
-	return &Service{
+	s := &Service{
 		cfg: cfg, log: cfg.Logger, eng: cfg.Engine, reservation: reservation,
 		registered: map[string]bool{}, defs: map[flowKey]*flow.Definition{},
-	}, nil
+	}
+	cfg.Engine.OnDelete(s.deleteFiles)
+	return s, nil
 }
 
 // Start registers the stored flows on the engine, then keeps doing so every

@@ -101,5 +101,6 @@ func (s *Service) syncStoredTriggers(ctx context.Context, name string, version i
 	if err != nil {
 		return err
 	}
+	s.applyRetention(name, def)
 	return s.syncTriggers(name, version, def)
 }
