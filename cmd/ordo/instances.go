@@ -37,6 +37,7 @@ func newInstancesCmd() *cobra.Command {
 		instancesActionCmd(cf, "terminate", "Terminate an instance for good"),
 		instancesCancelCmd(cf), instancesCompensationCmd(cf),
 		instancesRestartCmd(cf), instancesSendEventCmd(cf), instancesEventsCmd(cf), auditOfCmd(cf, "instances"),
+		instancesPurgeCmd(cf), instancesDeleteCmd(cf),
 		bulkCmd(cf, "instances", "/v1/instances/bulk", []bulkFlag{
 			{flag: "workflow", field: "workflow", help: "only instances of this workflow"},
 			{flag: "status", field: "status", help: "only instances with this status (queued, running, waiting, paused, complete, errored, terminated)"},

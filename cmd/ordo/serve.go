@@ -40,6 +40,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	logLevel        string
 	logFormat       string
+	retention       string
 	security        securityOptions
 	limits          engineLimits
 	extra           []serveExtension
@@ -123,6 +124,7 @@ also read from ORDO_POSTGRES_URL.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running steps")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "text", "text (key=value lines) or json (one JSON object a line), on stderr")
+	retentionFlag(cmd, &o.retention)
 	o.security.flags(cmd)
 	o.limits.flags(cmd)
 	for _, x := range o.extra {
@@ -206,7 +208,14 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := setupBulk(parts); err != nil {
 		return err
 	}
+	ret, err := newRetention(eng, o.retention, log)
+	if err != nil {
+		return err
+	}
 	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	if err := ret.Start(ctx); err != nil {
 		return err
 	}
 	if err := startScheduler(ctx, sch); err != nil {
@@ -242,6 +251,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		log.Warn("ordo: flush audit entries", "err", err)
 	}
 	stopScheduler(sctx, sch, log)
+	stopRetention(sctx, ret, log)
 	if err := eng.Stop(sctx); err != nil {
 		log.Warn("ordo: engine stop", "err", err)
 	}
