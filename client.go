@@ -29,7 +29,8 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 	// create shares its commit with the other instances' step results.
 	slot, reserved := e.worker.reserve()
 	if reserved {
-		cp.Claim = &store.CreateClaim{Owner: e.cfg.WorkerID, Token: slot, LeaseUntil: now.Add(e.cfg.LeaseDuration)}
+		cp.Claim = &store.CreateClaim{Owner: e.cfg.WorkerID, Token: slot, LeaseUntil: now.Add(e.cfg.LeaseDuration),
+			Version: e.cfg.Version}
 		upd.LeaseToken = slot
 	}
 	res, err := e.committer.commit(ctx, upd)

@@ -68,6 +68,20 @@ type Config struct {
 	MaxCommitBatch int
 	// WorkerID names this engine in leases. Default host-pid-random.
 	WorkerID string
+	// Version is the code version of this engine's workflows. Each
+	// instance records the version of the engine that first ran it
+	// (Instance.Version), and an engine claims only instances of its own
+	// version, of a version in CompatibleVersions, or of none, so during
+	// a rolling deploy old and new workers each run their own instances.
+	// Default BuildVersion(): the build's VCS revision. "" when the build
+	// has none (-buildvcs=false, go test): such an engine records no
+	// version and runs instances of every version.
+	Version string
+	// CompatibleVersions are the other code versions whose instances this
+	// engine may run: versions whose journals its workflows replay
+	// unchanged (for example because the changes since are behind
+	// Patched). AnyVersion runs every version. Default none.
+	CompatibleVersions []string
 	// Interceptor, if set, wraps every step attempt. Package ordotest uses
 	// it to replace chosen steps' results; it also suits tracing.
 	Interceptor StepInterceptor
@@ -140,6 +154,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.MaxCommitBatch == 0 {
 		cfg.MaxCommitBatch = 256
+	}
+	if err := cfg.versionDefaults(); err != nil {
+		return cfg, err
 	}
 	if cfg.WorkerID == "" {
 		host, _ := os.Hostname()

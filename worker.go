@@ -187,6 +187,7 @@ func (w *worker) claimLoop(ctx context.Context) {
 			insts, err := w.e.store.InstanceClaim(ctx, &store.ClaimParams{
 				Owner: cfg.WorkerID, Limit: limit, Now: now,
 				LeaseUntil: now.Add(cfg.LeaseDuration), Workflows: names,
+				Versions: cfg.claimVersions(), Version: cfg.Version,
 			})
 			if err != nil {
 				if ctx.Err() != nil {

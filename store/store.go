@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -111,6 +112,9 @@ type CreateClaim struct {
 	Owner      string
 	Token      string
 	LeaseUntil time.Time
+	// Version is recorded as the instance's Version (the creating
+	// engine's code version, since it runs the instance at once).
+	Version string
 }
 
 // InstanceListParams filter and page Store.InstanceList. Every filter set
@@ -162,6 +166,13 @@ type ClaimParams struct {
 	LeaseUntil time.Time
 	// Workflows restricts claims to these workflow names; nil claims any.
 	Workflows []string
+	// Versions restricts claims to instances whose Version is one of
+	// these or "" (not started yet, or started by an unversioned engine);
+	// nil claims any version.
+	Versions []string
+	// Version is recorded as the Version of each claimed instance that
+	// has none (the claiming engine's code version; "" records none).
+	Version string
 }
 
 // HeartbeatParams are the arguments of Store.InstanceHeartbeat.
@@ -384,4 +395,10 @@ type Waker interface {
 	// Wakeups delivers a value whenever work may have become runnable. The
 	// channel is closed when ctx ends. Deliveries may be coalesced.
 	Wakeups(ctx context.Context) (<-chan struct{}, error)
+}
+
+// Runs reports whether a claim with p may take an instance of version v:
+// p.Versions is nil, v is "", or v is one of p.Versions.
+func (p *ClaimParams) Runs(v string) bool {
+	return p.Versions == nil || v == "" || slices.Contains(p.Versions, v)
 }

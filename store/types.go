@@ -103,6 +103,12 @@ type Instance struct {
 	// Run is the number of the instance's current run: 1, and one more at
 	// each restart (the ended runs are read with Store.InstanceRuns).
 	Run int `json:"run"`
+	// Version is the code version (ordo.Config.Version) of the engine
+	// that first ran the instance, recorded by the claim (or the claimed
+	// create) that started it; "" until then, or when that engine had no
+	// version. Claims with ClaimParams.Versions take only instances of
+	// those versions (or of none).
+	Version string `json:"version,omitempty"`
 	// LeaseExpired is set by InstanceClaim on an instance it took over
 	// from a worker whose lease ran out while the instance was running
 	// (the worker died or froze), as opposed to a released lease or a

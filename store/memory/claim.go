@@ -31,7 +31,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	var expired, due, queued []*store.Instance
 	for _, x := range s.instances {
 		in := x.in
-		if len(p.Workflows) > 0 && !slices.Contains(p.Workflows, in.Workflow) {
+		if len(p.Workflows) > 0 && !slices.Contains(p.Workflows, in.Workflow) || !p.Runs(in.Version) {
 			continue
 		}
 		switch in.Status {
@@ -69,6 +69,9 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		in.Claims++
 		if in.StartedAt == nil {
 			in.StartedAt = &t
+		}
+		if in.Version == "" {
+			in.Version = p.Version
 		}
 		in.UpdatedAt = t
 		in.WakeAt = nil

@@ -104,6 +104,7 @@ func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*stor
 		in.LeaseToken = c.Token
 		in.LeaseExpiresAt = normPtr(&c.LeaseUntil)
 		in.Claims = 1
+		in.Version = c.Version
 	}
 	s.instances[p.ID] = &instance{
 		in:      in,

@@ -25,23 +25,29 @@ import (
 //
 // $1 now, $2 workflow names (NULL: any), $3 limit, $4 owner, $5 lease end,
 // $6 the claim's ID: every token the claim hands out starts with it, so
-// the statements after it in the same transaction find the claimed rows.
+// the statements after it in the same transaction find the claimed rows;
+// $7 the code versions the claimer runs (NULL: any; an instance of version
+// ” runs anywhere, see store.ClaimParams.Runs), $8 the version recorded on
+// the claimed instances that have none.
 const sqlClaim = `WITH expired AS (
 		SELECT id, lease_expires_at IS NOT NULL AS lost FROM instances
 		WHERE status = 'running' AND coalesce(lease_expires_at, '-infinity'::timestamptz) <= $1
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
+		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
 		ORDER BY coalesce(lease_expires_at, '-infinity'::timestamptz) LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), due AS (
 		SELECT id, false AS lost FROM instances
 		WHERE status = 'waiting' AND wake_at <= $1
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
+		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
 		ORDER BY wake_at LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), queued AS (
 		SELECT id, false AS lost FROM instances
 		WHERE status = 'queued'
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
+		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
 		ORDER BY created_at, id LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), picked AS (
@@ -49,7 +55,7 @@ const sqlClaim = `WITH expired AS (
 	)
 UPDATE instances i SET status = 'running', lease_owner = $4, lease_token = $6 || ':' || gen_random_uuid()::text,
 	lease_expires_at = $5, claims = i.claims + 1, started_at = coalesce(i.started_at, $1),
-	updated_at = $1, wake_at = NULL
+	updated_at = $1, wake_at = NULL, version = CASE WHEN i.version = '' THEN $8 ELSE i.version END
 FROM picked WHERE i.id = picked.id
 RETURNING ` + "%s, picked.lost"
 
@@ -85,7 +91,8 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	var out []*store.Instance
 	journals := map[string]*store.Journal{}
 	b := &pgx.Batch{}
-	b.Queue(sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil), claimID).
+	b.Queue(sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil), claimID,
+		p.Versions, p.Version).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var lost bool

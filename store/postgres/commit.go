@@ -158,7 +158,7 @@ func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 	if len(p.creates.id) > 0 {
 		c := &p.creates
-		q, args := sqlCommitCreate, []any{c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims}
+		q, args := sqlCommitCreate, []any{c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims, c.version}
 		if len(c.attrID) > 0 {
 			q, args = sqlCommitCreateAttrs, append(args, c.attrID, c.attrKey, c.attrValue)
 		}
@@ -249,6 +249,7 @@ type createCols struct {
 	started, until       []*time.Time
 	owner, token         []*string
 	claims               []int32
+	version              []string
 	// the search attributes of the creates, one row each
 	attrID, attrKey, attrValue []string
 }
@@ -267,6 +268,7 @@ func (c *createCols) add(r createRow) {
 	c.owner = append(c.owner, r.owner)
 	c.token = append(c.token, r.token)
 	c.claims = append(c.claims, r.claims)
+	c.version = append(c.version, r.version)
 }
 
 // stepCols are the rows of sqlCommitSteps.

@@ -13,7 +13,7 @@ import (
 
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
-	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run`
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version`
 
 // prefixed returns instanceCols with every column qualified by alias.
 func prefixed(alias string) string {
@@ -35,7 +35,7 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 		startedAt, finishedAt, wakeAt, leaseX *time.Time
 	)
 	err := row.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
-		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run)
+		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +65,8 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims)
-		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = $1`
@@ -81,6 +81,7 @@ type createRow struct {
 	started, until       *time.Time
 	owner, token         *string
 	claims               int32
+	version              string
 	attrs                []store.Attribute
 }
 
@@ -96,6 +97,7 @@ func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
 		until := ts(c.LeaseUntil)
 		owner, token := c.Owner, c.Token
 		r.status, r.started, r.owner, r.token, r.until, r.claims = string(store.StatusRunning), &r.at, &owner, &token, &until, 1
+		r.version = c.Version
 	}
 	return r
 }
@@ -117,7 +119,7 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 		in  *store.Instance
 		err error
 	)
-	b.Queue(sqlInstanceInsert, r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims).
+	b.Queue(sqlInstanceInsert, r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims, r.version).
 		QueryRow(func(row pgx.Row) error {
 			in, err = scanInstance(row)
 			if noRows(err) {

@@ -60,8 +60,9 @@ func TestQueryPlans(t *testing.T) {
 		name, query string
 		args        []any
 	}{
-		{"claim", sqlClaimReturning, []any{now, nil, 64, "w", now, "c"}},
-		{"claim workflows", sqlClaimReturning, []any{now, []string{"wf1", "wf2"}, 64, "w", now, "c"}},
+		{"claim", sqlClaimReturning, []any{now, nil, 64, "w", now, "c", nil, ""}},
+		{"claim workflows", sqlClaimReturning, []any{now, []string{"wf1", "wf2"}, 64, "w", now, "c", nil, ""}},
+		{"claim versions", sqlClaimReturning, []any{now, []string{"wf1", "wf2"}, 64, "w", now, "c", []string{"v1"}, "v1"}},
 		{"claimed steps", sqlClaimedSteps, []any{"c:", "c;"}},
 		{"heartbeat", sqlHeartbeat, []any{now, tokens}},
 		{"next wake", sqlNextWake, nil},

@@ -15,24 +15,30 @@ import (
 
 // The runnable instances, in the order a claim takes them: expired leases
 // first (work already started), then due timers, then the queue (oldest
-// first). ?2 is NULL or a JSON array of workflow names. INDEXED BY pins
+// first). ?2 is NULL or a JSON array of workflow names, ?4 NULL or a JSON
+// array of the code versions the claimer runs (an instance of version ”
+// runs anywhere; see store.ClaimParams.Runs). INDEXED BY pins
 // the plans: without statistics SQLite may otherwise walk every waiting
 // instance through instances_status on each poll.
 const (
 	sqlClaimExpired = `SELECT id, lease_expires_at IS NOT NULL FROM instances INDEXED BY instances_lease
 		WHERE status = 'running' AND coalesce(lease_expires_at, 0) <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
+		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
 		ORDER BY coalesce(lease_expires_at, 0) LIMIT ?3`
 	sqlClaimDue = `SELECT id, 0 FROM instances INDEXED BY instances_wake
 		WHERE status = 'waiting' AND wake_at <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
+		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
 		ORDER BY wake_at LIMIT ?3`
 	sqlClaimQueued = `SELECT id, 0 FROM instances INDEXED BY instances_status
 		WHERE status = 'queued'
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
+		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
 		ORDER BY created_at, id LIMIT ?3`
 	sqlClaimTake = `UPDATE instances SET status = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?,
-		claims = claims + 1, started_at = COALESCE(started_at, ?), updated_at = ?, wake_at = NULL
+		claims = claims + 1, started_at = COALESCE(started_at, ?), updated_at = ?, wake_at = NULL,
+		version = CASE WHEN version = '' THEN ? ELSE version END
 		WHERE id = ?
 		RETURNING ` + instanceCols
 	sqlHeartbeat = `UPDATE instances SET lease_expires_at = ? WHERE lease_token = ? RETURNING id, status`
@@ -57,6 +63,14 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		}
 		workflows = string(b)
 	}
+	var versions any
+	if p.Versions != nil {
+		b, err := json.Marshal(p.Versions)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: instance claim: %w", err)
+		}
+		versions = string(b)
+	}
 
 	w, err := s.begin(ctx)
 	if err != nil {
@@ -69,7 +83,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		if len(ids) == p.Limit {
 			break
 		}
-		ids, err = w.appendIDs(ids, lost, q, t, workflows, p.Limit-len(ids))
+		ids, err = w.appendIDs(ids, lost, q, t, workflows, p.Limit-len(ids), versions)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: instance claim: %w", err)
 		}
@@ -80,7 +94,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	until := micros(p.LeaseUntil)
 	out := make([]*store.Instance, 0, len(ids))
 	for _, id := range ids {
-		in, err := scanInstance(w.queryRow(sqlClaimTake, p.Owner, uuid.NewString(), until, t, t, id))
+		in, err := scanInstance(w.queryRow(sqlClaimTake, p.Owner, uuid.NewString(), until, t, t, p.Version, id))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: instance claim %q: %w", id, err)
 		}

@@ -13,7 +13,7 @@ import (
 
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
-	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run`
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version`
 
 // scanInstance reads one row of instanceCols.
 func scanInstance(sc scanner) (*store.Instance, error) {
@@ -27,7 +27,7 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 		rollback                              []byte
 	)
 	err := sc.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
-		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run)
+		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +53,8 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
@@ -95,12 +95,14 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 		status                       = store.StatusQueued
 		started, owner, token, until any
 		claims                       int
+		version                      string
 	)
 	if c := p.Claim; c != nil {
 		status, started, owner, token, until, claims = store.StatusRunning, t, c.Owner, c.Token, micros(c.LeaseUntil), 1
+		version = c.Version
 	}
 	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
-		started, owner, token, until, claims))
+		started, owner, token, until, claims, version))
 	if errors.Is(err, sql.ErrNoRows) {
 		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
 		if err != nil {

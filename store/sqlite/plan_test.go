@@ -23,9 +23,12 @@ func TestQueryPlans(t *testing.T) {
 		name, query, index string
 		args               []any
 	}{
-		{"claim expired", sqlClaimExpired, "instances_lease", []any{1, `["wf"]`, 10}},
-		{"claim due", sqlClaimDue, "instances_wake", []any{1, nil, 10}},
-		{"claim queued", sqlClaimQueued, "instances_status", []any{1, nil, 10}},
+		{"claim expired", sqlClaimExpired, "instances_lease", []any{1, `["wf"]`, 10, nil}},
+		{"claim due", sqlClaimDue, "instances_wake", []any{1, nil, 10, nil}},
+		{"claim queued", sqlClaimQueued, "instances_status", []any{1, nil, 10, nil}},
+		{"claim expired versions", sqlClaimExpired, "instances_lease", []any{1, `["wf"]`, 10, `["v1"]`}},
+		{"claim due versions", sqlClaimDue, "instances_wake", []any{1, nil, 10, `["v1","v2"]`}},
+		{"claim queued versions", sqlClaimQueued, "instances_status", []any{1, nil, 10, `["v1"]`}},
 		{"heartbeat", sqlHeartbeat, "instances_lease_token", []any{1, "tok"}},
 		{"next wake", sqlNextWake, "instances_wake", nil},
 		{"fence", sqlFence, "sqlite_autoindex_instances_1", []any{"id", "tok"}},

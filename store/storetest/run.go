@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimExpiredLease", testClaimExpiredLease},
 		{"ClaimReleasedRunning", testClaimReleasedRunning},
 		{"ClaimWorkflows", testClaimWorkflows},
+		{"ClaimVersions", testClaimVersions},
 		{"ClaimLimit", testClaimLimit},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"Heartbeat", testHeartbeat},

@@ -1,0 +1,4 @@
+package ordo
+
+// VersionOf exposes versionOf to the external tests.
+var VersionOf = versionOf
