@@ -77,6 +77,7 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 	f.IntVar(&o.N, "n", 1000, "number of instances")
 	f.IntVar(&o.Submitters, "submitters", 1, "concurrent submitters")
 	f.IntVar(&o.Concurrency, "concurrency", 64, "instances the engine runs at once")
+	f.StringVar(&o.Version, "code-version", "", "the engines' code version (default: the build's VCS revision)")
 	f.StringVar(&o.Start, "start", "inprocess", "start path: inprocess or http")
 	f.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")

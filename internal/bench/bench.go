@@ -32,6 +32,7 @@ type Options struct {
 	N           int           // instances; default 1000
 	Submitters  int           // concurrent creators; default 1
 	Concurrency int           // engine concurrency; default 64
+	Version     string        // the engines' code version (ordo.Config.Version); default the build's
 	Start       string        // "inprocess" (default) or "http"
 	Dir         string        // scratch directory; default a new temp dir, removed after
 	Baseline    time.Duration // baseline measurement length; default 3 s
@@ -138,7 +139,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var finished atomic.Int64
 	allDone := make(chan struct{})
 	engine, err := ordo.NewEngine(ordo.Config{
-		Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond,
+		Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond, Version: o.Version,
 		OnFinish: func(string, ordo.Status) {
 			if finished.Add(1) == int64(o.N) {
 				close(allDone)

@@ -54,7 +54,8 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 
 	var finished atomic.Int64
 	allDone := make(chan struct{})
-	cfg := ordo.Config{Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond}
+	cfg := ordo.Config{Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond,
+		Version: o.Version}
 	if o.Workers == 0 {
 		cfg.OnFinish = func(string, ordo.Status) {
 			if finished.Add(1) == int64(o.N) {
@@ -82,7 +83,8 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	} else {
 		// The submitting engine is not started: it creates instances
 		// unclaimed and the workers, woken by NOTIFY, claim them.
-		wo := WorkerOptions{Postgres: o.Postgres, Schema: schema, Workload: o.Workload, Concurrency: o.Concurrency}
+		wo := WorkerOptions{Postgres: o.Postgres, Schema: schema, Workload: o.Workload, Concurrency: o.Concurrency,
+			Version: o.Version}
 		if workers, err = startWorkers(ctx, o, wo); err != nil {
 			return nil, err
 		}

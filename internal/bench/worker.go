@@ -21,13 +21,14 @@ type WorkerOptions struct {
 	Schema      string // the run's schema; required
 	Workload    string // default WF3
 	Concurrency int    // engine concurrency; default 64
+	Version     string // the engine's code version (ordo.Config.Version); default the build's
 	Logger      *slog.Logger
 }
 
 // workerArgs encodes o as the arguments ParseWorkerArgs reads.
 func workerArgs(o WorkerOptions) []string {
 	return []string{"--postgres", o.Postgres, "--schema", o.Schema, "--workload", o.Workload,
-		"--concurrency", fmt.Sprint(o.Concurrency)}
+		"--concurrency", fmt.Sprint(o.Concurrency), "--code-version", o.Version}
 }
 
 // ParseWorkerArgs reads the arguments Run gives a worker process.
@@ -39,6 +40,7 @@ func ParseWorkerArgs(args []string) (WorkerOptions, error) {
 	fs.StringVar(&o.Schema, "schema", "", "")
 	fs.StringVar(&o.Workload, "workload", "WF3", "")
 	fs.IntVar(&o.Concurrency, "concurrency", 64, "")
+	fs.StringVar(&o.Version, "code-version", "", "")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("bench-worker: %w", err)
 	}
@@ -67,7 +69,8 @@ func Worker(ctx context.Context, o WorkerOptions, ready io.Writer, stop <-chan s
 		return err
 	}
 	defer st.Close()
-	e, err := ordo.NewEngine(ordo.Config{Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond})
+	e, err := ordo.NewEngine(ordo.Config{Store: st, Concurrency: o.Concurrency, Logger: o.Logger, PollInterval: 100 * time.Millisecond,
+		Version: o.Version})
 	if err != nil {
 		return err
 	}
