@@ -68,7 +68,7 @@ func doAsync[Out any](ctx context.Context, name string, opts *StepOptions, start
 		info, _ := StepInfoFrom(ctx)
 		return nil, nil, start(ctx, info)
 	}
-	call, err := r.newCall(name, opts, fn, comp)
+	call, err := r.newCall(name, store.KindAsync, opts, fn, comp)
 	if err != nil {
 		return zero, err
 	}
@@ -85,9 +85,6 @@ func doAsync[Out any](ctx context.Context, name string, opts *StepOptions, start
 func (r *run) asyncStep(c *stepCall) *stepResult {
 	for {
 		rec := r.lookup(c.key)
-		if rec != nil && rec.Kind != store.KindAsync {
-			return &stepResult{err: nonDeterminism(c.key, store.KindAsync, rec.Kind)}
-		}
 		attempt := 1
 		if rec != nil {
 			switch rec.Status {

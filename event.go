@@ -50,12 +50,10 @@ func WaitForEvent[T any](ctx context.Context, name, eventType string, timeout ti
 func (r *run) waitForEvent(name, eventType string, timeout time.Duration, match *store.EventMatch) (json.RawMessage, error) {
 	r.checkStop()
 	key, seq, ord := r.nextCall(name)
+	r.expect(key, ord, store.KindEvent)
 	now := r.now()
 	rec := r.lookup(key)
 	if rec != nil {
-		if rec.Kind != store.KindEvent {
-			return nil, nonDeterminism(key, store.KindEvent, rec.Kind)
-		}
 		switch rec.Status {
 		case store.StepCompleted:
 			return rec.Output, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ordohq/ordo/store"
 )
 
 // Future is a step started with Go: it runs concurrently with other steps
@@ -47,7 +49,7 @@ func goStep[Out any](ctx context.Context, name string, opts *StepOptions, fn ste
 		return f
 	}
 	f.r = r
-	call, err := r.newCall(name, opts, fn, comp)
+	call, err := r.newCall(name, store.KindDo, opts, fn, comp)
 	if err != nil {
 		f.err = err
 		close(f.done)

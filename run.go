@@ -56,9 +56,13 @@ type run struct {
 	steps    map[string]*store.Step
 	events   []*store.Event
 	consumed map[int64]bool
-	counts   map[string]int
-	ordinal  int
-	comps    map[string]*compensation
+	// replayed indexes the loaded journal for the order checks (expect).
+	replayed replayed
+	// patches holds each patch's decision in this run (Patched).
+	patches map[string]bool
+	counts  map[string]int
+	ordinal int
+	comps   map[string]*compensation
 	// pending holds journal records not yet committed: records queued to
 	// go with the next commit (a sleep's or an event's entry, a custom
 	// status), and those of commits that failed (the database was
@@ -88,7 +92,7 @@ func newRun(e *Engine, inst *store.Instance, def Definition) *run {
 	r := &run{
 		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel, leaseUntil: lease,
 		steps: map[string]*store.Step{}, consumed: map[int64]bool{},
-		counts: map[string]int{}, comps: map[string]*compensation{},
+		counts: map[string]int{}, comps: map[string]*compensation{}, patches: map[string]bool{},
 	}
 	r.cutOff.Store(inst.LeaseExpired)
 	return r
@@ -209,6 +213,7 @@ func (r *run) execute() {
 	for _, s := range j.Steps {
 		r.steps[s.Key] = s
 	}
+	r.replayed = newReplayed(j.Steps)
 	r.events = j.Events
 	for _, ev := range j.Events {
 		if ev.ConsumedBy != "" {
@@ -217,6 +222,16 @@ func (r *run) execute() {
 	}
 
 	out, wfErr, sig := r.callWorkflow()
+	if sig == nil && r.ctx.Err() == nil && r.stopReason() == nil {
+		if nd := r.unvisited(); nd != nil {
+			sig = &nonDeterminismSignal{err: nd}
+		}
+	}
+	if nd, ok := sig.(*nonDeterminismSignal); ok {
+		r.inflight.Wait()
+		r.stopNonDeterministic(nd.err)
+		return
+	}
 	if rb := r.inst.Rollback; rb != nil {
 		r.rollback(rb, sig)
 		return
@@ -285,7 +300,7 @@ func (r *run) callWorkflow() (out json.RawMessage, err error, sig any) {
 	defer func() {
 		if p := recover(); p != nil {
 			switch p.(type) {
-			case *suspendSignal, *stopSignal, *rollbackSignal:
+			case *suspendSignal, *stopSignal, *rollbackSignal, *nonDeterminismSignal:
 				sig = p
 			default:
 				err = &PanicError{Value: p, Stack: string(debug.Stack())}

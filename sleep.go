@@ -30,12 +30,10 @@ func sleep(ctx context.Context, name string, wakeAt func(now time.Time) time.Tim
 	}
 	r.checkStop()
 	key, seq, ord := r.nextCall(name)
+	r.expect(key, ord, store.KindSleep)
 	now := r.now()
 	rec := r.lookup(key)
 	if rec != nil {
-		if rec.Kind != store.KindSleep {
-			return nonDeterminism(key, store.KindSleep, rec.Kind)
-		}
 		if rec.Status == store.StepCompleted {
 			return nil
 		}

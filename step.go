@@ -128,7 +128,7 @@ func doTyped[Out any](ctx context.Context, name string, opts *StepOptions, fn st
 	if err != nil {
 		return zero, err
 	}
-	call, err := r.newCall(name, opts, fn, comp)
+	call, err := r.newCall(name, store.KindDo, opts, fn, comp)
 	if err != nil {
 		return zero, err
 	}
@@ -160,7 +160,8 @@ func decodeOutput[Out any](name string, raw json.RawMessage) (Out, error) {
 	return out, nil
 }
 
-func (r *run) newCall(name string, opts *StepOptions, fn stepFunc, comp *compensation) (*stepCall, error) {
+// newCall checks and numbers a step call of kind (KindDo or KindAsync).
+func (r *run) newCall(name string, kind store.StepKind, opts *StepOptions, fn stepFunc, comp *compensation) (*stepCall, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%w: step name must not be empty", ErrInvalidArgument)
 	}
@@ -175,6 +176,7 @@ func (r *run) newCall(name string, opts *StepOptions, fn stepFunc, comp *compens
 	}
 	r.checkStop()
 	key, seq, ord := r.nextCall(name)
+	r.expect(key, ord, kind)
 	if comp != nil {
 		r.mu.Lock()
 		r.comps[key] = comp
@@ -204,9 +206,6 @@ func (r *run) resolve(c *stepCall) *stepResult {
 	if rec == nil {
 		return nil
 	}
-	if rec.Kind != store.KindDo {
-		return &stepResult{err: nonDeterminism(c.key, store.KindDo, rec.Kind)}
-	}
 	switch rec.Status {
 	case store.StepCompleted:
 		return &stepResult{out: rec.Output}
@@ -218,11 +217,6 @@ func (r *run) resolve(c *stepCall) *stepResult {
 		}
 	}
 	return nil
-}
-
-func nonDeterminism(key string, want, got store.StepKind) error {
-	return &StepError{Step: key, Kind: ErrorKindNonRetryable, NonRetryableFailure: true,
-		Message: fmt.Sprintf("non-deterministic workflow: step %q is a %s call now but was recorded as %s", key, want, got)}
 }
 
 func stepErrorFromRecord(rec *store.Step) *StepError {

@@ -61,6 +61,12 @@ const (
 	// stopped waiting for it (its goroutine may still run) and failed the
 	// step without a retry.
 	ErrorKindAbandoned ErrorKind = "abandoned"
+	// ErrorKindNonDeterminism: on replay the workflow code no longer
+	// called the steps the journal recorded, in their order (a step
+	// added before a recorded one, a recorded one removed or renamed, a
+	// step of another kind); the instance was stopped without running
+	// new code or compensations. Message names both steps.
+	ErrorKindNonDeterminism ErrorKind = "non_determinism"
 )
 
 // ErrorInfo is an error as persisted: its text and how it was classified.
@@ -154,7 +160,16 @@ const (
 	// began work elsewhere and its result arrives from outside, as an
 	// event of type StepResultType (see EventSendParams.Step).
 	KindAsync StepKind = "async"
+	// KindPatch is the marker ordo.Patched records when an instance takes
+	// a patch's new code path. It is not a step call: it takes no
+	// position of its own in the run (its Ordinal is that of the next
+	// step) and replay does not expect it in the step order.
+	KindPatch StepKind = "patch"
 )
+
+// PatchKey is the journal key of the marker of patch id (KindPatch); no
+// step call's key ("name#seq") can equal it.
+func PatchKey(id string) string { return "patch:" + id }
 
 // StepStatus is the status of one journal entry.
 type StepStatus string
