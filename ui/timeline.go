@@ -308,6 +308,8 @@ func kindLabel(k store.StepKind) string {
 		return "event wait"
 	case store.KindAsync:
 		return "async step"
+	case store.KindPatch:
+		return "patch marker"
 	}
 	return "step"
 }
