@@ -24,6 +24,8 @@ const (
 	ErrorKindCancelled    = store.ErrorKindCancelled
 	ErrorKindCutOff       = store.ErrorKindCutOff
 	ErrorKindAbandoned    = store.ErrorKindAbandoned
+	// ErrorKindNonDeterminism: see NonDeterminismError.
+	ErrorKindNonDeterminism = store.ErrorKindNonDeterminism
 )
 
 // PanicError is a panic recovered from workflow code (Step empty; the

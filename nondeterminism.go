@@ -116,5 +116,5 @@ func (r *run) stopNonDeterministic(e *NonDeterminismError) {
 		step = e.Recorded
 	}
 	r.finish(&store.StateChange{Status: store.StatusErrored,
-		Error: &store.ErrorInfo{Message: e.Error(), Kind: store.ErrorKindNonDeterminism, Step: step}})
+		Error: &store.ErrorInfo{Message: e.Error(), Kind: ErrorKindNonDeterminism, Step: step}})
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo"
-	"github.com/ordohq/ordo/store"
 )
 
 // TestNonDeterminism: an instance started on one code and replayed on code
@@ -84,8 +83,8 @@ func TestNonDeterminism(t *testing.T) {
 					t.Fatal(err)
 				}
 				in := waitDone(t, e, "i")
-				if in.Status != ordo.StatusErrored || in.Error == nil || in.Error.Kind != store.ErrorKindNonDeterminism {
-					t.Fatalf("status %s error %+v, want errored with kind %s", in.Status, in.Error, store.ErrorKindNonDeterminism)
+				if in.Status != ordo.StatusErrored || in.Error == nil || in.Error.Kind != ordo.ErrorKindNonDeterminism {
+					t.Fatalf("status %s error %+v, want errored with kind %s", in.Status, in.Error, ordo.ErrorKindNonDeterminism)
 				}
 				for _, s := range tc.message {
 					if !strings.Contains(in.Error.Message, s) {

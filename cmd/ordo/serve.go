@@ -37,6 +37,8 @@ type serveOptions struct {
 	postgres        string
 	concurrency     int
 	leaseDuration   time.Duration
+	codeVersion     string
+	compatible      []string
 	shutdownTimeout time.Duration
 	logLevel        string
 	logFormat       string
@@ -120,6 +122,8 @@ also read from ORDO_POSTGRES_URL.`,
 	f.StringVar(&o.dataDir, "data-dir", "./ordo-data", "directory holding the SQLite database and generated files (unused with --postgres)")
 	f.StringVar(&o.postgres, "postgres", "", "PostgreSQL URL, e.g. postgres://ordo@db:5432/ordo: keep everything there and share the work with other ordo serve processes")
 	f.IntVar(&o.concurrency, "concurrency", 32, "instances run at once")
+	f.StringVar(&o.codeVersion, "code-version", "", "the code version this server's instances record and the only one it runs besides --compatible-versions (default: the build's VCS revision; none, running every version, when the build has none)")
+	f.StringSliceVar(&o.compatible, "compatible-versions", nil, "other code versions whose instances this server may run; * for every version")
 	f.DurationVar(&o.leaseDuration, "lease-duration", 0, "how long a claimed instance stays leased without a heartbeat: how soon others pick up a dead worker's instances (default 30s; 10s with --postgres)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful stop waits for running steps")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -174,7 +178,8 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if lease == 0 && o.postgres != "" {
 		lease = 10 * time.Second
 	}
-	ecfg := ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease}
+	ecfg := ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease,
+		Version: o.codeVersion, CompatibleVersions: o.compatible}
 	o.limits.apply(&ecfg)
 	waiters := api.NewWaiters() // wakes the creates with ?wait= when this engine finishes their instance
 	ecfg.OnFinish = waiters.Notify
