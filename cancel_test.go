@@ -266,7 +266,7 @@ func TestCancelFromAnotherEngine(t *testing.T) {
 				env.Clock.Advance(10 * time.Second) // the heartbeat interval
 				select {
 				case got = <-stepErr:
-				case <-time.After(5 * time.Second):
+				case <-time.After(30 * time.Second):
 				}
 			}
 			if !errors.Is(got, context.Canceled) {

@@ -87,7 +87,7 @@ func errCode(out map[string]any) string {
 
 func waitStatus(t *testing.T, hs *httptest.Server, id, want string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		_, out := call(t, hs, "GET", "/v1/instances/"+id, "")
 		if out["status"] == want {

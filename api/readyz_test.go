@@ -79,7 +79,7 @@ func TestReadyzSQLite(t *testing.T) {
 	if code, out := call(t, hs, "GET", "/v1/workflows", ""); code != 403 {
 		t.Fatalf("GET /v1/workflows with a Host off the list: %d %v, want 403", code, out)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := e.Stop(sctx); err != nil {
 		t.Fatal(err)

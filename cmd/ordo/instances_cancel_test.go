@@ -79,7 +79,7 @@ func TestInstancesCancelCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "b-1: queued") {
 		t.Fatalf("compensation retry: %q %v", out, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !strings.Contains(desc, "compensation retried by local") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the retry did not finish:\n%s", desc)

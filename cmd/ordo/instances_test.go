@@ -59,7 +59,7 @@ func startAPI(t *testing.T, extra ...ordo.Definition) string {
 
 func waitCLI(t *testing.T, server, id, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		out, _, err := runCLI(t, "instances", "describe", id, "--server", server)
 		if err != nil {
