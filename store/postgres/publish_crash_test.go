@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +21,10 @@ const crashEvents = 1000
 
 // TestPublishChild is one publishing process of TestPublishSurvivesKill:
 // it publishes events 0..999 of order.placed, starting at
-// ORDO_PUBLISH_CHILD_OFFSET, to an engine with two subscriptions.
+// ORDO_PUBLISH_CHILD_OFFSET, to an engine with two subscriptions. With
+// ORDO_PUBLISH_CHILD_LOOP=1 it publishes them again and again (each again
+// is a no-op transaction) until it is killed, so that the kill always
+// lands while it publishes, however fast it ran.
 func TestPublishChild(t *testing.T) {
 	url := os.Getenv("ORDO_PUBLISH_CHILD_URL")
 	if url == "" {
@@ -41,18 +45,21 @@ func TestPublishChild(t *testing.T) {
 		ordo.NewWorkflow("bill", noop).On("order.placed", ordo.If("payload.n >= 0"))); err != nil {
 		t.Fatal(err)
 	}
-	for k := range crashEvents {
-		i := (offset + k) % crashEvents
-		if _, _, err := eng.Publish(t.Context(), ordo.PublishEvent{ID: fmt.Sprintf("ev-%d", i), Type: "order.placed",
-			Payload: map[string]int{"n": i}}); err != nil {
-			t.Fatal(err)
+	loop := os.Getenv("ORDO_PUBLISH_CHILD_LOOP") == "1"
+	for pass := 0; pass == 0 || loop; pass++ {
+		for k := range crashEvents {
+			i := (offset + k) % crashEvents
+			if _, _, err := eng.Publish(t.Context(), ordo.PublishEvent{ID: fmt.Sprintf("ev-%d", i), Type: "order.placed",
+				Payload: map[string]int{"n": i}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
 
 // TestPublishSurvivesKill publishes the same 1,000 events from three
 // processes at once, each starting at another event, and SIGKILLs one of
-// them mid-way: every event is stored once with both its deliveries and
+// them (which never stops publishing on its own) once 300 are stored: every event is stored once with both its deliveries and
 // its two instances (exactly 2,000, none twice), and no event is stored
 // without them.
 func TestPublishSurvivesKill(t *testing.T) {
@@ -70,9 +77,13 @@ func TestPublishSurvivesKill(t *testing.T) {
 	}
 	var children []*exec.Cmd
 	for c := range 3 {
+		loop := "0"
+		if c == 0 {
+			loop = "1" // the one killed
+		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPublishChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "ORDO_PUBLISH_CHILD_URL="+url,
-			"ORDO_PUBLISH_CHILD_OFFSET="+strconv.Itoa(c*crashEvents/3))
+			"ORDO_PUBLISH_CHILD_OFFSET="+strconv.Itoa(c*crashEvents/3), "ORDO_PUBLISH_CHILD_LOOP="+loop)
 		out := &lockedBuffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
@@ -105,7 +116,10 @@ func TestPublishSurvivesKill(t *testing.T) {
 	if err := children[0].Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = children[0].Wait()
+	err = children[0].Wait()
+	if ws, ok := children[0].ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("child 0 ended by itself (%v), not by the kill", err)
+	}
 	for i, c := range children[1:] {
 		if err := c.Wait(); err != nil {
 			t.Fatalf("child %d: %v", i+1, err)
