@@ -121,6 +121,11 @@ type Instance struct {
 	// queued or due instance: a step attempt may have been cut off. It is
 	// not stored.
 	LeaseExpired bool `json:"-"`
+	// DueAt is set by InstanceClaim: when the claimed instance became
+	// runnable (a queued one's last update, a waiting one's WakeAt, an
+	// expired lease's expiry), so the engine can tell how long it waited
+	// for a worker. Nil when the backend does not say. It is not stored.
+	DueAt *time.Time `json:"-"`
 	// Rollback, when set, says the instance is being rolled back: a worker
 	// that claims it replays the run (so compensations are registered),
 	// runs what compensations are still due in reverse order and ends the

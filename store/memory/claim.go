@@ -34,15 +34,14 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		if len(p.Workflows) > 0 && !slices.Contains(p.Workflows, in.Workflow) || !p.Runs(in.Version) {
 			continue
 		}
+		if !runnable(in, t) {
+			continue
+		}
 		switch in.Status {
 		case store.StatusRunning:
-			if in.LeaseExpiresAt == nil || !in.LeaseExpiresAt.After(t) {
-				expired = append(expired, in)
-			}
+			expired = append(expired, in)
 		case store.StatusWaiting:
-			if in.WakeAt != nil && !in.WakeAt.After(t) {
-				due = append(due, in)
-			}
+			due = append(due, in)
 		case store.StatusQueued:
 			queued = append(queued, in)
 		}
@@ -62,6 +61,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 			break
 		}
 		lost := in.Status == store.StatusRunning && in.LeaseExpiresAt != nil
+		becameDue := dueAt(in)
 		in.Status = store.StatusRunning
 		in.LeaseOwner = p.Owner
 		in.LeaseToken = uuid.NewString()
@@ -77,6 +77,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		in.WakeAt = nil
 		c := cloneInstance(in)
 		c.LeaseExpired = lost
+		c.DueAt = &becameDue
 		out = append(out, c)
 	}
 	return out, nil

@@ -21,7 +21,8 @@ import (
 // against its branch's condition before it is locked. The branches are
 // CTEs, which PostgreSQL reads lazily: the LIMIT of picked stops before a
 // later branch is scanned (and its rows locked) when an earlier one filled
-// it.
+// it. Each branch also says when its instances became due
+// (store.Instance.DueAt).
 //
 // $1 now, $2 workflow names (NULL: any), $3 limit, $4 owner, $5 lease end,
 // $6 the claim's ID: every token the claim hands out starts with it, so
@@ -30,34 +31,34 @@ import (
 // ” runs anywhere, see store.ClaimParams.Runs), $8 the version recorded on
 // the claimed instances that have none.
 const sqlClaim = `WITH expired AS (
-		SELECT id, lease_expires_at IS NOT NULL AS lost FROM instances
+		SELECT id, lease_expires_at IS NOT NULL AS lost, coalesce(lease_expires_at, updated_at) AS due_at FROM instances
 		WHERE status = 'running' AND coalesce(lease_expires_at, '-infinity'::timestamptz) <= $1
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
 		ORDER BY coalesce(lease_expires_at, '-infinity'::timestamptz) LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), due AS (
-		SELECT id, false AS lost FROM instances
+		SELECT id, false AS lost, wake_at AS due_at FROM instances
 		WHERE status = 'waiting' AND wake_at <= $1
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
 		ORDER BY wake_at LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), queued AS (
-		SELECT id, false AS lost FROM instances
+		SELECT id, false AS lost, updated_at AS due_at FROM instances
 		WHERE status = 'queued'
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
 		ORDER BY created_at, id LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), picked AS (
-		(SELECT id, lost FROM expired UNION ALL SELECT id, lost FROM due UNION ALL SELECT id, lost FROM queued) LIMIT $3
+		(SELECT id, lost, due_at FROM expired UNION ALL SELECT id, lost, due_at FROM due UNION ALL SELECT id, lost, due_at FROM queued) LIMIT $3
 	)
 UPDATE instances i SET status = 'running', lease_owner = $4, lease_token = $6 || ':' || gen_random_uuid()::text,
 	lease_expires_at = $5, claims = i.claims + 1, started_at = coalesce(i.started_at, $1),
 	updated_at = $1, wake_at = NULL, version = CASE WHEN i.version = '' THEN $8 ELSE i.version END
 FROM picked WHERE i.id = picked.id
-RETURNING ` + "%s, picked.lost"
+RETURNING ` + "%s, picked.lost, picked.due_at"
 
 // sqlHeartbeat extends the leases the tokens hold. Rows are locked in ID
 // order, the order Commit locks them in, so the two never deadlock.
@@ -95,12 +96,19 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 		p.Versions, p.Version).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var lost bool
-				in, err := scanInstance(withExtra{rows, []any{&lost}})
+				var (
+					lost  bool
+					dueAt *time.Time
+				)
+				in, err := scanInstance(withExtra{rows, []any{&lost, &dueAt}})
 				if err != nil {
 					return err
 				}
 				in.LeaseExpired = lost
+				if dueAt != nil {
+					at := dueAt.UTC()
+					in.DueAt = &at
+				}
 				out = append(out, in)
 				if in.Claims > 1 {
 					journals[in.ID] = &store.Journal{}

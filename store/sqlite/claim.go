@@ -15,23 +15,25 @@ import (
 
 // The runnable instances, in the order a claim takes them: expired leases
 // first (work already started), then due timers, then the queue (oldest
-// first). ?2 is NULL or a JSON array of workflow names, ?4 NULL or a JSON
-// array of the code versions the claimer runs (an instance of version ”
-// runs anywhere; see store.ClaimParams.Runs). INDEXED BY pins
+// first). Each returns the id, whether a lease expired and when the
+// instance became due (store.Instance.DueAt). ?2 is NULL or a JSON array
+// of workflow names, ?4 NULL or a JSON array of the code versions the
+// claimer runs (an instance of version "" runs anywhere; see
+// store.ClaimParams.Runs). INDEXED BY pins
 // the plans: without statistics SQLite may otherwise walk every waiting
 // instance through instances_status on each poll.
 const (
-	sqlClaimExpired = `SELECT id, lease_expires_at IS NOT NULL FROM instances INDEXED BY instances_lease
+	sqlClaimExpired = `SELECT id, lease_expires_at IS NOT NULL, coalesce(lease_expires_at, updated_at) FROM instances INDEXED BY instances_lease
 		WHERE status = 'running' AND coalesce(lease_expires_at, 0) <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
 		ORDER BY coalesce(lease_expires_at, 0) LIMIT ?3`
-	sqlClaimDue = `SELECT id, 0 FROM instances INDEXED BY instances_wake
+	sqlClaimDue = `SELECT id, 0, wake_at FROM instances INDEXED BY instances_wake
 		WHERE status = 'waiting' AND wake_at <= ?1
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
 		ORDER BY wake_at LIMIT ?3`
-	sqlClaimQueued = `SELECT id, 0 FROM instances INDEXED BY instances_status
+	sqlClaimQueued = `SELECT id, 0, updated_at FROM instances INDEXED BY instances_status
 		WHERE status = 'queued'
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
@@ -78,12 +80,13 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	}
 	defer w.rollback()
 	ids := make([]string, 0, p.Limit)
-	lost := map[string]bool{} // taken over from an expired lease
+	lost := map[string]bool{}     // taken over from an expired lease
+	due := map[string]time.Time{} // when each became runnable
 	for _, q := range []string{sqlClaimExpired, sqlClaimDue, sqlClaimQueued} {
 		if len(ids) == p.Limit {
 			break
 		}
-		ids, err = w.appendIDs(ids, lost, q, t, workflows, p.Limit-len(ids), versions)
+		ids, err = w.appendIDs(ids, lost, due, q, t, workflows, p.Limit-len(ids), versions)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: instance claim: %w", err)
 		}
@@ -99,6 +102,9 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 			return nil, fmt.Errorf("sqlite: instance claim %q: %w", id, err)
 		}
 		in.LeaseExpired = lost[id]
+		if at, ok := due[id]; ok {
+			in.DueAt = &at
+		}
 		out = append(out, in)
 	}
 	if err := w.commit(); err != nil {
@@ -107,9 +113,10 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	return out, nil
 }
 
-// appendIDs runs a query returning an id and whether its lease expired,
-// appends the ids and notes the expired ones in lost.
-func (w *writeTx) appendIDs(ids []string, lost map[string]bool, q string, args ...any) ([]string, error) {
+// appendIDs runs a query returning an id, whether its lease expired and
+// when it became due; it appends the ids, notes the expired ones in lost
+// and the due times in due.
+func (w *writeTx) appendIDs(ids []string, lost map[string]bool, due map[string]time.Time, q string, args ...any) ([]string, error) {
 	rows, err := w.query(q, args...)
 	if err != nil {
 		return ids, err
@@ -119,12 +126,16 @@ func (w *writeTx) appendIDs(ids []string, lost map[string]bool, q string, args .
 		var (
 			id      string
 			expired bool
+			dueAt   sql.NullInt64
 		)
-		if err := rows.Scan(&id, &expired); err != nil {
+		if err := rows.Scan(&id, &expired, &dueAt); err != nil {
 			return ids, err
 		}
 		ids = append(ids, id)
 		lost[id] = expired
+		if dueAt.Valid {
+			due[id] = fromMicros(dueAt.Int64)
+		}
 	}
 	return ids, rows.Err()
 }

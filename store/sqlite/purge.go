@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -24,7 +25,7 @@ const (
 	sqlPurgeCount = `SELECT count(*)` + sqlPurgeWhere
 	// store.Deletable: ?1 a JSON array of IDs, ?2 the finish bound, ?3 a
 	// JSON array of statuses.
-	sqlDeletable = `SELECT id, 0 FROM instances WHERE id IN (SELECT value FROM json_each(?1))
+	sqlDeletable = `SELECT id, 0, NULL FROM instances WHERE id IN (SELECT value FROM json_each(?1))
 		AND finished_at IS NOT NULL AND finished_at < ?2 AND status IN (SELECT value FROM json_each(?3))`
 )
 
@@ -142,7 +143,7 @@ func (s *Store) InstanceDelete(ctx context.Context, p *store.InstanceDeleteParam
 		return nil, fmt.Errorf("sqlite: instance delete: %w", err)
 	}
 	defer w.rollback()
-	deleted, err := w.appendIDs(nil, map[string]bool{}, sqlDeletable, string(ids), micros(store.DeleteBound(p.FinishedBefore)), string(statuses))
+	deleted, err := w.appendIDs(nil, map[string]bool{}, map[string]time.Time{}, sqlDeletable, string(ids), micros(store.DeleteBound(p.FinishedBefore)), string(statuses))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instance delete: %w", err)
 	}

@@ -12,11 +12,11 @@ import (
 	"github.com/ordohq/ordo/store"
 )
 
-// testClaimRunnable: one store holding an instance in every claimable and
-// unclaimable situation; one claim at now takes exactly the runnable ones.
-func testClaimRunnable(t *testing.T, s suite) {
-	f := s.setup(t)
-	now := at(time.Hour)
+// populate creates an instance in every claimable and unclaimable
+// situation at now: queued; waiting with a past, present, future or no
+// timer; running with an expired or a live lease; paused from queued,
+// waiting and running; complete, errored, terminated.
+func populate(f *fixture, now time.Time) {
 	// waiting drives a fresh instance to waiting with wakeAt (nil: event only).
 	waiting := func(id string, wake *time.Time) {
 		f.create(id, "wf-"+id, at(0))
@@ -46,6 +46,14 @@ func testClaimRunnable(t *testing.T, s suite) {
 	f.inStatus("terminated", store.StatusTerminated)
 	running("terminated-running-expired", at(time.Minute))
 	f.mustControl("terminated-running-expired", store.ActionTerminate, "", at(4*time.Second))
+}
+
+// testClaimRunnable: one store holding an instance in every claimable and
+// unclaimable situation; one claim at now takes exactly the runnable ones.
+func testClaimRunnable(t *testing.T, s suite) {
+	f := s.setup(t)
+	now := at(time.Hour)
+	populate(f, now)
 
 	got := f.claim(&store.ClaimParams{Owner: "w2", Limit: 100, Now: now, LeaseUntil: now.Add(time.Minute)})
 	gotIDs := ids(got)
@@ -54,7 +62,14 @@ func testClaimRunnable(t *testing.T, s suite) {
 	if diff := cmp.Diff(want, gotIDs); diff != "" {
 		t.Errorf("claimed (-want +got):\n%s", diff)
 	}
+	// DueAt: when each became runnable (a queued instance's creation, a
+	// waiting one's wake time, an expired lease's end).
+	wantDue := map[string]time.Time{"queued": at(0), "waiting-past": now.Add(-time.Minute),
+		"waiting-now": now, "running-expired": now.Add(-time.Second)}
 	for _, in := range got {
+		if in.DueAt == nil || !in.DueAt.Equal(wantDue[in.ID]) {
+			t.Errorf("claimed %s: DueAt %v, want %v", in.ID, in.DueAt, wantDue[in.ID])
+		}
 		if in.Status != store.StatusRunning || in.LeaseOwner != "w2" || in.LeaseToken == "" {
 			t.Errorf("claimed %s: status %s owner %q token %q; want running, w2, a token", in.ID, in.Status, in.LeaseOwner, in.LeaseToken)
 		}
@@ -84,7 +99,9 @@ func testClaimFields(t *testing.T, s suite) {
 	if got.LeaseToken == "" {
 		t.Error("claimed instance has no LeaseToken")
 	}
-	if diff := cmp.Diff(&want, got); diff != "" {
+	wantClaimed := want
+	wantClaimed.DueAt = ptr(at(0)) // a claim's answer only: not stored
+	if diff := cmp.Diff(&wantClaimed, got); diff != "" {
 		t.Errorf("claimed instance (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(&want, f.get("a")); diff != "" {
@@ -143,6 +160,9 @@ func testClaimReleasedRunning(t *testing.T, s suite) {
 	}
 	if re.LeaseExpired {
 		t.Error("re-claim after release: LeaseExpired, want false (a released lease cut nothing off)")
+	}
+	if re.DueAt == nil || !re.DueAt.Equal(at(2*time.Second)) {
+		t.Errorf("re-claim after release: DueAt %v, want the release's time %v", re.DueAt, at(2*time.Second))
 	}
 }
 

@@ -177,6 +177,7 @@ func (f *fixture) inStatus(id string, status store.InstanceStatus) *store.Instan
 	var sc *store.StateChange
 	switch status {
 	case store.StatusRunning:
+		in.DueAt = nil // the claim's answer only, not what InstanceGet reads
 		return in
 	case store.StatusWaiting:
 		sc = &store.StateChange{Status: store.StatusWaiting, WakeAt: ptr(wakeAt)}
