@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TimePrecision", testTimePrecision},
 		{"NoAliasing", testNoAliasing},
 		{"ClaimRunnable", testClaimRunnable},
+		{"InstanceStats", testInstanceStats},
 		{"ClaimFields", testClaimFields},
 		{"ClaimExpiredLease", testClaimExpiredLease},
 		{"ClaimReleasedRunning", testClaimReleasedRunning},
