@@ -25,6 +25,7 @@ type committer struct {
 	retryFor time.Duration // how long a failing batch is retried, on clock
 	// retryAt is when a failed batch is tried again; nil when none waits.
 	retryAt atomic.Pointer[time.Time]
+	obs     Observer
 
 	reqs    chan *commitReq
 	mu      sync.Mutex
@@ -46,8 +47,8 @@ type commitRes struct {
 	err error
 }
 
-func newCommitter(st store.Store, maxBatch int, clock Clock, retryFor time.Duration, log *slog.Logger) *committer {
-	return &committer{st: st, maxBatch: maxBatch, clock: clock, retryFor: retryFor, log: log,
+func newCommitter(st store.Store, maxBatch int, clock Clock, retryFor time.Duration, log *slog.Logger, obs Observer) *committer {
+	return &committer{st: st, maxBatch: maxBatch, clock: clock, retryFor: retryFor, log: log, obs: obs,
 		reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{}), stopping: make(chan struct{})}
 }
 
@@ -73,6 +74,15 @@ func (c *committer) pause(d time.Duration) bool {
 	case <-c.stopping:
 		return false
 	}
+}
+
+// storeCommit is Store.Commit, observed. The duration is real time, not
+// the engine's clock: it measures the database.
+func (c *committer) storeCommit(ctx context.Context, upds []*store.Update) ([]store.UpdateResult, error) {
+	begin := time.Now()
+	res, err := c.st.Commit(ctx, upds)
+	c.obs.ObserveCommit(CommitObservation{Updates: len(upds), Duration: time.Since(begin), Err: err})
+	return res, err
 }
 
 // close stops the batching goroutine after it drained; later commits go
@@ -127,7 +137,7 @@ func (c *committer) commit(ctx context.Context, upd *store.Update) (store.Update
 }
 
 func (c *committer) direct(ctx context.Context, upd *store.Update) (store.UpdateResult, error) {
-	res, err := c.st.Commit(ctx, []*store.Update{upd})
+	res, err := c.storeCommit(ctx, []*store.Update{upd})
 	if err != nil {
 		return store.UpdateResult{}, err
 	}
@@ -189,7 +199,7 @@ func (c *committer) write(batch []*commitReq) {
 	giveUp := c.clock.Now().Add(c.retryFor)
 	for try := 0; try == 0 || c.clock.Now().Before(giveUp); try++ {
 		var res []store.UpdateResult
-		res, err = c.st.Commit(ctx, upds)
+		res, err = c.storeCommit(ctx, upds)
 		if err == nil {
 			for i, r := range batch {
 				r.res <- commitRes{r: res[i]}

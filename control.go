@@ -58,6 +58,9 @@ func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit
 	}
 	e.worker.notify()
 	e.worker.signalControl(id)
+	if action == store.ActionTerminate && inst.Status == store.StatusTerminated {
+		e.observeFinish(inst.ID, inst.Workflow, inst.Status)
+	}
 	return &Instance{Instance: *inst}, nil
 }
 

@@ -88,6 +88,10 @@ type Config struct {
 	// OnFinish, if set, is called after an instance reaches a terminal
 	// status in this engine (complete or errored). It must not block.
 	OnFinish func(id string, status Status)
+	// Observer, if set, receives the engine's measurements (claims,
+	// finishes, step attempts, commits, lost leases, publishes); package
+	// metrics turns them into Prometheus metrics. Default: none.
+	Observer Observer
 }
 
 // StepInterceptor wraps a step attempt. It calls next to run the step (or
@@ -192,6 +196,7 @@ type Engine struct {
 	store     store.Store
 	clock     Clock
 	committer *committer
+	obs       Observer
 
 	mu        sync.RWMutex
 	workflows map[string]Definition
@@ -221,9 +226,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 		log:       c.Logger,
 		store:     c.Store,
 		clock:     c.Clock,
+		obs:       c.observer(),
 		workflows: map[string]Definition{},
 	}
-	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.Clock, c.LeaseDuration/2, c.Logger)
+	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.Clock, c.LeaseDuration/2, c.Logger, e.obs)
 	e.worker = newWorker(e)
 	e.abandons = &abandons{log: c.Logger, clock: c.Clock}
 	return e, nil

@@ -82,6 +82,7 @@ func (e *Engine) Publish(ctx context.Context, ev PublishEvent) (pub *PublishedEv
 	}
 	pub, created = out.Event, out.Created
 	if created {
+		e.obs.ObservePublish(PublishObservation{Event: pub})
 		e.startedSome(pub.Deliveries)
 		if _, ok := ps.(store.MatchStore); ok {
 			e.worker.notify() // a matched wait the event reached may be due

@@ -51,6 +51,9 @@ type run struct {
 	// running, so a step that keeps killing its worker exhausts its
 	// retries instead of running forever.
 	cutOff atomic.Bool
+	// leaseLostSeen is set once the lost lease was reported to the
+	// observer (observeLeaseLost).
+	leaseLostSeen atomic.Bool
 
 	mu       sync.Mutex
 	steps    map[string]*store.Step
@@ -348,6 +351,7 @@ func (r *run) suspend(s *suspendSignal) {
 func (r *run) stop(cause error) {
 	switch {
 	case errors.Is(cause, errLeaseLost):
+		r.observeLeaseLost()
 		r.logger().Warn("ordo: lease lost; another worker owns the instance")
 	case errors.Is(cause, errShutdown):
 		r.release(&store.StateChange{Status: store.StatusQueued})
@@ -368,7 +372,11 @@ func (r *run) stop(cause error) {
 
 func (r *run) finish(state *store.StateChange) {
 	res, err := r.release(state)
-	if err == nil && res.Status == state.Status && r.e.cfg.OnFinish != nil {
+	if err != nil || res.Status != state.Status {
+		return
+	}
+	r.e.observeFinish(r.inst.ID, r.inst.Workflow, state.Status)
+	if r.e.cfg.OnFinish != nil {
 		r.e.cfg.OnFinish(r.inst.ID, state.Status)
 	}
 }
@@ -434,6 +442,7 @@ func (r *run) commit(upd *store.Update) (store.UpdateResult, error) {
 		return res, err
 	}
 	if errors.Is(res.Err, store.ErrLeaseLost) {
+		r.observeLeaseLost()
 		r.setStop(errLeaseLost)
 		return res, errLeaseLost
 	}

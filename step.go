@@ -301,6 +301,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		return &stepResult{stop: cerr}
 	}
 	r.record(step)
+	r.observeAttempt(c, &att)
 	return res
 }
 

@@ -307,6 +307,9 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 	w.runs[inst.LeaseToken] = r
 	w.runsWG.Add(1)
 	w.mu.Unlock()
+	if ok {
+		w.e.observeClaim(inst)
+	}
 	go func() {
 		defer w.runsWG.Done()
 		defer func() {
