@@ -183,6 +183,8 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	o.limits.apply(&ecfg)
 	waiters := api.NewWaiters() // wakes the creates with ?wait= when this engine finishes their instance
 	ecfg.OnFinish = waiters.Notify
+	mt := newServeMetrics(log)
+	ecfg.Observer = mt
 	eng, err := ordo.NewEngine(ecfg)
 	if err != nil {
 		return err
@@ -199,6 +201,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	serveMetrics(mt, srv, st)
 	sch, err := newScheduler(eng, srv, log)
 	if err != nil {
 		return err
