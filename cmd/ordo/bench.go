@@ -64,6 +64,10 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 				fmt.Fprintf(e, "  baseline from 8 connections %.0f commits/s; steps/s ÷ that baseline %.2f\n",
 					r.Baseline8CommitsPerS, r.StepsPerSOverBaseline8)
 			}
+			if r.PurgeBacklog > 0 {
+				fmt.Fprintf(e, "  backlog %d finished instances; purge deleted %d (%d while the workload ran) in %.2fs\n",
+					r.PurgeBacklog, r.Purged, r.PurgedDuringRun, r.PurgeS)
+			}
 			b, err := json.Marshal(r)
 			if err != nil {
 				return err
@@ -83,6 +87,8 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL: run on a fresh schema of this database instead of SQLite")
 	f.IntVar(&o.Workers, "workers", 0, "worker processes (with --postgres); 0 runs the engine in this process")
+	f.IntVar(&o.PurgeBacklog, "purge-backlog", 0, "store this many finished instances (WF3-shaped, finished 60 days ago) before the run")
+	f.BoolVar(&o.Purge, "purge", false, "with --purge-backlog, delete the backlog (as a 30-day retention would) while the workload runs")
 	return cmd
 }
 

@@ -49,6 +49,13 @@ type Options struct {
 	// with args (see Worker and ParseWorkerArgs). Default: this executable
 	// with "bench-worker" before args, as the ordo binary offers.
 	WorkerCommand func(args []string) *exec.Cmd
+
+	// PurgeBacklog, if positive, stores this many finished instances
+	// (WF3-shaped, finished 60 days ago) before the run starts.
+	PurgeBacklog int
+	// Purge deletes the backlog, as a 30-day retention would, while the
+	// workload runs; the result says how long it took.
+	Purge bool
 }
 
 // Latency is a set of percentiles in milliseconds.
@@ -83,6 +90,14 @@ type Result struct {
 	// divides steps/s by it.
 	Baseline8CommitsPerS   float64 `json:"baseline8_commits_per_s,omitempty"`
 	StepsPerSOverBaseline8 float64 `json:"steps_per_s_over_baseline8,omitempty"`
+	// PurgeBacklog is Options.PurgeBacklog; with Options.Purge, Purged is
+	// how many instances the purge deleted, PurgedDuringRun how many of
+	// them by the time the workload's last instance finished, and PurgeS
+	// how long the whole deletion took.
+	PurgeBacklog    int     `json:"purge_backlog,omitempty"`
+	Purged          int     `json:"purged,omitempty"`
+	PurgedDuringRun int     `json:"purged_during_run,omitempty"`
+	PurgeS          float64 `json:"purge_s,omitempty"`
 }
 
 func (o *Options) defaults() error {
@@ -109,6 +124,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Workers < 0 {
 		return fmt.Errorf("--workers must not be negative, got %d", o.Workers)
+	}
+	if o.Purge && o.PurgeBacklog <= 0 {
+		return fmt.Errorf("--purge needs --purge-backlog N: the finished instances to delete")
 	}
 	if o.Workers > 0 && o.Postgres == "" {
 		return fmt.Errorf("--workers %d needs --postgres: SQLite serves one process", o.Workers)
@@ -165,6 +183,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		defer cancel()
 		_ = engine.Stop(sctx)
 	}()
+	purge, err := beginBacklog(ctx, st, &o)
+	if err != nil {
+		return nil, err
+	}
 
 	cpu0 := cpuTime()
 	t0 := time.Now()
@@ -178,8 +200,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	wall := time.Since(t0)
 	cpu := cpuTime() - cpu0
+	purgedDuringRun := purge.deletedNow()
 
-	lat, gaps, err := latencies(ctx, st, o.N)
+	lat, gaps, err := latencies(ctx, st, wf.Name())
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +221,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.StepGapMS.P95 = 0
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
+	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -336,12 +362,12 @@ func post(ctx context.Context, client *http.Client, url, key string, v any, want
 	return nil
 }
 
-// latencies reads created→finished per instance and the gaps between
+// latencies reads created→finished per instance of workflow and the gaps between
 // consecutive steps from storage, after the run.
-func latencies(ctx context.Context, st store.Store, n int) (lat, gaps []time.Duration, err error) {
+func latencies(ctx context.Context, st store.Store, workflow string) (lat, gaps []time.Duration, err error) {
 	cursor := ""
 	for {
-		page, err := st.InstanceList(ctx, &store.InstanceListParams{Limit: 1000, Cursor: cursor})
+		page, err := st.InstanceList(ctx, &store.InstanceListParams{Workflow: workflow, Limit: 1000, Cursor: cursor})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -96,6 +96,10 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 		_ = engine.Stop(sctx)
 	}()
 
+	purge, err := beginBacklog(ctx, st, &o)
+	if err != nil {
+		return nil, err
+	}
 	cpu0 := cpuTime()
 	t0 := time.Now()
 	if err := submit(ctx, o.N, o.Submitters, create); err != nil {
@@ -118,11 +122,12 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	}
 	wall := last.Sub(t0)
 	cpu := cpuTime() - cpu0
+	purgedDuringRun := purge.deletedNow()
 	if workers != nil {
 		cpu += workers.stop()
 	}
 
-	lat, gaps, err := latencies(ctx, st, o.N)
+	lat, gaps, err := latencies(ctx, st, wf.Name())
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +148,9 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
 	r.StepsPerSOverBaseline8 = r.StepsPerS / baseline8
+	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
