@@ -64,9 +64,12 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 				fmt.Fprintf(e, "  baseline from 8 connections %.0f commits/s; steps/s ÷ that baseline %.2f\n",
 					r.Baseline8CommitsPerS, r.StepsPerSOverBaseline8)
 			}
-			if r.PurgeBacklog > 0 {
+			switch {
+			case r.PurgeBacklog > 0 && r.PurgeS > 0:
 				fmt.Fprintf(e, "  backlog %d finished instances; purge deleted %d (%d while the workload ran) in %.2fs\n",
 					r.PurgeBacklog, r.Purged, r.PurgedDuringRun, r.PurgeS)
+			case r.PurgeBacklog > 0:
+				fmt.Fprintf(e, "  backlog %d finished instances, not deleted\n", r.PurgeBacklog)
 			}
 			b, err := json.Marshal(r)
 			if err != nil {
