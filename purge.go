@@ -112,6 +112,13 @@ type PurgeOptions struct {
 	MaxInstances int
 	// DryRun counts the instances that match and deletes nothing.
 	DryRun bool
+	// PauseRatio paces the purge: after each batch it waits PauseRatio
+	// times as long as the batch took, so that deleting takes at most
+	// 1/(1+PauseRatio) of the database's time and the workflows' writes
+	// go on beside it (SQLite has a single writer). The pause is on the
+	// wall clock: it paces the database, not workflow time. Default 0: no
+	// pause.
+	PauseRatio float64
 	// Audit records each batch in the audit trail (action
 	// instance.purge, with the actor and reason of ctx): set it for an
 	// operator's purge. Retention's own deletions are not recorded.
@@ -182,6 +189,7 @@ func (e *Engine) Purge(ctx context.Context, opts *PurgeOptions) (*PurgeResult, e
 			}
 			p.Limit = min(batch, left)
 		}
+		began := time.Now()
 		n, err := e.purgeBatch(ctx, ps, p, opts.Audit)
 		if n > 0 {
 			res.Batches++
@@ -190,6 +198,24 @@ func (e *Engine) Purge(ctx context.Context, opts *PurgeOptions) (*PurgeResult, e
 		if err != nil || n == 0 {
 			return res, err
 		}
+		if err := pause(ctx, time.Duration(opts.PauseRatio*float64(time.Since(began)))); err != nil {
+			return res, fmt.Errorf("purge: %w", err)
+		}
+	}
+}
+
+// pause waits d on the wall clock, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -111,7 +111,7 @@ func TestPurge(t *testing.T) {
 	if err != nil || res.Deleted != 3 || !res.More || res.Batches != 2 {
 		t.Errorf("Purge of at most 3 in batches of 2: %+v, %v", res, err)
 	}
-	res, err = env.Engine.Purge(ctx, &ordo.PurgeOptions{FinishedBefore: cut})
+	res, err = env.Engine.Purge(ctx, &ordo.PurgeOptions{FinishedBefore: cut, PauseRatio: 1})
 	if err != nil || res.Deleted != 2 || res.More {
 		t.Errorf("Purge of the rest: %+v, %v; want 2 deleted", res, err)
 	}

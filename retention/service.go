@@ -20,6 +20,9 @@ const (
 	MinInterval = time.Second
 )
 
+// DefaultPauseRatio is Config.PauseRatio's default.
+const DefaultPauseRatio = 3
+
 // Config configures a Service.
 type Config struct {
 	// Engine runs the purges; its store must implement store.PurgeStore.
@@ -36,6 +39,11 @@ type Config struct {
 	// BatchSize is how many instances one delete transaction takes.
 	// Default store.DefaultPurgeBatch.
 	BatchSize int
+	// PauseRatio paces the deletion (ordo.PurgeOptions.PauseRatio): after
+	// each batch the pass waits this many times as long as the batch
+	// took. Default DefaultPauseRatio (3: deleting takes at most a quarter
+	// of the database's time); -1 deletes without a pause.
+	PauseRatio float64
 	// Logger receives a line per pass that deleted something, and
 	// failures. Default: the engine's (slog.Default()).
 	Logger *slog.Logger
@@ -88,6 +96,14 @@ func New(cfg Config) (*Service, error) {
 	}
 	if _, ok := cfg.Engine.Store().(store.PurgeStore); !ok {
 		return nil, fmt.Errorf("%w: retention: the store (%T) cannot delete instances", ordo.ErrInvalidArgument, cfg.Engine.Store())
+	}
+	switch {
+	case cfg.PauseRatio == 0:
+		cfg.PauseRatio = DefaultPauseRatio
+	case cfg.PauseRatio == -1:
+		cfg.PauseRatio = 0
+	case cfg.PauseRatio < 0:
+		return nil, fmt.Errorf("%w: retention.Config.PauseRatio %g is negative (-1: no pause)", ordo.ErrInvalidArgument, cfg.PauseRatio)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -199,7 +215,7 @@ func (s *Service) RunOnce(ctx context.Context) Pass {
 	p := Pass{Start: now}
 	for _, c := range s.classes() {
 		res, err := s.cfg.Engine.Purge(ctx, &ordo.PurgeOptions{FinishedBefore: now.Add(-c.period),
-			Workflows: c.workflows, ExceptWorkflows: c.except, BatchSize: s.cfg.BatchSize})
+			Workflows: c.workflows, ExceptWorkflows: c.except, BatchSize: s.cfg.BatchSize, PauseRatio: s.cfg.PauseRatio})
 		if res != nil {
 			p.Deleted += res.Deleted
 			p.Busy = p.Busy || res.Busy

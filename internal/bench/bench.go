@@ -22,6 +22,7 @@ import (
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
 	"github.com/ordohq/ordo/auth"
+	"github.com/ordohq/ordo/retention"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/sqlite"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	// Purge deletes the backlog, as a 30-day retention would, while the
 	// workload runs; the result says how long it took.
 	Purge bool
+	// PurgePauseRatio paces the purge (ordo.PurgeOptions.PauseRatio).
+	// Default retention.DefaultPauseRatio, as ordo serve; -1: no pause.
+	PurgePauseRatio float64
 }
 
 // Latency is a set of percentiles in milliseconds.
@@ -133,6 +137,14 @@ func (o *Options) defaults() error {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	switch {
+	case o.PurgePauseRatio == 0:
+		o.PurgePauseRatio = retention.DefaultPauseRatio
+	case o.PurgePauseRatio == -1:
+		o.PurgePauseRatio = 0
+	case o.PurgePauseRatio < 0:
+		return fmt.Errorf("--purge-pause-ratio must be positive or -1 (no pause), got %g", o.PurgePauseRatio)
 	}
 	return nil
 }

@@ -75,7 +75,8 @@ type purgeRun struct {
 }
 
 // startPurge starts deleting the backlog as retention would (batches of
-// store.DefaultPurgeBatch under the purge lock) with an engine of its
+// store.DefaultPurgeBatch under the purge lock, paced by
+// Options.PurgePauseRatio) with an engine of its
 // own on st, which is never started.
 func startPurge(ctx context.Context, st store.Store, o *Options) (*purgeRun, error) {
 	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: o.Logger})
@@ -90,7 +91,8 @@ func startPurge(ctx context.Context, st store.Store, o *Options) (*purgeRun, err
 	go func() {
 		defer close(p.done)
 		t0 := time.Now()
-		_, p.err = e.Purge(ctx, &ordo.PurgeOptions{FinishedBefore: time.Now().Add(-backlogRetention)})
+		_, p.err = e.Purge(ctx, &ordo.PurgeOptions{FinishedBefore: time.Now().Add(-backlogRetention),
+			PauseRatio: o.PurgePauseRatio})
 		p.took = time.Since(t0)
 	}()
 	return p, nil
