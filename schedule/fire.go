@@ -198,6 +198,9 @@ func (s *Scheduler) record(ctx context.Context, f *store.ScheduleFire, o store.F
 	if err := s.st.ScheduleFireDone(ctx, &d); err != nil {
 		return fmt.Errorf("schedule %q: record %s: %w", f.ScheduleID, o, err)
 	}
+	if o != store.FirePending && s.cfg.OnFire != nil {
+		s.cfg.OnFire(f.ScheduleID, o)
+	}
 	*f = d
 	if o != store.FirePending {
 		s.log.Info("schedule: fired", "schedule", f.ScheduleID, "scheduledAt", f.ScheduledAt, "outcome", o, "instance", f.InstanceID)

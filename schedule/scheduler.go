@@ -29,6 +29,11 @@ type Config struct {
 	Batch int
 	// Logger receives the scheduler's logs. Default slog.Default().
 	Logger *slog.Logger
+	// OnFire, if set, is called after a fire's final outcome is recorded
+	// (started, already-existed, skipped-overlap, failed; not the
+	// skipped-catchup fires a claim records), with the schedule's ID.
+	// Package metrics counts them. It must not block. Default: none.
+	OnFire func(scheduleID string, outcome store.FireOutcome)
 }
 
 // Orders creates the recurring orders of schedules with a flow target.

@@ -85,6 +85,12 @@ type Dispatcher struct {
 	// delivery log; Run prunes older ones every hour. Default:
 	// DefaultRetention (30 days).
 	Retention time.Duration
+	// OnAttempt, if set, is called after each recorded attempt with the
+	// webhook's ID and the state the attempt left the delivery in:
+	// store.WebhookDelivered, store.WebhookPending (to be retried) or
+	// store.WebhookFailed. Package metrics counts them. It must not block.
+	// Default: none.
+	OnAttempt func(webhookID, state string)
 
 	once   sync.Once
 	client *http.Client
@@ -220,6 +226,9 @@ func (d *Dispatcher) deliver(ctx context.Context, dl *store.WebhookDelivery) err
 	}
 	if err := d.Store.WebhookRecord(ctx, rec); err != nil {
 		return fmt.Errorf("webhook %q delivery %d: record attempt %d: %w", dl.WebhookID, dl.ID, n, err)
+	}
+	if d.OnAttempt != nil {
+		d.OnAttempt(dl.WebhookID, rec.State)
 	}
 	return nil
 }
