@@ -75,6 +75,26 @@ func (b *bundle) wait(t *testing.T, id string) ordo.Status {
 	return inst.Status
 }
 
+// settle waits until the series of w counts w.value: an engine reports a
+// finish after its commit, so Wait may return before.
+func (b *bundle) settle(t *testing.T, ws ...want) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		fams, done := b.scrape(t), true
+		for _, w := range ws {
+			done = done && fams.Value(t, w.name, w.labels...) >= w.value
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics did not reach %v", ws)
+		}
+		time.Sleep(2 * time.Millisecond) // polling interval, not a wait for work
+	}
+}
+
 type want struct {
 	name   string
 	labels []string
@@ -153,6 +173,8 @@ func TestEngineMetrics(t *testing.T) {
 	if _, err := b.e.Terminate(ctx, w.ID); err != nil {
 		t.Fatal(err)
 	}
+	b.settle(t, want{"ordo_instances_finished_total", []string{"workflow", "shop"}, 1},
+		want{"ordo_instances_finished_total", []string{"workflow", "ok"}, 1})
 	check(t, b.scrape(t), []want{
 		{"ordo_instances_started_total", []string{"workflow", "shop"}, 1},
 		{"ordo_instances_started_total", []string{"workflow", "ok"}, 1},
@@ -196,6 +218,7 @@ func TestLabelBound(t *testing.T) {
 	}
 	inst, _ := wf.Create(ctx, b.e, struct{}{}, nil)
 	b.wait(t, inst.ID)
+	b.settle(t, want{"ordo_instances_finished_total", []string{"workflow", "many"}, 1})
 	fams := b.scrape(t)
 	check(t, fams, []want{
 		{"ordo_step_attempts_total", []string{"step", "item-0"}, 1},

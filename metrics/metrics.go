@@ -16,8 +16,8 @@ import (
 // Options configure New. A nil *Options means every default.
 type Options struct {
 	// MaxLabelValues bounds how many distinct values each of the workflow,
-	// workflow-and-step and subscription labels takes; later new values
-	// are reported as OtherLabel. Default 500.
+	// workflow-and-step, subscription, webhook and schedule labels takes;
+	// later new values are reported as OtherLabel. Default 500.
 	MaxLabelValues int
 	// Clock is the time source of the cached store figures. Default
 	// ordo.SystemClock.
@@ -70,8 +70,12 @@ type Metrics struct {
 	workflows     *labelSet
 	steps         *labelSet
 	subscriptions *labelSet
+	webhooks      *labelSet
+	schedules     *labelSet
 
-	engine engineMetrics
+	engine          engineMetrics
+	webhookAttempts *prometheus.CounterVec
+	scheduleFires   *prometheus.CounterVec
 }
 
 var _ ordo.Observer = (*Metrics)(nil)
@@ -85,11 +89,15 @@ func New(opts *Options) *Metrics {
 		workflows:     newLabelSet(o.MaxLabelValues),
 		steps:         newLabelSet(o.MaxLabelValues),
 		subscriptions: newLabelSet(o.MaxLabelValues),
+		webhooks:      newLabelSet(o.MaxLabelValues),
+		schedules:     newLabelSet(o.MaxLabelValues),
 	}
 	if !o.NoRuntime {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m.engine = newEngineMetrics(m.reg)
+	m.webhookAttempts = newWebhookAttempts(factory{m.reg})
+	m.scheduleFires = newScheduleFires(factory{m.reg})
 	return m
 }
 
