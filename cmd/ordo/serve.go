@@ -21,6 +21,7 @@ import (
 	"github.com/ordohq/ordo/artifact/pgartifact"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/bulk"
+	"github.com/ordohq/ordo/metrics"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/schedule"
 	"github.com/ordohq/ordo/store"
@@ -79,6 +80,8 @@ type serverParts struct {
 	// orders is the order service (set by the orders extension, which
 	// runs before the dashboard's); the dashboard shows its orders.
 	orders *order.Service
+	// metrics are the server's Prometheus metrics (GET /metrics).
+	metrics *metrics.Metrics
 	// bulk runs bulk jobs (set by setupBulk, after the extensions).
 	bulk *bulk.Service
 }
@@ -202,11 +205,11 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	serveMetrics(mt, srv, st)
-	sch, err := newScheduler(eng, srv, log)
+	sch, err := newScheduler(eng, srv, log, mt)
 	if err != nil {
 		return err
 	}
-	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv,
+	parts := &serverParts{log: log, dataDir: o.dataDir, store: st, artifacts: files, engine: eng, api: srv, metrics: mt,
 		auth: authn, addr: ln.Addr().String(), trustedOrigins: o.security.trustedOrigins, scheduler: sch}
 	for _, x := range o.extra {
 		if err := x.setup(ctx, parts); err != nil {

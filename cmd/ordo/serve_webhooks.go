@@ -18,6 +18,6 @@ func startWebhooks(ctx context.Context, s *serverParts, policy *outbound.Policy)
 		return
 	}
 	s.api.WebhookRoutes(ws, policy)
-	d := &webhook.Dispatcher{Store: ws, Outbound: policy, Logger: s.log}
+	d := &webhook.Dispatcher{Store: ws, Outbound: policy, Logger: s.log, OnAttempt: s.metrics.WebhookAttempt}
 	go func() { _ = d.Run(ctx) }()
 }
