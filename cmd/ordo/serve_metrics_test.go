@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -156,6 +157,69 @@ func TestServeMetricsAfterSeedFlow(t *testing.T) {
 	} {
 		if got := fams.Value(t, tc.name, tc.labels...); got != tc.want {
 			t.Errorf("%s%q = %v, want %v; series %s", tc.name, tc.labels, got, tc.want, fams.Describe(tc.name))
+		}
+	}
+}
+
+// TestServeMetricsAddr: --metrics-addr serves /metrics without a key
+// while the API needs one, answers only loopback Host names when bound to
+// loopback, and serves nothing else.
+func TestServeMetricsAddr(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts ordo serve")
+	}
+	t.Parallel()
+	srv := startServeEnv(t, []string{"ORDO_API_KEY=" + testKey}, "--data-dir", t.TempDir(), "--metrics-addr", "127.0.0.1:0")
+	re := regexp.MustCompile(`msg="ordo: serving metrics" addr=(\S+)`)
+	var addr string
+	waitUntil(t, 60*time.Second, "the metrics listener reports its address", func() bool {
+		if m := re.FindStringSubmatch(srv.logs.String()); m != nil {
+			addr = m[1]
+		}
+		return addr != ""
+	})
+	get := func(url, host string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+		return resp.StatusCode, string(b)
+	}
+	for _, tc := range []struct {
+		url, host string
+		want      int
+		body      string
+	}{
+		{"http://" + addr + "/metrics", "", http.StatusOK, "# TYPE ordo_commit_errors_total counter"},
+		{"http://" + addr + "/metrics", "localhost:9464", http.StatusOK, "ordo_instances{status=\"queued\"} 0"},
+		{"http://" + addr + "/metrics", "metrics.attacker.example", http.StatusMisdirectedRequest, "loopback"},
+		{"http://" + addr + "/v1/instances", "", http.StatusNotFound, ""},
+		{srv.URL + "/metrics", "", http.StatusUnauthorized, ""},
+	} {
+		code, body := get(tc.url, tc.host)
+		if code != tc.want || !strings.Contains(body, tc.body) {
+			t.Errorf("GET %s (Host %q): %d %.200s, want %d with %q", tc.url, tc.host, code, body, tc.want, tc.body)
+		}
+	}
+}
+
+func TestMetricsAddr(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{":9464": "127.0.0.1:9464", "0.0.0.0:9464": "0.0.0.0:9464",
+		"[::1]:9464": "[::1]:9464", "9464": "", "": ""} {
+		got, err := metricsAddr(in)
+		if got != want || (err != nil) != (want == "") {
+			t.Errorf("metricsAddr(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }
