@@ -29,6 +29,7 @@ func TestQueryPlans(t *testing.T) {
 		{"claim expired versions", sqlClaimExpired, "instances_lease", []any{1, `["wf"]`, 10, `["v1"]`}},
 		{"claim due versions", sqlClaimDue, "instances_wake", []any{1, nil, 10, `["v1","v2"]`}},
 		{"claim queued versions", sqlClaimQueued, "instances_status", []any{1, nil, 10, `["v1"]`}},
+		{"unfinished workflows", sqlUnfinishedWorkflows, "instances_status", nil},
 		{"heartbeat", sqlHeartbeat, "instances_lease_token", []any{1, "tok"}},
 		{"next wake", sqlNextWake, "instances_wake", nil},
 		{"fence", sqlFence, "sqlite_autoindex_instances_1", []any{"id", "tok"}},

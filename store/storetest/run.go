@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimReleasedRunning", testClaimReleasedRunning},
 		{"ClaimWorkflows", testClaimWorkflows},
 		{"ClaimVersions", testClaimVersions},
+		{"UnfinishedWorkflows", testUnfinishedWorkflows},
 		{"ClaimLimit", testClaimLimit},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"Heartbeat", testHeartbeat},

@@ -67,3 +67,26 @@ func testClaimVersions(t *testing.T, s suite) {
 		t.Errorf("claim by v2 (-want +got):\n%s", diff)
 	}
 }
+
+// testUnfinishedWorkflows: the unfinished instances counted by workflow,
+// sorted by name; finished ones are not counted.
+func testUnfinishedWorkflows(t *testing.T, s suite) {
+	f := s.setup(t)
+	wc, ok := f.s.(store.WorkflowCounter)
+	if !ok {
+		t.Skip("the store does not count workflows")
+	}
+	f.create("b1", "b", at(0))
+	f.create("b2", "b", at(0))
+	f.create("a1", "a", at(0))
+	f.inStatus("done", store.StatusComplete)
+	f.claimOne("a", at(time.Second), at(time.Minute))
+	got, truncated, err := wc.UnfinishedWorkflows(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.WorkflowCount{{Workflow: "a", Count: 1}, {Workflow: "b", Count: 2}}
+	if diff := cmp.Diff(want, got); diff != "" || truncated {
+		t.Errorf("counts (-want +got), truncated %v:\n%s", truncated, diff)
+	}
+}
