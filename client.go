@@ -76,7 +76,7 @@ func (e *Engine) Get(ctx context.Context, id string) (*Instance, error) {
 	if err != nil {
 		return nil, storeError(fmt.Sprintf("load journal of instance %q", id), err, instanceMissing(id))
 	}
-	return &Instance{Instance: *inst, Steps: j.Steps}, nil
+	return &Instance{Instance: *inst, Steps: j.Steps, Reason: e.reason(inst)}, nil
 }
 
 // List returns instances newest first.
@@ -97,7 +97,7 @@ func (e *Engine) List(ctx context.Context, opts *ListOptions) (*InstancePage, er
 	}
 	out := &InstancePage{NextCursor: page.NextCursor, Instances: make([]*Instance, len(page.Instances))}
 	for i, in := range page.Instances {
-		out.Instances[i] = &Instance{Instance: *in}
+		out.Instances[i] = &Instance{Instance: *in, Reason: e.reason(in)}
 	}
 	return out, nil
 }

@@ -33,7 +33,11 @@ type StepRecord = store.Step
 // by Engine.Get (and empty in lists).
 type Instance struct {
 	store.Instance
-	Steps []*StepRecord `json:"steps,omitempty"`
+	// Reason, when set, says why the unfinished instance does not move on
+	// (ReasonUnregisteredWorkflow), as far as the running engine that
+	// reported it knows; Engine.Get and Engine.List set it.
+	Reason InstanceReason `json:"reason,omitempty"`
+	Steps  []*StepRecord  `json:"steps,omitempty"`
 }
 
 // CreateOptions configure Engine.Create. nil means defaults.

@@ -168,6 +168,7 @@ func (w *worker) unreserve() {
 
 func (w *worker) claimLoop(ctx context.Context) {
 	defer close(w.loopDone)
+	w.e.logOrphans(ctx)
 	cfg := &w.e.cfg
 	backoff := 50 * time.Millisecond
 	for {
