@@ -83,7 +83,11 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", in.ID, strings.ReplaceAll(in.Unreadable, "\n", " "))
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Workflow, in.Status, dash(in.CustomStatus),
+				status := string(in.Status)
+				if in.Reason != "" {
+					status += " (" + string(in.Reason) + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Workflow, status, dash(in.CustomStatus),
 					in.CreatedAt.Local().Format(time.DateTime), fmtTimePtr(in.FinishedAt))
 			}
 			if page.NextCursor != "" {
@@ -126,6 +130,12 @@ func instancesDescribeCmd(cf *clientFlags) *cobra.Command {
 // describeInstance prints a readable step timeline.
 func describeInstance(w io.Writer, in *ordo.Instance) error {
 	fmt.Fprintf(w, "Instance  %s\nWorkflow  %s\nStatus    %s\n", in.ID, in.Workflow, in.Status)
+	if in.Reason == ordo.ReasonUnregisteredWorkflow {
+		writeWrapped(w, "Reason    ", fmt.Sprintf("%s: no worker of the server has registered workflow %q, so the instance does not run (register it again, or terminate the instance)", in.Reason, in.Workflow))
+	}
+	if in.Version != "" {
+		fmt.Fprintf(w, "Version   %s\n", in.Version)
+	}
 	if in.Run > 1 {
 		fmt.Fprintf(w, "Run       %d (earlier runs below)\n", in.Run)
 	}
