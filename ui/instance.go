@@ -28,6 +28,9 @@ type instanceView struct {
 type liveView struct {
 	ID, Workflow, Status, CustomStatus string
 	WorkflowURL                        string // the list filtered by this workflow
+	// Reason, when set, says why the instance does not move on
+	// (ordo.ReasonUnregisteredWorkflow).
+	Reason                             string
 	Created, Started, Finished, WakeAt *timeView
 	Duration                           string
 	Claims                             int
@@ -221,6 +224,7 @@ func (h *handler) live(inst *ordo.Instance) liveView {
 		Claims: inst.Claims, LeaseOwner: inst.LeaseOwner, Output: prettyJSON(inst.Output),
 		Error: newErrorView(inst.Error), Timeline: buildTimeline(inst, fc), Awaits: awaitsOf(inst),
 		Poll: !inst.Status.Terminal(), LiveURL: h.instanceURL(inst.ID) + "/live", Refresh: h.refresh(),
+		Reason: string(inst.Reason),
 	}
 	if inst.Status == ordo.StatusWaiting {
 		v.WakeAt = fc.at(inst.WakeAt)

@@ -63,6 +63,7 @@ type tableView struct {
 // instanceRow is one instance in the table.
 type instanceRow struct {
 	ID, URL, Workflow, Status, CustomStatus string
+	Reason                                  string // ordo.Instance.Reason
 	Created, Finished                       *timeView
 	Duration                                string
 	Error                                   string
@@ -135,7 +136,7 @@ func (h *handler) table(r *http.Request, f listFilter) (tableView, error) {
 	for _, in := range page.Instances {
 		row := instanceRow{
 			ID: in.ID, URL: h.instanceURL(in.ID), Workflow: in.Workflow, Status: string(in.Status),
-			CustomStatus: in.CustomStatus, Created: fc.at(&in.CreatedAt), Finished: fc.at(in.FinishedAt),
+			Reason: string(in.Reason), CustomStatus: in.CustomStatus, Created: fc.at(&in.CreatedAt), Finished: fc.at(in.FinishedAt),
 		}
 		if in.FinishedAt != nil {
 			row.Duration = formatDuration(in.FinishedAt.Sub(in.CreatedAt))
