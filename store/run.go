@@ -81,6 +81,11 @@ type RestartPlan struct {
 	// Run is the record of the run the restart ends; the instance's run
 	// number becomes Run.Number+1.
 	Run *Run
+	// KeepVersion says the instance keeps its Version: the restart keeps
+	// steps, which that version's code recorded. A restart that keeps
+	// none clears it, so that an engine of any version may run the new
+	// run.
+	KeepVersion bool
 }
 
 // PlanRestart decides a restart (the rules of ActionRestart): in is the
@@ -144,6 +149,7 @@ func PlanRestart(in *Instance, steps []*Step, p *ControlParams, started time.Tim
 		}
 	}
 	plan.Run.Restart.CustomStatus = plan.CustomStatus
+	plan.KeepVersion = len(plan.Run.Restart.Kept) > 0
 	return plan, nil
 }
 

@@ -138,6 +138,9 @@ func (x *instance) restart(p *store.ControlParams, t time.Time) error {
 		in.Params = cloneRaw(plan.Params)
 	}
 	in.Run = plan.Run.Number + 1
+	if !plan.KeepVersion {
+		in.Version = ""
+	}
 	return nil
 }
 

@@ -31,7 +31,8 @@ var (
 	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = $2, output = NULL, error = NULL,
 		wake_at = NULL, custom_status = $3, finished_at = NULL, rollback = NULL,
 		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
-		params = CASE WHEN $4::boolean THEN $5::bytea ELSE params END, run = $6
+		params = CASE WHEN $4::boolean THEN $5::bytea ELSE params END, run = $6,
+		version = CASE WHEN $7::boolean THEN version ELSE '' END
 		WHERE id = $1 RETURNING ` + instanceCols
 )
 
@@ -173,7 +174,7 @@ func restart(ctx context.Context, tx pgx.Tx, p *store.ControlParams, t time.Time
 		return nil, err
 	}
 	return scanInstance(tx.QueryRow(ctx, sqlRestart, p.InstanceID, t, plan.CustomStatus,
-		plan.Params != nil, rawArg(plan.Params), plan.Run.Number+1))
+		plan.Params != nil, rawArg(plan.Params), plan.Run.Number+1, plan.KeepVersion))
 }
 
 // InstanceRuns returns the ended runs of an instance, oldest first, read

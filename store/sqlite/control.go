@@ -40,7 +40,8 @@ const (
 	sqlRestart = `UPDATE instances SET status = 'queued', updated_at = ?2, output = NULL, error = NULL,
 		wake_at = NULL, custom_status = ?3, finished_at = NULL, rollback = NULL,
 		lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
-		params = CASE WHEN ?4 THEN ?5 ELSE params END, run = ?6
+		params = CASE WHEN ?4 THEN ?5 ELSE params END, run = ?6,
+		version = CASE WHEN ?7 THEN version ELSE '' END
 		WHERE id = ?1 RETURNING ` + instanceCols
 
 	sqlRuns = `SELECT record FROM runs WHERE instance_id = ? ORDER BY run`
@@ -160,7 +161,7 @@ func (w *writeTx) restart(p *store.ControlParams, t int64) (*store.Instance, err
 		}
 	}
 	return scanInstance(w.queryRow(sqlRestart, p.InstanceID, t, plan.CustomStatus,
-		plan.Params != nil, rawArg(plan.Params), plan.Run.Number+1))
+		plan.Params != nil, rawArg(plan.Params), plan.Run.Number+1, plan.KeepVersion))
 }
 
 // InstanceRuns returns the ended runs of an instance, oldest first.

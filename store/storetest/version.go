@@ -66,6 +66,24 @@ func testClaimVersions(t *testing.T, s suite) {
 	if diff := cmp.Diff([]string{"v2-a", "v2-claimed"}, gotIDs); diff != "" {
 		t.Errorf("claim by v2 (-want +got):\n%s", diff)
 	}
+
+	// A restart that keeps steps keeps the version that recorded them;
+	// one that keeps none clears it.
+	for _, in := range got {
+		step := func(name string, ord int) *store.Step {
+			return &store.Step{Key: name + "#1", Name: name, Seq: 1, Ordinal: ord, Kind: store.KindDo,
+				Status: store.StepCompleted, Output: []byte(`1`), Attempts: 1, StartedAt: now, FinishedAt: ptr(now)}
+		}
+		f.mustApply(&store.Update{InstanceID: in.ID, LeaseToken: in.LeaseToken, Now: now,
+			Steps: []*store.Step{step("first", 0), step("second", 1)}})
+	}
+	for id, from := range map[string]string{"v2-a": "second", "v2-claimed": ""} {
+		f.mustControl(id, store.ActionRestart, from, now.Add(time.Second))
+		want := map[string]string{"second": "v2", "": ""}[from]
+		if in := f.get(id); in.Version != want {
+			t.Errorf("%s restarted from %q: Version %q, want %q", id, from, in.Version, want)
+		}
+	}
 }
 
 // testUnfinishedWorkflows: the unfinished instances counted by workflow,
