@@ -104,6 +104,10 @@ type InstanceCreateParams struct {
 	// same transaction (see NormalizeAttributes for their bounds). A
 	// duplicate create leaves the existing instance's attributes alone.
 	Attributes []Attribute
+	// Trace, if set, is the trace context of the request that creates the
+	// instance (see TraceContext), stored with it and returned as
+	// Instance.Trace. Checked by ValidateTraceContext.
+	Trace *TraceContext
 }
 
 // CreateClaim is the lease an instance is created with; see

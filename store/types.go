@@ -138,6 +138,10 @@ type Instance struct {
 	// and InstanceGet return such a row rather than fail (see
 	// MarkUnreadable).
 	Unreadable string `json:"unreadable,omitempty"`
+	// Trace is the trace context of the request that created the instance
+	// (InstanceCreateParams.Trace); nil when it had none. It is not part
+	// of the API's JSON.
+	Trace *TraceContext `json:"-"`
 }
 
 // Rollback is a pending rollback of an instance (Instance.Rollback).

@@ -14,6 +14,9 @@ func ValidateCreate(p *InstanceCreateParams) error {
 	if p.Claim != nil && p.Claim.Token == "" {
 		return fmt.Errorf("instance create %q: Claim.Token is required", p.ID)
 	}
+	if err := ValidateTraceContext(p.Trace); err != nil {
+		return fmt.Errorf("instance create %q: %w", p.ID, err)
+	}
 	if len(p.Attributes) > 0 {
 		attrs, err := NormalizeAttributes(p.Attributes)
 		if err != nil {

@@ -59,6 +59,15 @@ func cloneInstance(in *store.Instance) *store.Instance {
 	c.WakeAt = normPtr(in.WakeAt)
 	c.LeaseExpiresAt = normPtr(in.LeaseExpiresAt)
 	c.Rollback = cloneRollback(in.Rollback)
+	c.Trace = cloneTrace(in.Trace)
+	return &c
+}
+
+func cloneTrace(tc *store.TraceContext) *store.TraceContext {
+	if tc == nil {
+		return nil
+	}
+	c := *tc
 	return &c
 }
 

@@ -96,6 +96,7 @@ func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*stor
 		CreatedAt: t,
 		UpdatedAt: t,
 		Run:       1,
+		Trace:     cloneTrace(p.Trace),
 	}
 	if c := p.Claim; c != nil {
 		in.Status = store.StatusRunning

@@ -158,7 +158,8 @@ func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 	if len(p.creates.id) > 0 {
 		c := &p.creates
-		q, args := sqlCommitCreate, []any{c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims, c.version}
+		q, args := sqlCommitCreate, []any{c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims, c.version,
+			c.traceParent, c.traceState}
 		if len(c.attrID) > 0 {
 			q, args = sqlCommitCreateAttrs, append(args, c.attrID, c.attrKey, c.attrValue)
 		}
@@ -250,6 +251,8 @@ type createCols struct {
 	owner, token         []*string
 	claims               []int32
 	version              []string
+	traceParent          []*string
+	traceState           []*string
 	// the search attributes of the creates, one row each
 	attrID, attrKey, attrValue []string
 }
@@ -269,6 +272,8 @@ func (c *createCols) add(r createRow) {
 	c.token = append(c.token, r.token)
 	c.claims = append(c.claims, r.claims)
 	c.version = append(c.version, r.version)
+	c.traceParent = append(c.traceParent, r.traceParent)
+	c.traceState = append(c.traceState, r.traceState)
 }
 
 // stepCols are the rows of sqlCommitSteps.

@@ -13,7 +13,8 @@ import (
 
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
-	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version`
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version,
+	trace_parent, trace_state`
 
 // prefixed returns instanceCols with every column qualified by alias.
 func prefixed(alias string) string {
@@ -31,11 +32,12 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 		status                                string
 		params, output                        []byte
 		errJSON, leaseOwner, leaseToken       *string
-		rollback                              *string
+		rollback, traceParent, traceState     *string
 		startedAt, finishedAt, wakeAt, leaseX *time.Time
 	)
 	err := row.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
-		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version)
+		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version,
+		&traceParent, &traceState)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +62,19 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 	if in.Rollback, err = rollbackValue(rollback); err != nil {
 		store.MarkUnreadable(&in, fmt.Errorf("rollback column: %w", err))
 	}
+	if traceParent != nil {
+		in.Trace = &store.TraceContext{Parent: *traceParent}
+		if traceState != nil {
+			in.Trace.State = *traceState
+		}
+	}
 	return &in, nil
 }
 
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version)
-		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = $1`
@@ -83,6 +91,8 @@ type createRow struct {
 	claims               int32
 	version              string
 	attrs                []store.Attribute
+	// traceParent and traceState are p.Trace's, NULL without one.
+	traceParent, traceState *string
 }
 
 // newCreateRow encodes p at p.Now, or fallback, or the wall clock.
@@ -98,6 +108,10 @@ func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
 		owner, token := c.Owner, c.Token
 		r.status, r.started, r.owner, r.token, r.until, r.claims = string(store.StatusRunning), &r.at, &owner, &token, &until, 1
 		r.version = c.Version
+	}
+	if tc := p.Trace; tc != nil {
+		parent, state := tc.Parent, tc.State
+		r.traceParent, r.traceState = &parent, &state
 	}
 	return r
 }
@@ -119,7 +133,8 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 		in  *store.Instance
 		err error
 	)
-	b.Queue(sqlInstanceInsert, r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims, r.version).
+	b.Queue(sqlInstanceInsert, r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims, r.version,
+		r.traceParent, r.traceState).
 		QueryRow(func(row pgx.Row) error {
 			in, err = scanInstance(row)
 			if noRows(err) {

@@ -13,7 +13,8 @@ import (
 
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
-	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version`
+	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version,
+	trace_parent, trace_state`
 
 // scanInstance reads one row of instanceCols.
 func scanInstance(sc scanner) (*store.Instance, error) {
@@ -24,10 +25,12 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 		createdAt, updatedAt                  int64
 		startedAt, finishedAt, wakeAt, leaseX sql.NullInt64
 		leaseOwner, leaseToken                sql.NullString
+		traceParent, traceState               sql.NullString
 		rollback                              []byte
 	)
 	err := sc.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
-		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version)
+		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version,
+		&traceParent, &traceState)
 	if err != nil {
 		return nil, err
 	}
@@ -48,13 +51,16 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 	if in.Rollback, err = rollbackValue(rollback); err != nil {
 		store.MarkUnreadable(&in, fmt.Errorf("rollback column: %w", err))
 	}
+	if traceParent.Valid {
+		in.Trace = &store.TraceContext{Parent: traceParent.String, State: traceState.String}
+	}
 	return &in, nil
 }
 
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
@@ -101,8 +107,12 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 		status, started, owner, token, until, claims = store.StatusRunning, t, c.Owner, c.Token, micros(c.LeaseUntil), 1
 		version = c.Version
 	}
+	var traceParent, traceState any
+	if tc := p.Trace; tc != nil {
+		traceParent, traceState = tc.Parent, tc.State
+	}
 	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
-		started, owner, token, until, claims, version))
+		started, owner, token, until, claims, version, traceParent, traceState))
 	if errors.Is(err, sql.ErrNoRows) {
 		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
 		if err != nil {

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitEmpty", testCommitEmpty},
 		{"CommitCreate", testCommitCreate},
 		{"CommitCreateInvalid", testCommitCreateInvalid},
+		{"TraceContext", testTraceContext},
 		{"EventSend", testEventSend},
 		{"EventJournal", testEventJournal},
 		{"EventStepAwait", testEventStepAwait},
