@@ -137,14 +137,19 @@ func (r *run) startAsync(c *stepCall, prev *store.Step, attempt int) *stepResult
 	info := StepInfo{InstanceID: c.iid, Workflow: c.workflow, Step: c.name, Key: c.key,
 		Attempt: attempt, IdempotencyKey: c.iid + "/" + c.key}
 	begin := r.now()
-	_, _, err := r.attempt(&stepState{info: info}, c.opts.timeout(), c.fn)
+	actx, span := r.startAttemptSpan(c.name, c.key, attempt, false)
+	_, _, err := r.attempt(actx, &stepState{info: info}, c.opts.timeout(), c.fn)
 	end := r.now()
 	if cause := r.stopReason(); cause != nil && r.ctx.Err() != nil {
+		endUnrecordedAttempt(span, outcomeStopped)
 		return &stepResult{stop: cause}
 	}
 	if err != nil {
-		return r.asyncOutcome(c, step, store.Attempt{Number: attempt, StartedAt: begin, FinishedAt: end}, nil, err, nil)
+		res := r.asyncOutcome(c, step, store.Attempt{Number: attempt, StartedAt: begin, FinishedAt: end}, nil, err, nil)
+		endAttemptSpan(span, attemptErrorInfo(err, c.name), res == nil || res.retryAt != nil)
+		return res
 	}
+	endUnrecordedAttempt(span, outcomeWaiting)
 	waiting := *step
 	deadline := end.Add(c.opts.wait())
 	waiting.WakeAt = &deadline

@@ -14,7 +14,8 @@ import (
 )
 
 // Create starts an instance of the named workflow with JSON params. The
-// instance is queued durably before Create returns. An ID that exists
+// instance is queued durably before Create returns, with the trace context
+// of ctx's span, if any (TraceContextFrom), to which its runs' spans link. An ID that exists
 // returns the existing instance together with an error wrapping
 // ErrAlreadyExists.
 func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMessage, opts *CreateOptions) (*Instance, error) {
@@ -22,6 +23,7 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 	if err != nil {
 		return nil, err
 	}
+	cp.Trace = TraceContextFrom(ctx)
 	id, now, params := cp.ID, cp.Now, cp.Params
 	upd := &store.Update{Create: cp, InstanceID: id, Now: now}
 	// A running engine with a free slot creates the instance already
@@ -50,7 +52,8 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 		}
 		return nil, storeError(fmt.Sprintf("create instance of %q", workflow), err, "")
 	}
-	inst := &store.Instance{ID: id, Workflow: workflow, Status: store.StatusQueued, Params: params, CreatedAt: now, UpdatedAt: now}
+	inst := &store.Instance{ID: id, Workflow: workflow, Status: store.StatusQueued, Params: params, CreatedAt: now, UpdatedAt: now,
+		Run: 1, Trace: cp.Trace}
 	if reserved {
 		lease := cp.Claim.LeaseUntil
 		inst.Status, inst.StartedAt, inst.Claims = store.StatusRunning, &now, 1

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ordohq/ordo/store"
 )
 
@@ -66,18 +68,22 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 	begin := r.now()
 	var err error
 	var opts *StepOptions
+	span := trace.SpanFromContext(context.Background()) // no-op until an attempt runs
 	if comp == nil {
 		err = NonRetryable(fmt.Errorf("no compensation registered for step %q in this run (did the workflow code change?)", rec.Key))
 	} else {
 		opts = comp.opts
 		state := &stepState{info: StepInfo{InstanceID: r.inst.ID, Workflow: r.inst.Workflow, Step: rec.Name,
 			Key: rec.Key, Attempt: attempt, IdempotencyKey: r.inst.ID + "/" + rec.Key + "/compensate", Compensation: true}}
-		_, _, err = r.attempt(state, opts.timeout(), func(ctx context.Context) (json.RawMessage, json.RawMessage, error) {
+		var actx context.Context
+		actx, span = r.startAttemptSpan(rec.Name, rec.Key, attempt, true)
+		_, _, err = r.attempt(actx, state, opts.timeout(), func(ctx context.Context) (json.RawMessage, json.RawMessage, error) {
 			return nil, nil, comp.fn(ctx, rec.CompensationData)
 		})
 	}
 	end := r.now()
 	if cause := r.stopReason(); cause != nil && r.ctx.Err() != nil {
+		endUnrecordedAttempt(span, outcomeStopped)
 		return nil, &stopSignal{cause: cause}
 	}
 	att := store.Attempt{Number: attempt, Compensation: true, StartedAt: begin, FinishedAt: end}
@@ -100,6 +106,7 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 			next.CompensationNextAt = &at
 		}
 	}
+	endAttemptSpan(span, next.CompensationError, next.CompensationStatus == store.CompRetrying)
 	upd := &store.Update{Steps: []*store.Step{&next}, Attempts: []store.AttemptRecord{{StepKey: rec.Key, Attempt: att}}}
 	if _, cerr := r.commit(upd); cerr != nil {
 		return nil, &stopSignal{cause: cerr}

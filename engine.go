@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -92,6 +94,12 @@ type Config struct {
 	// finishes, step attempts, commits, lost leases, publishes); package
 	// metrics turns them into Prometheus metrics. Default: none.
 	Observer Observer
+	// TracerProvider makes the engine's OpenTelemetry spans: one per run
+	// of an instance and one per step attempt (see the README's Traces).
+	// Default otel.GetTracerProvider(), the global provider, which makes
+	// no spans unless the program installs one (ordo serve does when
+	// OTEL_EXPORTER_OTLP_ENDPOINT is set).
+	TracerProvider trace.TracerProvider
 }
 
 // StepInterceptor wraps a step attempt. It calls next to run the step (or
@@ -125,6 +133,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
+	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = otel.GetTracerProvider()
 	}
 	if cfg.LeaseDuration == 0 {
 		cfg.LeaseDuration = 30 * time.Second
@@ -197,6 +208,7 @@ type Engine struct {
 	clock     Clock
 	committer *committer
 	obs       Observer
+	tracer    trace.Tracer
 
 	mu        sync.RWMutex
 	workflows map[string]Definition
@@ -227,6 +239,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		store:     c.Store,
 		clock:     c.Clock,
 		obs:       c.observer(),
+		tracer:    c.TracerProvider.Tracer(TracerName),
 		workflows: map[string]Definition{},
 	}
 	e.committer = newCommitter(c.Store, c.MaxCommitBatch, c.Clock, c.LeaseDuration/2, c.Logger, e.obs)

@@ -180,6 +180,7 @@ func (e *Engine) delivery(ctx context.Context, s *Subscription, ev *PublishedEve
 	if err != nil {
 		return fail("", err)
 	}
+	cp.Trace = TraceContextFrom(ctx)
 	d.Create, d.Outcome = cp, store.DeliveryStarted
 	return d
 }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ordohq/ordo/store"
 )
 
@@ -42,6 +44,8 @@ type run struct {
 	def    Definition
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// span is the run's trace span (tracing.go), ended by endSpan.
+	span trace.Span
 	// fresh marks an instance created claimed by this engine: its journal
 	// is empty and is not loaded.
 	fresh bool
@@ -87,13 +91,14 @@ type run struct {
 }
 
 func newRun(e *Engine, inst *store.Instance, def Definition) *run {
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, span := e.startRunSpan(inst)
+	ctx, cancel := context.WithCancelCause(ctx)
 	lease := e.clock.Now().Add(e.cfg.LeaseDuration)
 	if inst.LeaseExpiresAt != nil {
 		lease = *inst.LeaseExpiresAt
 	}
 	r := &run{
-		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel, leaseUntil: lease,
+		e: e, inst: inst, def: def, ctx: ctx, cancel: cancel, span: span, leaseUntil: lease,
 		steps: map[string]*store.Step{}, consumed: map[int64]bool{},
 		counts: map[string]int{}, comps: map[string]*compensation{}, patches: map[string]bool{},
 	}
@@ -406,6 +411,7 @@ func (r *run) finishRollback(status store.InstanceStatus, ei *store.ErrorInfo) {
 func (r *run) release(state *store.StateChange) (store.UpdateResult, error) {
 	res, err := r.commit(&store.Update{State: state, Release: true})
 	r.e.released.broadcast()
+	r.traceRelease(state, res, err)
 	if err != nil && !errors.Is(err, errLeaseLost) {
 		r.logger().Error("ordo: release instance", "err", err)
 	}

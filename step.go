@@ -251,6 +251,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		out, compData json.RawMessage
 		err           error
 	)
+	actx, span := r.startAttemptSpan(c.name, c.key, attempt, false)
 	if r.cutOff.CompareAndSwap(true, false) {
 		// The worker that held the instance before stopped renewing its
 		// lease, perhaps while running this attempt: count it as failed
@@ -258,12 +259,13 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		err = &CutOffError{Step: c.name, Attempt: attempt}
 		r.logger().Warn("ordo: counting an attempt cut off by a lost worker", LogKeyStep, c.key, LogKeyAttempt, attempt)
 	} else {
-		out, compData, err = r.attempt(state, c.opts.timeout(), c.fn)
+		out, compData, err = r.attempt(actx, state, c.opts.timeout(), c.fn)
 	}
 	end := r.now()
 	if cause := r.stopReason(); cause != nil && r.ctx.Err() != nil {
 		// Terminated, shut down or lease lost mid-attempt: not the step's
 		// failure; nothing is recorded and the attempt runs again later.
+		endUnrecordedAttempt(span, outcomeStopped)
 		return &stepResult{stop: cause}
 	}
 	if err == nil {
@@ -295,6 +297,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		att.Error = attemptErrorInfo(err, c.name)
 		res = r.failAttempt(c, step, end, err)
 	}
+	endAttemptSpan(span, step.Error, step.Status == store.StepRetrying)
 	upd.Steps = []*store.Step{step}
 	upd.Attempts = []store.AttemptRecord{{StepKey: c.key, Attempt: att}}
 	if _, cerr := r.commit(upd); cerr != nil {
@@ -346,13 +349,14 @@ type attemptResult struct {
 	err       error
 }
 
-// attempt runs fn once with a per-attempt timeout. At the deadline its
+// attempt runs fn once with a per-attempt timeout, in a context derived
+// from parent (the run's, with the attempt's span). At the deadline its
 // context is cancelled and fn gets Config.AbandonGrace to return; a
 // function that ignores its context past that is abandoned (see
 // abandonedError). A function still running when the run stops (pause,
 // terminate, shutdown) is watched the same way.
-func (r *run) attempt(state *stepState, timeout time.Duration, fn stepFunc) (json.RawMessage, json.RawMessage, error) {
-	ctx, cancel := context.WithCancelCause(r.ctx)
+func (r *run) attempt(parent context.Context, state *stepState, timeout time.Duration, fn stepFunc) (json.RawMessage, json.RawMessage, error) {
+	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	timeoutErr := fmt.Errorf("attempt %d of step %q timed out after %s: %w", state.info.Attempt, state.info.Step, timeout, ErrStepTimeout)
 	timer := r.e.clock.AfterFunc(timeout, func() { cancel(timeoutErr) })

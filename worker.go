@@ -303,6 +303,7 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 		// Stop began between Create's commit and here: hand it back.
 		w.mu.Unlock()
 		r.release(&store.StateChange{Status: store.StatusQueued})
+		r.span.End()
 		return
 	}
 	w.runs[inst.LeaseToken] = r
@@ -313,6 +314,7 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 	}
 	go func() {
 		defer w.runsWG.Done()
+		defer r.span.End()
 		defer func() {
 			w.mu.Lock()
 			delete(w.runs, inst.LeaseToken)
