@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Default ports, chosen by scheme and credentials when Config.URL has none.
@@ -60,6 +61,11 @@ type Config struct {
 	// for a private CA. It is cloned; ServerName defaults to the URL's host
 	// and MinVersion to TLS 1.2. Default: nil, the system roots.
 	TLSConfig *tls.Config
+
+	// TracerProvider makes the "smtp send" client span of each Send, a
+	// child of the span in Send's context (the step attempt's). Default:
+	// the global provider (otel.GetTracerProvider()).
+	TracerProvider trace.TracerProvider
 }
 
 // settings is a Config parsed and validated.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	gomail "github.com/wneessen/go-mail"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // UserAgent is the User-Agent header of every message.
@@ -22,7 +23,8 @@ const idleTimeout = time.Minute
 // Sender sends e-mails through one SMTP server. It is safe for concurrent
 // use; each Send opens its own connection.
 type Sender struct {
-	cfg *settings
+	cfg    *settings
+	tracer trace.Tracer
 }
 
 // New validates cfg and returns a Sender. It does not connect. Its errors
@@ -33,7 +35,7 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sender{cfg: s}, nil
+	return &Sender{cfg: s, tracer: tracerOf(cfg.TracerProvider)}, nil
 }
 
 // Server returns the server as "smtp://host:port" or "smtps://host:port",
@@ -56,8 +58,11 @@ func (s *Sender) Server() string {
 // are classified for the engine: SMTP 5xx replies and invalid messages are
 // ordo.NonRetryable, SMTP 4xx replies, network errors and timeouts are
 // plain (retryable) errors; see the package documentation. Every error
-// names the server and the recipients.
-func (s *Sender) Send(ctx context.Context, m *Message) error {
+// names the server and the recipients. Each Send is a client span
+// "smtp send" of Config.TracerProvider.
+func (s *Sender) Send(ctx context.Context, m *Message) (err error) {
+	ctx, span := s.startSendSpan(ctx, m)
+	defer func() { endSendSpan(span, err) }()
 	msg, err := s.build(m)
 	if err != nil {
 		return s.classify(ctx, m, fmt.Errorf("invalid message: %w: %w", err, ordo.ErrInvalidArgument))
