@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/outbound"
 	"github.com/ordohq/ordo/webhook"
@@ -70,6 +72,14 @@ type Client struct {
 	// UserAgent is the User-Agent header. Default: DefaultUserAgent
 	// ("ordo/1").
 	UserAgent string
+
+	// TracerProvider makes the HTTP client span of each request (with
+	// otelhttp), a child of the span in Post's context (the step
+	// attempt's); the request carries that span's W3C traceparent and
+	// tracestate headers so the receiver joins the trace. Default: the
+	// global provider (otel.GetTracerProvider()), which makes no spans and
+	// sends no traceparent unless the program installs one.
+	TracerProvider trace.TracerProvider
 }
 
 // Request is one POST of a JSON document.
@@ -241,6 +251,7 @@ func (c *Client) httpClient() *http.Client {
 	if hc.Transport == nil {
 		hc.Transport = c.policy().Transport()
 	}
+	hc.Transport = c.traced(hc.Transport)
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc
 }
