@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/flow"
@@ -46,6 +48,10 @@ type Config struct {
 	// SyncInterval is how often Start's loop registers flows that other
 	// processes applied to the shared store. Default 5 s.
 	SyncInterval time.Duration
+	// TracerProvider makes the "mesh generate" span of each production
+	// file, and the HTTP client spans of the default REST client. Default:
+	// the global provider (otel.GetTracerProvider()).
+	TracerProvider trace.TracerProvider
 }
 
 // Service runs order flows on an engine and serves orders and flow
@@ -94,7 +100,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("%w: order.Config.Limits: %w", ordo.ErrInvalidArgument, err)
 	}
 	if cfg.REST == nil {
-		cfg.REST = &rest.Client{}
+		cfg.REST = &rest.Client{TracerProvider: cfg.TracerProvider}
 	}
 	if cfg.MailDomain == "" {
 		cfg.MailDomain = email.DefaultMessageIDDomain

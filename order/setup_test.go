@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ordohq/ordo/api"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/order"
@@ -45,6 +47,9 @@ type setupOptions struct {
 	wrapFiles func(artifact.Store) artifact.Store
 	// templateLimits bound the e-mail templates (default: email's).
 	templateLimits email.Limits
+	// tracer makes the spans of the engine, the service, its REST client
+	// and its mailer (default: the global provider).
+	tracer trace.TracerProvider
 }
 
 // fixture is what a test of a running order service needs: an engine on a
@@ -66,7 +71,7 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 		o = &setupOptions{}
 	}
 	st := memory.New()
-	env := ordotest.New(t, &ordotest.Options{Store: st, Timeout: waitTimeout})
+	env := ordotest.New(t, &ordotest.Options{Store: st, Timeout: waitTimeout, TracerProvider: o.tracer})
 	files, err := artifact.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +81,7 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 		rest: ordertest.StartEndpoint(t, o.respond), mail: ordertest.StartMailServer(t, o.refuse)}
 	var mailer *email.Sender
 	if !o.noMailer {
-		if mailer, err = email.New(email.Config{URL: f.mail.URL(), From: "Ordo Shop <shop@example.com>"}); err != nil {
+		if mailer, err = email.New(email.Config{URL: f.mail.URL(), From: "Ordo Shop <shop@example.com>", TracerProvider: o.tracer}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,8 +91,9 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 	}
 	f.svc, err = order.New(order.Config{
 		Engine: env.Engine, Store: st, Artifacts: svcFiles, Mailer: mailer, MailDomain: "shop.example.com",
-		REST:   &rest.Client{SigningSecret: signingKey()},
+		REST:   &rest.Client{SigningSecret: signingKey(), TracerProvider: o.tracer},
 		Limits: o.limits, TemplateLimits: o.templateLimits, Logger: slog.New(slog.DiscardHandler),
+		TracerProvider: o.tracer,
 	})
 	if err != nil {
 		t.Fatal(err)

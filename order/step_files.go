@@ -65,27 +65,9 @@ func (s *Service) writeFiles(ctx context.Context, orderID string, p *params, for
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := mesh.Generate(it.Product.Template, it.Product.Parameters, &mesh.GenerateOptions{MaxTriangles: s.cfg.Limits.MaxTrianglesPerItem})
-		if err != nil {
-			err = fmt.Errorf("item %d (sku %q): %w", i, it.SKU, err)
-			if errors.Is(err, mesh.ErrUnknownTemplate) || errors.Is(err, mesh.ErrInvalidParam) || errors.Is(err, mesh.ErrOverBudget) {
-				return nil, ordo.NonRetryable(err)
-			}
-			if _, ok := errors.AsType[*mesh.CheckError](err); ok { // the same parameters give the same mesh
-				return nil, ordo.NonRetryable(err)
-			}
-			return nil, err
-		}
 		name := fileName(i, it.SKU, format)
-		info, err := artifact.Write(ctx, s.cfg.Artifacts, fileKey(orderID, name), func(w io.Writer) error {
-			_, err := mesh.Write(w, m, format)
-			return err
-		})
+		info, err := s.writeFile(ctx, orderID, i, it, name, format)
 		if err != nil {
-			err = fmt.Errorf("item %d (sku %q): store %s: %w", i, it.SKU, name, err)
-			if _, ok := errors.AsType[*mesh.CheckError](err); ok {
-				return nil, ordo.NonRetryable(err)
-			}
 			return nil, err
 		}
 		if total += info.Size; total > s.cfg.Limits.MaxFileBytesPerOrder {
@@ -98,6 +80,37 @@ func (s *Service) writeFiles(ctx context.Context, orderID string, p *params, for
 		})
 	}
 	return out, nil
+}
+
+// writeFile builds item i's mesh and stores it as file name, in a span
+// "mesh generate" (trace.go).
+func (s *Service) writeFile(ctx context.Context, orderID string, i int, it Item, name string, format mesh.Format) (info *artifact.Info, err error) {
+	ctx, span := s.startMeshSpan(ctx, i, it.Product.Template, format)
+	var m *mesh.Mesh
+	defer func() { endMeshSpan(span, m, info, err) }()
+	m, err = mesh.Generate(it.Product.Template, it.Product.Parameters, &mesh.GenerateOptions{MaxTriangles: s.cfg.Limits.MaxTrianglesPerItem})
+	if err != nil {
+		err = fmt.Errorf("item %d (sku %q): %w", i, it.SKU, err)
+		if errors.Is(err, mesh.ErrUnknownTemplate) || errors.Is(err, mesh.ErrInvalidParam) || errors.Is(err, mesh.ErrOverBudget) {
+			return nil, ordo.NonRetryable(err)
+		}
+		if _, ok := errors.AsType[*mesh.CheckError](err); ok { // the same parameters give the same mesh
+			return nil, ordo.NonRetryable(err)
+		}
+		return nil, err
+	}
+	info, err = artifact.Write(ctx, s.cfg.Artifacts, fileKey(orderID, name), func(w io.Writer) error {
+		_, err := mesh.Write(w, m, format)
+		return err
+	})
+	if err != nil {
+		err = fmt.Errorf("item %d (sku %q): store %s: %w", i, it.SKU, name, err)
+		if _, ok := errors.AsType[*mesh.CheckError](err); ok {
+			return nil, ordo.NonRetryable(err)
+		}
+		return nil, err
+	}
+	return info, nil
 }
 
 // removeTimeout bounds the removal of a failed step's files.

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/memory"
@@ -27,6 +29,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Timeout bounds each wait in real time. Default 30 s.
 	Timeout time.Duration
+	// TracerProvider is the engine's (ordo.Config.TracerProvider), for a
+	// test of the spans with an in-memory exporter. Default: the global
+	// provider.
+	TracerProvider trace.TracerProvider
 }
 
 // StepFunc replaces a step in a test: it returns the step's output (any
@@ -73,7 +79,7 @@ func New(t testing.TB, opts *Options) *Env {
 	}
 	eng, err := ordo.NewEngine(ordo.Config{
 		Store: st, Clock: env.Clock, Logger: logger, Concurrency: 8,
-		PollInterval: time.Hour, Interceptor: env.intercept,
+		PollInterval: time.Hour, Interceptor: env.intercept, TracerProvider: opts.TracerProvider,
 	})
 	if err != nil {
 		t.Fatalf("ordotest: new engine: %v", err)
