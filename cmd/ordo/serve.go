@@ -165,6 +165,10 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := o.security.check(); err != nil {
 		return err
 	}
+	tr, err := setupTracing(ctx, log)
+	if err != nil {
+		return err
+	}
 	st, files, where, err := openStorage(ctx, o, log)
 	if err != nil {
 		return err
@@ -232,7 +236,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := startScheduler(ctx, sch); err != nil {
 		return err
 	}
-	hs := o.security.httpServer(srv, log)
+	hs := o.security.httpServer(tr.handler(srv), log)
 	hs.RegisterOnShutdown(srv.EndWaits)
 	scheme := "http"
 	if o.security.tlsCert != "" {
@@ -266,6 +270,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := eng.Stop(sctx); err != nil {
 		log.Warn("ordo: engine stop", "err", err)
 	}
+	tr.shutdown(sctx, log)
 	return nil
 }
 
