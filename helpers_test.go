@@ -2,7 +2,6 @@ package ordo_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 
 func newMemStore() store.Store { return memory.New() }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func mustRegister(t *testing.T, e *ordo.Engine, defs ...ordo.Definition) {
 	t.Helper()

@@ -229,7 +229,7 @@ func (r *run) execute() {
 		}
 	}
 
-	out, wfErr, sig := r.callWorkflow()
+	out, sig, wfErr := r.callWorkflow()
 	if sig == nil && r.ctx.Err() == nil && r.stopReason() == nil {
 		if nd := r.unvisited(); nd != nil {
 			sig = &nonDeterminismSignal{err: nd}
@@ -304,7 +304,7 @@ func (r *run) unwind(sig any, out json.RawMessage) {
 	}
 }
 
-func (r *run) callWorkflow() (out json.RawMessage, err error, sig any) {
+func (r *run) callWorkflow() (out json.RawMessage, sig any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			switch p.(type) {
@@ -317,7 +317,7 @@ func (r *run) callWorkflow() (out json.RawMessage, err error, sig any) {
 		}
 	}()
 	out, err = r.def.execute(withRun(r.ctx, r), r.inst.Params)
-	return out, err, nil
+	return out, nil, err
 }
 
 // suspend stores the instance as waiting until its earliest due time.

@@ -35,7 +35,7 @@ func storeError(op string, err error, notFound string) error {
 		msg := callerText(err)
 		switch {
 		case msg != "":
-		case m.store == store.ErrNotFound && notFound != "":
+		case errors.Is(m.store, store.ErrNotFound) && notFound != "":
 			msg = notFound
 		default:
 			msg = op + ": " + strings.TrimPrefix(m.store.Error(), "store: ")

@@ -138,9 +138,9 @@ func (r *subscriptions) add(s *Subscription) error {
 		r.byName, r.byType = map[string]*Subscription{}, map[string][]*Subscription{}
 	}
 	r.byName[s.Name] = s
-	list := append(r.byType[s.Event], s)
+	r.byType[s.Event] = append(r.byType[s.Event], s)
+	list := r.byType[s.Event]
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	r.byType[s.Event] = list
 	return nil
 }
 

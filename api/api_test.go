@@ -23,7 +23,7 @@ type params struct {
 
 func setup(t *testing.T) (*httptest.Server, *ordo.Engine) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond, MaxPayloadBytes: 4096})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -21,7 +20,7 @@ import (
 // readyServer serves the API of an engine on st, not started yet.
 func readyServer(t *testing.T, st store.Store) (*httptest.Server, *ordo.Engine) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: log, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -193,7 +193,7 @@ func TestWaitEndsWhenTheClientGoes(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
-		req, _ := http.NewRequestWithContext(ctx, "POST", w.hs.URL+"/v1/workflows/park/instances?wait=40s", strings.NewReader(`{"id": "gone"}`))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.hs.URL+"/v1/workflows/park/instances?wait=40s", strings.NewReader(`{"id": "gone"}`))
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {

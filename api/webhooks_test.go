@@ -210,7 +210,7 @@ func TestWebhookRoutesDeliverStatusChanges(t *testing.T) {
 		t.Fatalf("GET deliveries = %d %s", code, b)
 	}
 	dl := page.Deliveries[0]
-	if dl.State != store.WebhookDelivered || len(dl.Attempts) != 3 || dl.Attempts[0].StatusCode != 502 || dl.Attempts[2].StatusCode != 200 {
+	if dl.State != store.WebhookDelivered || len(dl.Attempts) != 3 || dl.Attempts[0].StatusCode != http.StatusBadGateway || dl.Attempts[2].StatusCode != http.StatusOK {
 		t.Errorf("delivery %+v attempts %+v", dl, dl.Attempts)
 	}
 	if code, b := do(auth.ScopeRead, "GET", "/v1/webhooks/shop/deliveries?cursor="+page.NextCursor, "", &page); code != 200 || len(page.Deliveries) == 0 {

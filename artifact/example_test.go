@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"os"
 	"strings"
 
@@ -14,25 +13,25 @@ import (
 func ExampleFS() {
 	dir, err := os.MkdirTemp("", "artifacts")
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer os.RemoveAll(dir)
 	store, err := artifact.NewFS(dir)
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer store.Close()
 
 	ctx := context.Background()
 	inf, err := store.Put(ctx, "orders/ord-1/item-0.obj", strings.NewReader("v 0 0 0\n"))
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	fmt.Println(inf.Name, inf.Size, inf.ContentType, inf.SHA256[:12])
 
 	rc, _, err := store.Open(ctx, "orders/ord-1/item-0.obj")
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer rc.Close()
 	b, _ := io.ReadAll(rc)

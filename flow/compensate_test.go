@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -94,7 +95,7 @@ func TestParseCompensationInvalid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Parse([]byte(tc.doc))
-			ve, ok := err.(*ValidationError)
+			ve, ok := errors.AsType[*ValidationError](err)
 			if !ok {
 				t.Fatalf("Parse = %v, want a *ValidationError", err)
 			}

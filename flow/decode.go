@@ -85,7 +85,7 @@ func (td *treeDecoder) value(path []string) (any, error) {
 			if !ok {
 				return nil, fmt.Errorf("object key is %v", kt)
 			}
-			p := append(path[:len(path):len(path)], key)
+			p := slices.Concat(path, []string{key})
 			v, err := td.value(p)
 			if err != nil {
 				return nil, err

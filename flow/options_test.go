@@ -65,7 +65,7 @@ func TestParseWithTemplateData(t *testing.T) {
 	}
 	type data struct{ Order *order }
 	doc := []byte(`{"steps": [{"stepDefinitionId": "mail", "type": "send-email", "successStatus": "s",
-		"options": {"recipients": ["{{.Order.Customer.Mail}}"], "subject": "Order {{.Order.ID}}", "message": "Hi {{.Order.Customer.Nmae}}"}}]}`)
+		"options": {"recipients": ["{{.Order.Customer.Mail}}"], "subject": "Order {{.Order.ID}}", "message": "Hi {{.Order.Customer.Nmae}}"}}]}`) //nolint:misspell // the typo is what the test checks
 	if _, err := Parse(doc); err != nil {
 		t.Fatalf("Parse without a data type: %v", err)
 	}

@@ -49,10 +49,6 @@ func merge(ms ...*Mesh) *Mesh {
 	return out
 }
 
-func clone(m *Mesh) *Mesh {
-	return &Mesh{Vertices: append([]Vec3(nil), m.Vertices...), Triangles: append([][3]uint32(nil), m.Triangles...)}
-}
-
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func TestMeshMeasures(t *testing.T) {

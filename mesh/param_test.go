@@ -209,7 +209,7 @@ func TestTemplatesSortedAndDeclared(t *testing.T) {
 func TestParseFormat(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]Format{"": FormatSTL, "stl": FormatSTL, "STL": FormatSTL, "stl-binary": FormatSTL,
-		"stl-ascii": FormatSTLASCII, "ascii-stl": FormatSTLASCII, " obj ": FormatOBJ} {
+		"stl-ascii": FormatSTLASCII, "ascii-stl": FormatSTLASCII, " obj ": FormatOBJ} { //nolint:gocritic // " obj " checks that ParseFormat trims
 		if got, err := ParseFormat(in); err != nil || got != want {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
 		}

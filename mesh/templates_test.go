@@ -9,15 +9,6 @@ import (
 	"testing"
 )
 
-// gridCase is one set of parameters for a template, with what the test
-// expects independently of the template's code.
-type gridCase struct {
-	params map[string]any
-	// badParam is the parameter a *ParamError must name when the values
-	// conflict, or "" when the mesh must build.
-	badParam string
-}
-
 // paramGrid returns parameter sets: the defaults, each parameter at its
 // minimum and maximum (others at defaults), all at minimum, all at maximum,
 // and n random picks among each parameter's minimum, default and maximum.

@@ -35,7 +35,7 @@ func (s *Service) handleCreateOrderWait(srv *api.Server, wait time.Duration, w h
 	}
 	_, err = srv.WaitFinished(r.Context(), o.ID, wait)
 	if r.Context().Err() != nil {
-		return nil // the client went away: nobody to answer
+		return nil //nolint:nilerr // the client went away: nobody to answer
 	}
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package order
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -83,7 +82,7 @@ func (s *Service) startFromEvent(name string) func(context.Context, *ordo.Publis
 		if err != nil {
 			return nil, err
 		}
-		return &ordo.SubscriptionStart{Workflow: WorkflowName(name), ID: req.ID, Params: json.RawMessage(prep.raw),
+		return &ordo.SubscriptionStart{Workflow: WorkflowName(name), ID: req.ID, Params: prep.raw,
 			Attributes: prep.attrs}, nil
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -70,7 +69,7 @@ func New(t testing.TB, opts *Options) *Env {
 	}
 	logger := opts.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	env := &Env{t: t, Clock: NewClock(start), Store: st, timeout: opts.Timeout,
 		replaced: map[string]StepFunc{}, calls: map[string]int{}}

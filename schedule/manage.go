@@ -209,7 +209,7 @@ func (s *Scheduler) Update(ctx context.Context, id string, patch json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sp); err != nil {
-		return nil, fmt.Errorf("%w: schedule patch: %v", ordo.ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: schedule patch: %w", ordo.ErrInvalidArgument, err)
 	}
 	c, err := s.check(ctx, &sp)
 	if err != nil {

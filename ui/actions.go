@@ -48,9 +48,9 @@ func (h *handler) orderAction(w http.ResponseWriter, r *http.Request) {
 func (h *handler) redriveOrder(ctx context.Context, id, from string, form url.Values) error {
 	req := &order.RestartRequest{FromStep: from, Reason: strings.TrimSpace(form.Get("reason")),
 		RerunCompensated: form.Get("rerunCompensated") == "yes"}
-	switch v := strings.TrimSpace(form.Get("flowVersion")); {
-	case v == "":
-	case v == "latest":
+	switch v := strings.TrimSpace(form.Get("flowVersion")); v {
+	case "":
+	case "latest":
 		req.FlowVersion = json.RawMessage(`"latest"`)
 	default:
 		n, err := strconv.Atoi(v)

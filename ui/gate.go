@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ordohq/ordo"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/auth"
 )
 

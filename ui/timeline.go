@@ -202,9 +202,10 @@ func buildRow(st *store.Step, sp span, f clockFormat) stepRow {
 	case store.KindSleep, store.KindEvent:
 		r.WaitUntil = f.at(st.WakeAt)
 		class := string(st.Kind)
-		if st.Status == store.StepWaiting {
+		switch st.Status {
+		case store.StepWaiting:
 			class += " open"
-		} else if st.Status == store.StepFailed {
+		case store.StepFailed:
 			class += " fail"
 		}
 		r.Bars = append(r.Bars, sp.seg(st.StartedAt, end, class, fmt.Sprintf("%s %s", r.KindLabel, st.Status)))

@@ -6,9 +6,10 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ordohq/ordo/flow"
 	"github.com/ordohq/ordo/order"
-	"github.com/spf13/cobra"
 )
 
 // newFlowsValidateCmd returns "validate FILE": it checks an order-flow file

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -20,7 +19,7 @@ import (
 // back; a compensation that failed is shown with the commands that finish
 // it, and `ordo instances compensation retry ID STEP` runs it again.
 func TestInstancesCancelCommands(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

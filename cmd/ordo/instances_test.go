@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -29,7 +28,7 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 
 func startAPI(t *testing.T, extra ...ordo.Definition) string {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

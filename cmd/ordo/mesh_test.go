@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestMeshCommandWritesCheckedFiles(t *testing.T) {
 	} {
 		out := filepath.Join(dir, tc.args[1]+tc.format.Ext())
 		pic := filepath.Join(dir, tc.args[1]+".png")
-		args := append(tc.args, "-o", out, "--preview", pic, "--preview-size", "160x120")
+		args := slices.Concat(tc.args, []string{"-o", out, "--preview", pic, "--preview-size", "160x120"})
 		_, stderr, err := runOrdo(t, args...)
 		if err != nil {
 			t.Fatalf("%v: %v", args, err)

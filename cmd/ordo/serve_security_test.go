@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -105,7 +106,7 @@ func TestServeCutsSlowClients(t *testing.T) {
 	}
 	// Whatever the server answers, the connection must end.
 	if _, err := io.Copy(io.Discard, bufio.NewReader(c)); err != nil {
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 			t.Fatal("the server kept a connection whose body never came")
 		}
 	}
@@ -130,7 +131,7 @@ func TestServeCutsSlowClients(t *testing.T) {
 	resp.Body.Close()
 	if _, err := br.ReadByte(); err == nil {
 		t.Fatal("unexpected data on an idle connection")
-	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	} else if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 		t.Fatal("the server kept an idle keep-alive connection open past --idle-timeout")
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -47,7 +46,7 @@ var longError = "POST https://erp.example.com/api/v2/orders/C-3001/production-fi
 // wrapped at the terminal's width, never cut; --status takes any case.
 func TestCLIErrorsWhole(t *testing.T) {
 	t.Setenv("COLUMNS", "72")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -44,8 +44,9 @@ func main() {
 	smtpURL := flag.String("smtp-url", "smtp://127.0.0.1:2525?tls=none", "SMTP server")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *addr, *dataDir, *paymentURL, *smtpURL); err != nil {
+	err := run(ctx, *addr, *dataDir, *paymentURL, *smtpURL)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "cartinvoice:", err)
 		os.Exit(1)
 	}

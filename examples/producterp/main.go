@@ -34,8 +34,9 @@ func main() {
 	erpURL := flag.String("erp-url", "http://127.0.0.1:9001", "ERP base URL")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *addr, *dataDir, *erpURL); err != nil {
+	err := run(ctx, *addr, *dataDir, *erpURL)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "producterp:", err)
 		os.Exit(1)
 	}

@@ -39,8 +39,9 @@ func main() {
 	dataDir := flag.String("data-dir", "./subscribers-data", "directory for the Ordo and shop databases")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *addr, *dataDir); err != nil {
+	err := run(ctx, *addr, *dataDir)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "subscribers:", err)
 		os.Exit(1)
 	}

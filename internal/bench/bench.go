@@ -136,7 +136,7 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("--workers %d needs --postgres: SQLite serves one process", o.Workers)
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	switch {
 	case o.PurgePauseRatio == 0:
@@ -323,7 +323,7 @@ func creator(ctx context.Context, st store.Store, e *ordo.Engine, wf *ordo.Workf
 // Host allow-list, cross-origin protection and the audit log. It returns
 // the base URL, the key and the function that stops the server.
 func serveAPI(ctx context.Context, st store.Store, e *ordo.Engine) (base, key string, stop func(), err error) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	ks, ok := st.(store.KeyStore)
 	if !ok {
 		return "", "", nil, fmt.Errorf("the %T store keeps no API keys", st)

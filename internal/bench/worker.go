@@ -58,7 +58,7 @@ const readyLine = "ordo bench-worker ready"
 // It writes readyLine to ready once the engine has started.
 func Worker(ctx context.Context, o WorkerOptions, ready io.Writer, stop <-chan struct{}) error {
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	wf, err := workflow(o.Workload)
 	if err != nil {

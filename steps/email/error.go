@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ordohq/ordo"
 	gomail "github.com/wneessen/go-mail"
 	gomailsmtp "github.com/wneessen/go-mail/smtp"
+
+	"github.com/ordohq/ordo"
 )
 
 // SendError is the error Send returns, wrapped in ordo.NonRetryable when

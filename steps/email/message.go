@@ -65,7 +65,7 @@ func (s *Sender) build(m *Message) (*gomail.Msg, error) {
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(s.cfg.from); err != nil {
-		return nil, fmt.Errorf("From %q: %w", s.cfg.from, err)
+		return nil, fmt.Errorf("from address %q: %w", s.cfg.from, err)
 	}
 	for _, to := range m.To {
 		if err := msg.AddTo(to); err != nil {

@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ordohq/ordo"
 	gomail "github.com/wneessen/go-mail"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ordohq/ordo"
 )
 
 // UserAgent is the User-Agent header of every message.

@@ -307,7 +307,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // (an engine that is not started: it only writes them, unclaimed).
 func createInstances(t *testing.T, st *postgres.Store, n int) []string {
 	t.Helper()
-	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

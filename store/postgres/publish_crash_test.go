@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -36,7 +35,7 @@ func TestPublishChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	eng, err := ordo.NewEngine(ordo.Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	eng, err := ordo.NewEngine(ordo.Config{Store: s, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

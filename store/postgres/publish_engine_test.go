@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -21,7 +20,7 @@ func TestPublishExactlyOnce(t *testing.T) {
 		t.Skip("1,000 events")
 	}
 	s := open(t)
-	eng, err := ordo.NewEngine(ordo.Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	eng, err := ordo.NewEngine(ordo.Config{Store: s, Logger: slog.New(slog.DiscardHandler),
 		PollInterval: 20 * time.Millisecond, Concurrency: 16})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,17 +16,17 @@ func Example() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "ordo-example-")
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer os.RemoveAll(dir)
 
 	s, err := sqlite.Open(ctx, filepath.Join(dir, "data", "ordo.db"), nil)
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	defer s.Close()
 	if err := s.Migrate(ctx); err != nil { // Open never migrates
-		log.Fatal(err)
+		panic(err)
 	}
 
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -35,7 +34,7 @@ func Example() {
 		ID: "order-1001", Workflow: "checkout", Params: json.RawMessage(`{"cart":"c-1"}`), Now: now,
 	})
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	fmt.Println(in.ID, in.Status)
 
@@ -43,7 +42,7 @@ func Example() {
 		Owner: "worker-1", Limit: 10, Now: now, LeaseUntil: now.Add(time.Minute),
 	})
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	res, err := s.Commit(ctx, []*store.Update{{
 		InstanceID: claimed[0].ID, LeaseToken: claimed[0].LeaseToken, Now: now.Add(time.Second),
@@ -51,7 +50,7 @@ func Example() {
 		Release: true,
 	}})
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 	fmt.Println(res[0].Status, res[0].Err)
 	// Output:

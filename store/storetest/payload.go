@@ -114,7 +114,7 @@ func testTimePrecision(t *testing.T, s suite) {
 	zone := time.FixedZone("UTC+5:30", 5*3600+1800)
 	// nano returns at(d) + 789ns in zone; micro is what must come back.
 	nano := func(d time.Duration) time.Time { return at(d).Add(789 * time.Nanosecond).In(zone) }
-	micro := func(d time.Duration) time.Time { return at(d) }
+	micro := at
 	const us = time.Microsecond
 
 	f.create("t", "wf", nano(123*us))

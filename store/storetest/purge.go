@@ -270,7 +270,7 @@ func testPurgeTied(t *testing.T, ps store.PurgeStore) {
 		f.mustApply(&store.Update{InstanceID: in.ID, LeaseToken: in.LeaseToken, Now: run.now, Steps: []*store.Step{st},
 			Attempts: []store.AttemptRecord{{StepKey: "charge#1", Attempt: store.Attempt{Number: 1, StartedAt: run.now, FinishedAt: run.now}}},
 			State:    &store.StateChange{Status: store.StatusComplete}, Release: true})
-		if run.id == "gone" && run.now == at(time.Minute) {
+		if run.id == "gone" && run.now.Equal(at(time.Minute)) {
 			f.mustControl("gone", store.ActionRestart, "", run.now.Add(time.Second))
 		}
 	}

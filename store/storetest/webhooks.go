@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -296,7 +297,7 @@ func testWebhookRetry(t *testing.T, s suite) {
 		t.Errorf("claimed before its next attempt time")
 	}
 	d = f.claimHooks(now.Add(10*time.Second), 1)[0]
-	if len(d.Attempts) != 1 || d.Attempts[0].StatusCode != 503 {
+	if len(d.Attempts) != 1 || d.Attempts[0].StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("attempts = %+v", d.Attempts)
 	}
 	f.record(d, 2, store.WebhookFailed, 0, now.Add(10*time.Second), time.Time{})
@@ -322,7 +323,7 @@ func testWebhookListRedeliver(t *testing.T, s suite) {
 		}
 		for _, d := range page.Deliveries {
 			ids = append(ids, d.InstanceID)
-			if d.State != store.WebhookDelivered || len(d.Attempts) != 1 || d.Attempts[0].StatusCode != 200 {
+			if d.State != store.WebhookDelivered || len(d.Attempts) != 1 || d.Attempts[0].StatusCode != http.StatusOK {
 				t.Errorf("listed delivery %+v", d)
 			}
 		}

@@ -40,7 +40,9 @@ func StartCluster(t testing.TB) *Cluster {
 			t.Skipf("PostgreSQL server programs not found in %s (install postgresql-15): %v", BinDir, err)
 		}
 	}
-	dir, err := os.MkdirTemp("", "ordo-pgcluster-")
+	// Not t.TempDir: the server runs as the postgres user, who cannot enter the
+	// test's private (0700, root-owned) temporary directory.
+	dir, err := os.MkdirTemp("", "ordo-pgcluster-") //nolint:usetesting // see above
 	if err != nil {
 		t.Fatal(err)
 	}
