@@ -39,7 +39,7 @@ func TestVersionsSideBySide(t *testing.T) {
 	for _, bk := range matchStores {
 		t.Run(bk.name, func(t *testing.T) {
 			t.Parallel()
-			open := func() store.Store { return bk.open(t) }
+			var open func() store.Store
 			if bk.name != "postgres" {
 				shared := bk.open(t)
 				open = func() store.Store { return shared }

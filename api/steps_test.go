@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -19,7 +18,7 @@ import (
 // "ship" retries once.
 func setupAsync(t *testing.T) (*httptest.Server, *ordo.Engine) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond, MaxPayloadBytes: 4096})
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -34,7 +34,7 @@ func setup(t *testing.T, opts *metrics.Options) *bundle {
 		opts = &metrics.Options{}
 	}
 	opts.Clock = clock
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	opts.Logger = log
 	m := metrics.New(opts)
 	st := memory.New()
@@ -55,7 +55,7 @@ func setup(t *testing.T, opts *metrics.Options) *bundle {
 func (b *bundle) scrape(t *testing.T) metricstest.Families {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	b.m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b.m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != 200 {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body.String())
 	}

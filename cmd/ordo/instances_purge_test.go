@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -20,7 +19,7 @@ import (
 // those inside the period alone; `instances delete` refuses an unfinished
 // instance.
 func TestInstancesPurgeCommand(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	clock := ordotest.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
 	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, Clock: clock})
 	if err != nil {
