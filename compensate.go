@@ -112,5 +112,6 @@ func (r *run) compensateOnce(rec *store.Step, comp *compensation) (*store.Step, 
 		return nil, &stopSignal{cause: cerr}
 	}
 	r.record(&next)
+	r.observeCompensation(rec, &att, err)
 	return &next, nil
 }

@@ -1,6 +1,8 @@
 package ordo
 
 import (
+	"errors"
+
 	"github.com/ordohq/ordo/store"
 )
 
@@ -30,6 +32,26 @@ func (r *run) observeAttempt(c *stepCall, att *store.Attempt) {
 		ob.Duration = att.FinishedAt.Sub(att.StartedAt)
 	}
 	r.e.obs.ObserveStepAttempt(ob)
+}
+
+// observeCompensation reports a compensation attempt of step rec once its
+// record is durable; err is what the compensation returned.
+func (r *run) observeCompensation(rec *store.Step, att *store.Attempt, err error) {
+	outcome := StepSuccess
+	switch {
+	case err == nil:
+	case errors.As(err, new(*abandonedError)):
+		outcome = StepAbandoned
+	case errors.Is(err, ErrStepTimeout):
+		outcome = StepTimeout
+	case IsNonRetryable(err):
+		outcome = StepNonRetryableError
+	default:
+		outcome = StepRetryableError
+	}
+	r.e.obs.ObserveStepAttempt(StepAttemptObservation{InstanceID: r.inst.ID, Workflow: r.inst.Workflow,
+		Step: rec.Name, Key: rec.Key, Attempt: att.Number, Outcome: outcome, Compensation: true,
+		Duration: att.FinishedAt.Sub(att.StartedAt)})
 }
 
 // observeLeaseLost reports, once per run, that the run lost its lease.

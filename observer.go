@@ -22,8 +22,9 @@ type Observer interface {
 	// here: a run of this engine ended it (complete, errored, cancelled) or
 	// an operator's terminate through this engine did.
 	ObserveFinish(FinishObservation)
-	// ObserveStepAttempt is called once per recorded step attempt, after
-	// its outcome is durable.
+	// ObserveStepAttempt is called once per recorded step attempt, and
+	// once per recorded compensation attempt, after its outcome is
+	// durable.
 	ObserveStepAttempt(StepAttemptObservation)
 	// ObserveCommit is called after each write of the group committer
 	// (Store.Commit of one batch), failed ones included.
@@ -134,6 +135,9 @@ type StepAttemptObservation struct {
 	Step, Key string
 	Attempt   int
 	Outcome   StepOutcome
+	// Compensation is set for an attempt of the step's compensation (its
+	// outcome classifies what the compensation returned).
+	Compensation bool
 	// Duration is how long the attempt ran, by the engine's clock (0 for
 	// StepCutOff: nothing ran).
 	Duration time.Duration

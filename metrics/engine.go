@@ -15,6 +15,7 @@ type engineMetrics struct {
 	leaseLosses     *prometheus.CounterVec
 	attempts        *prometheus.CounterVec
 	attemptSeconds  *prometheus.HistogramVec
+	compensations   *prometheus.CounterVec
 	commitSize      prometheus.Histogram
 	commitSeconds   prometheus.Histogram
 	commitErrors    prometheus.Counter
@@ -50,6 +51,9 @@ func newEngineMetrics(reg prometheus.Registerer) engineMetrics {
 		attemptSeconds: f.histogramVec("ordo_step_attempt_duration_seconds",
 			"How long step attempts ran (cut-off attempts, which did not run here, are left out).",
 			stepBuckets, "workflow", "step"),
+		compensations: f.counterVec("ordo_compensation_attempts_total",
+			"Recorded attempts of steps' compensations by outcome: success, retryable_error, non_retryable_error, timeout, abandoned.",
+			"workflow", "step", "outcome"),
 		commitSize: f.histogram("ordo_commit_batch_size",
 			"Instance updates per group commit (one storage transaction).", batchBuckets),
 		commitSeconds: f.histogram("ordo_commit_duration_seconds",
@@ -84,6 +88,10 @@ func (m *Metrics) ObserveFinish(o ordo.FinishObservation) {
 // ObserveStepAttempt implements ordo.Observer.
 func (m *Metrics) ObserveStepAttempt(o ordo.StepAttemptObservation) {
 	wf, step := m.step(o.Workflow, o.Step)
+	if o.Compensation {
+		m.engine.compensations.WithLabelValues(wf, step, string(o.Outcome)).Inc()
+		return
+	}
 	m.engine.attempts.WithLabelValues(wf, step, string(o.Outcome)).Inc()
 	if o.Outcome != ordo.StepCutOff {
 		m.engine.attemptSeconds.WithLabelValues(wf, step).Observe(o.Duration.Seconds())

@@ -112,7 +112,7 @@ func check(t *testing.T, fams metricstest.Families, wants []want) {
 
 // TestEngineMetrics runs a workflow whose steps end in each outcome a run
 // can produce without a crash (success after a retried error, a timeout,
-// a non-retryable error), one that completes and one terminated while it
+// a non-retryable error, which rolls the first step back), one that completes and one terminated while it
 // waits, and checks every count.
 func TestEngineMetrics(t *testing.T) {
 	t.Parallel()
@@ -120,12 +120,13 @@ func TestEngineMetrics(t *testing.T) {
 	ctx := context.Background()
 	once := 0
 	shop := ordo.NewWorkflow("shop", func(ctx context.Context, _ struct{}) (string, error) {
-		_, err := ordo.Do(ctx, "charge", &ordo.StepOptions{Retries: &ordo.RetryPolicy{Limit: 1}}, func(context.Context) (int, error) {
-			if once++; once == 1 {
-				return 0, errors.New("card network busy")
-			}
-			return 1, nil
-		})
+		_, err := ordo.DoWithCompensation(ctx, "charge", &ordo.StepOptions{Retries: &ordo.RetryPolicy{Limit: 1}},
+			func(context.Context) (int, int, error) {
+				if once++; once == 1 {
+					return 0, 0, errors.New("card network busy")
+				}
+				return 1, 1, nil
+			}, func(context.Context, int) error { return nil }) // the refund
 		if err != nil {
 			return "", err
 		}
@@ -187,6 +188,8 @@ func TestEngineMetrics(t *testing.T) {
 		{"ordo_step_attempts_total", []string{"workflow", "shop", "step", "slow", "outcome", "timeout"}, 1},
 		{"ordo_step_attempts_total", []string{"workflow", "shop", "step", "refuse", "outcome", "non_retryable_error"}, 1},
 		{"ordo_step_attempts_total", []string{"workflow", "ok", "step", "one", "outcome", "success"}, 1},
+		{"ordo_compensation_attempts_total", []string{"workflow", "shop", "step", "charge", "outcome", "success"}, 1},
+		{"ordo_compensation_attempts_total", []string{"outcome", "retryable_error"}, 0},
 		{"ordo_step_attempt_duration_seconds", []string{"workflow", "shop", "step", "charge"}, 2},
 		{"ordo_step_attempt_duration_seconds", []string{"workflow", "shop", "step", "slow"}, 1},
 		{"ordo_lease_losses_total", nil, 0},
