@@ -76,6 +76,7 @@ type Metrics struct {
 	engine          engineMetrics
 	webhookAttempts *prometheus.CounterVec
 	scheduleFires   *prometheus.CounterVec
+	retention       retentionMetrics
 }
 
 var _ ordo.Observer = (*Metrics)(nil)
@@ -98,6 +99,7 @@ func New(opts *Options) *Metrics {
 	m.engine = newEngineMetrics(m.reg)
 	m.webhookAttempts = newWebhookAttempts(factory{m.reg})
 	m.scheduleFires = newScheduleFires(factory{m.reg})
+	m.retention = newRetentionMetrics(factory{m.reg})
 	return m
 }
 

@@ -223,7 +223,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := setupBulk(parts); err != nil {
 		return err
 	}
-	ret, err := newRetention(eng, o.retention, log)
+	ret, err := newRetention(eng, o.retention, log, mt)
 	if err != nil {
 		return err
 	}

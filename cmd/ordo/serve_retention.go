@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/metrics"
 	"github.com/ordohq/ordo/retention"
 )
 
@@ -21,13 +22,13 @@ func retentionFlag(cmd *cobra.Command, v *string) {
 }
 
 // newRetention returns the retention service of `ordo serve` for the
-// --retention value.
-func newRetention(eng *ordo.Engine, period string, log *slog.Logger) (*retention.Service, error) {
+// --retention value, its passes counted in mt.
+func newRetention(eng *ordo.Engine, period string, log *slog.Logger, mt *metrics.Metrics) (*retention.Service, error) {
 	d, err := retention.ParsePeriod(period)
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("--retention: %s", ordo.Message(err))}
 	}
-	svc, err := retention.New(retention.Config{Engine: eng, Period: d, Logger: log, OnPass: retentionMetrics})
+	svc, err := retention.New(retention.Config{Engine: eng, Period: d, Logger: log, OnPass: mt.RetentionPass})
 	if err != nil {
 		return nil, err
 	}
@@ -38,10 +39,6 @@ func newRetention(eng *ordo.Engine, period string, log *slog.Logger) (*retention
 	}
 	return svc, nil
 }
-
-// retentionMetrics is where the retention's passes meet the server's
-// metrics (none yet: a hook for ordo_retention_deleted_total).
-func retentionMetrics(retention.Pass) {}
 
 // stopRetention stops svc, logging a failure.
 func stopRetention(ctx context.Context, svc *retention.Service, log *slog.Logger) {

@@ -49,6 +49,15 @@ func TestServeRetention(t *testing.T) {
 	waitUntil(t, 10*time.Second, "the deletion is logged", func() bool {
 		return strings.Contains(p.logs.String(), "retention: deleted finished instances")
 	})
+	resp, err = http.Get(p.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "\nordo_retention_deleted_total 1\n") {
+		t.Errorf("/metrics lacks ordo_retention_deleted_total 1:\n%s", grepLines(string(b), "ordo_retention"))
+	}
 }
 
 func TestServeRetentionFlag(t *testing.T) {
@@ -57,4 +66,15 @@ func TestServeRetentionFlag(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--retention") {
 		t.Fatalf("serve --retention 'a month': %v", err)
 	}
+}
+
+// grepLines returns the lines of text that contain sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
