@@ -3,8 +3,9 @@ package metrics_test
 import (
 	"context"
 	"fmt"
-	"io"
+
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 
@@ -16,7 +17,7 @@ import (
 // An engine reporting to Prometheus metrics, served by Handler.
 func Example() {
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	m := metrics.New(&metrics.Options{Logger: log})
 	st := memory.New()
 	engine, _ := ordo.NewEngine(ordo.Config{Store: st, Logger: log, Observer: m})
@@ -31,7 +32,7 @@ func Example() {
 	_, _ = engine.Wait(ctx, inst.ID)
 
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	for _, line := range strings.Split(rec.Body.String(), "\n") {
 		if strings.HasPrefix(line, "ordo_step_attempts_total") || strings.HasPrefix(line, "ordo_instances_started_total") {
 			fmt.Println(line)
