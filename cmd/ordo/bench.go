@@ -92,6 +92,7 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 	f.IntVar(&o.Workers, "workers", 0, "worker processes (with --postgres); 0 runs the engine in this process")
 	f.IntVar(&o.PurgeBacklog, "purge-backlog", 0, "store this many finished instances (WF3-shaped, finished 60 days ago) before the run")
 	f.BoolVar(&o.Purge, "purge", false, "with --purge-backlog, delete the backlog (as a 30-day retention would) while the workload runs")
+	f.BoolVar(&o.PurgeStop, "purge-stop", false, "with --purge, stop deleting when the workload ends instead of waiting for the whole backlog")
 	f.Float64Var(&o.PurgePauseRatio, "purge-pause-ratio", 0, "with --purge, wait this many times a batch's duration after each batch (default 3, as ordo serve's retention; -1: no pause)")
 	return cmd
 }

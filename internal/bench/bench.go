@@ -60,6 +60,9 @@ type Options struct {
 	// PurgePauseRatio paces the purge (ordo.PurgeOptions.PauseRatio).
 	// Default retention.DefaultPauseRatio, as ordo serve; -1: no pause.
 	PurgePauseRatio float64
+	// PurgeStop stops the purge when the workload ends instead of
+	// waiting for it to delete the whole backlog.
+	PurgeStop bool
 }
 
 // Latency is a set of percentiles in milliseconds.
@@ -233,7 +236,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.StepGapMS.P95 = 0
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
-	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog); err != nil {
+	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog, o.PurgeStop); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -148,7 +148,7 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
 	r.StepsPerSOverBaseline8 = r.StepsPerS / baseline8
-	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog); err != nil {
+	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog, o.PurgeStop); err != nil {
 		return nil, err
 	}
 	return r, nil

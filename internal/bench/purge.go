@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -68,6 +69,7 @@ func seedBacklog(ctx context.Context, st store.Store, n int) error {
 
 // purgeRun is a deletion of the backlog running beside the workload.
 type purgeRun struct {
+	cancel  context.CancelFunc
 	deleted atomic.Int64
 	done    chan struct{}
 	err     error
@@ -83,7 +85,8 @@ func startPurge(ctx context.Context, st store.Store, o *Options) (*purgeRun, err
 	if err != nil {
 		return nil, err
 	}
-	p := &purgeRun{done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(ctx)
+	p := &purgeRun{done: make(chan struct{}), cancel: cancel}
 	e.OnDelete(func(_ context.Context, cs []store.PurgeCandidate) error {
 		p.deleted.Add(int64(len(cs)))
 		return nil
@@ -125,7 +128,7 @@ func (p *purgeRun) deletedNow() int64 {
 
 // finish waits for the purge (if one runs) and records the backlog and
 // the purge in r, with how many it had deleted when the workload ended.
-func (p *purgeRun) finish(r *Result, duringRun int64, backlog int) error {
+func (p *purgeRun) finish(r *Result, duringRun int64, backlog int, stop bool) error {
 	if p == nil {
 		return nil
 	}
@@ -133,7 +136,14 @@ func (p *purgeRun) finish(r *Result, duringRun int64, backlog int) error {
 	if p.done == nil {
 		return nil
 	}
+	if stop {
+		p.cancel()
+	}
 	<-p.done
+	p.cancel()
+	if stop && errors.Is(p.err, context.Canceled) {
+		p.err = nil
+	}
 	r.PurgedDuringRun = int(duringRun)
 	r.Purged = int(p.deleted.Load())
 	r.PurgeS = p.took.Seconds()

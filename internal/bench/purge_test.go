@@ -30,6 +30,12 @@ func TestRunPurge(t *testing.T) {
 			}
 		}
 	}
+	// Stopped with the workload: no error, no more than the backlog.
+	r, err := Run(t.Context(), Options{N: 30, PurgeBacklog: 700, Purge: true, PurgeStop: true, Dir: t.TempDir(),
+		Baseline: 100 * time.Millisecond})
+	if err != nil || r.Purged > 700 || r.PurgedDuringRun > r.Purged {
+		t.Errorf("purge stopped with the workload: %+v, %v", r, err)
+	}
 	if _, err := Run(t.Context(), Options{N: 1, Purge: true}); err == nil {
 		t.Error("--purge without a backlog ran")
 	}
