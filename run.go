@@ -203,6 +203,9 @@ func (r *run) logger() interface {
 	Warn(string, ...any)
 	Error(string, ...any)
 } {
+	if sc := r.span.SpanContext(); sc.IsValid() {
+		return r.e.log.With(LogKeyInstanceID, r.inst.ID, LogKeyWorkflow, r.inst.Workflow, LogKeyTraceID, sc.TraceID().String())
+	}
 	return r.e.log.With(LogKeyInstanceID, r.inst.ID, LogKeyWorkflow, r.inst.Workflow)
 }
 

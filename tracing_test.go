@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -265,5 +266,65 @@ func TestTracesRunWithoutCreatingContext(t *testing.T) {
 		if len(s.Links) != 0 || s.Parent.IsValid() {
 			t.Errorf("span %s: links %v, parent %v; want none", s.Name, s.Links, s.Parent)
 		}
+	}
+}
+
+// A compensation attempt is a span of its own under the run, and the
+// engine's log lines of a traced run name its trace.
+func TestTracesCompensationAndLogTraceID(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	e, err := ordo.NewEngine(ordo.Config{Store: newMemStore(), TracerProvider: tp,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := ordo.NewWorkflow("undone", func(ctx context.Context, _ struct{}) (struct{}, error) {
+		_, err := ordo.DoWithCompensation(ctx, "reserve", nil,
+			func(context.Context) (int, int, error) { return 1, 1, nil },
+			func(context.Context, int) error { return nil })
+		if err != nil {
+			return struct{}{}, err
+		}
+		_, err = ordo.Do(ctx, "charge", nil, func(context.Context) (int, error) {
+			return 0, ordo.NonRetryable(errors.New("card declined"))
+		})
+		return struct{}{}, err
+	})
+	mustRegister(t, e, wf)
+	startEngine(t, e)
+	inst, err := e.Create(context.Background(), "undone", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, e, inst.ID)
+	spans := waitSpans(t, exp, "run undone", "ordo.run.outcome", "errored")
+	var run, comp tracetest.SpanStub
+	for _, s := range spans {
+		switch s.Name {
+		case "run undone":
+			run = s
+		case "compensate reserve":
+			comp = s
+		}
+	}
+	if comp.Parent.SpanID() != run.SpanContext.SpanID() || attr(comp, "ordo.step.compensation") != "true" ||
+		attr(comp, "ordo.step.outcome") != "success" || attr(comp, "ordo.step.key") != "reserve#1" {
+		t.Errorf("compensation span %q: parent %v (run %v), attributes %v", comp.Name, comp.Parent.SpanID(), run.SpanContext.SpanID(), comp.Attributes)
+	}
+	found := false
+	for _, l := range logs.lines(t) {
+		if l["msg"] == "ordo: step failed" {
+			found = true
+			if l[ordo.LogKeyTraceID] != run.SpanContext.TraceID().String() {
+				t.Errorf("step failed line: trace_id %v, want the run's %s", l[ordo.LogKeyTraceID], run.SpanContext.TraceID())
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no step failed line in\n%s", logs.buf.String())
 	}
 }
