@@ -45,15 +45,15 @@ const (
 // days after the request, on another worker, so it joins that trace by a
 // link rather than as a child that would stretch it over days.
 func (e *Engine) startRunSpan(inst *store.Instance) (context.Context, trace.Span) {
-	opts := []trace.SpanStartOption{
-		trace.WithNewRoot(),
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attrWorkflow.String(inst.Workflow), attrInstanceID.String(inst.ID), attrRun.Int(inst.Run)),
-	}
+	opts := []trace.SpanStartOption{trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindInternal)}
 	if sc := storedSpanContext(inst.Trace); sc.IsValid() {
 		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 	}
-	return e.tracer.Start(context.Background(), "run "+inst.Workflow, opts...)
+	ctx, span := e.tracer.Start(context.Background(), "run "+inst.Workflow, opts...)
+	if span.IsRecording() { // else tracing is off (or the run not sampled): spare the attributes
+		span.SetAttributes(attrWorkflow.String(inst.Workflow), attrInstanceID.String(inst.ID), attrRun.Int(inst.Run))
+	}
+	return ctx, span
 }
 
 // TraceContextFrom returns the W3C trace context of the span in ctx (the
@@ -95,6 +95,9 @@ func storedSpanContext(tc *store.TraceContext) trace.SpanContext {
 // traceRelease notes on the run's span how it ended: the status the
 // release left the instance in (res.Status, else the state asked for).
 func (r *run) traceRelease(state *store.StateChange, res store.UpdateResult, err error) {
+	if !r.span.IsRecording() {
+		return
+	}
 	outcome := "released"
 	switch {
 	case errors.Is(err, errLeaseLost):
@@ -115,8 +118,13 @@ func (r *run) traceRelease(state *store.StateChange, res store.UpdateResult, err
 }
 
 // startAttemptSpan begins the span of one attempt of a step (or of its
-// compensation), a child of the run's span.
+// compensation), a child of the run's span. When the run's span does not
+// record (tracing off, or the run not sampled), neither would its child:
+// the attempt runs in the run's context, with a no-op span.
 func (r *run) startAttemptSpan(name, key string, attempt int, compensation bool) (context.Context, trace.Span) {
+	if !r.span.IsRecording() {
+		return r.ctx, trace.SpanFromContext(context.Background())
+	}
 	spanName := "step " + name
 	if compensation {
 		spanName = "compensate " + name
@@ -130,6 +138,9 @@ func (r *run) startAttemptSpan(name, key string, attempt int, compensation bool)
 // StepOutcome observers count, from its error ei), whether another attempt
 // follows, and for a failure the error status and error.type (the kind).
 func endAttemptSpan(span trace.Span, ei *store.ErrorInfo, retrying bool) {
+	if !span.IsRecording() {
+		return
+	}
 	span.SetAttributes(attrOutcome.String(string(stepOutcome(ei))), attrRetrying.Bool(retrying))
 	if ei != nil {
 		span.SetAttributes(semconv.ErrorTypeKey.String(string(ei.Kind)))
@@ -141,6 +152,9 @@ func endAttemptSpan(span trace.Span, ei *store.ErrorInfo, retrying bool) {
 // endUnrecordedAttempt ends the span of an attempt that left no record:
 // outcomeStopped or outcomeWaiting.
 func endUnrecordedAttempt(span trace.Span, outcome string) {
+	if !span.IsRecording() {
+		return
+	}
 	span.SetAttributes(attrOutcome.String(outcome))
 	span.End()
 }
