@@ -60,7 +60,7 @@ func waitSpans(t *testing.T, exp *tracetest.InMemoryExporter, name string, key a
 func attr(s tracetest.SpanStub, key attribute.Key) string {
 	for _, kv := range s.Attributes {
 		if kv.Key == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

@@ -56,7 +56,7 @@ func TestSendSpans(t *testing.T) {
 			host, port, _ := net.SplitHostPort(srv.addr)
 			attrs := map[attribute.Key]string{}
 			for _, kv := range got.Attributes {
-				attrs[kv.Key] = kv.Value.Emit()
+				attrs[kv.Key] = kv.Value.String()
 			}
 			want := map[attribute.Key]string{"server.address": host, "server.port": port, "ordo.email.recipients": strconv.Itoa(1)}
 			if tt.wantType != "" {
