@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -21,7 +20,7 @@ import (
 func TestInstanceUnregisteredWorkflow(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	old, err := ordo.NewEngine(ordo.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	old, err := ordo.NewEngine(ordo.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

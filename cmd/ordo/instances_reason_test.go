@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +17,7 @@ import (
 // TestInstancesUnregisteredWorkflow: describe and list show an instance
 // whose workflow the server has not registered as such, not as a sleep.
 func TestInstancesUnregisteredWorkflow(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	st := memory.New()
 	wf := func(name string) ordo.Definition {
 		return ordo.NewWorkflow(name, func(ctx context.Context, _ struct{}) (int, error) { return 1, nil })
