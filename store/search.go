@@ -24,6 +24,7 @@ func ValidateList(p *InstanceListParams) error {
 	}
 	for _, f := range []struct{ field, v string }{
 		{"workflow", p.Workflow}, {"workflowPrefix", p.WorkflowPrefix}, {"customStatus", p.CustomStatus},
+		{"parentId", p.ParentID},
 	} {
 		if err := CheckFilter(f.field, f.v); err != nil {
 			return err
@@ -125,6 +126,7 @@ func MatchesList(p *InstanceListParams, in *Instance, attrs []Attribute) bool {
 		p.CustomStatus != "" && FoldCase(in.CustomStatus) != FoldCase(p.CustomStatus),
 		p.NoCustomStatus && in.CustomStatus != "",
 		p.IDPrefix != "" && !strings.HasPrefix(in.ID, p.IDPrefix),
+		p.ParentID != "" && in.ParentID != p.ParentID,
 		!inRange(&in.CreatedAt, p.CreatedAfter, p.CreatedBefore),
 		!inRange(in.FinishedAt, p.FinishedAfter, p.FinishedBefore),
 		!HasAttributes(attrs, p.Attributes):

@@ -108,6 +108,16 @@ type InstanceCreateParams struct {
 	// instance (see TraceContext), stored with it and returned as
 	// Instance.Trace. Checked by ValidateTraceContext.
 	Trace *TraceContext
+	// Parent, if set, makes the instance a child of another
+	// (Instance.ParentID, ParentStep, ChildPolicy).
+	Parent *ParentLink
+}
+
+// ParentLink is the parent of a child instance (InstanceCreateParams.Parent).
+type ParentLink struct {
+	ID     string
+	Step   string
+	Policy ChildPolicy
 }
 
 // CreateClaim is the lease an instance is created with; see
@@ -138,6 +148,9 @@ type InstanceListParams struct {
 	// IDPrefix, if set, matches instance IDs that start with it (printable
 	// ASCII, as IDs are).
 	IDPrefix string `json:"idPrefix,omitempty"`
+	// ParentID, if set, matches the children of that instance
+	// (Instance.ParentID).
+	ParentID string `json:"parentId,omitempty"`
 	// Attributes, if set, match instances holding every one of them
 	// (InstanceCreateParams.Attributes); at most MaxAttributeFilters.
 	Attributes []Attribute `json:"attributes,omitempty"`
@@ -276,6 +289,10 @@ type ControlParams struct {
 	// Audit, if set, is the audit-trail entry of the action; a backend
 	// that keeps an audit trail writes it in the action's transaction.
 	Audit *Action
+	// Notify lists events for other instances that a terminate writes in
+	// its transaction, as Update.Notify does (a child's end for its
+	// parent); the other actions ignore it.
+	Notify []*EventSendParams
 }
 
 // EventSendParams are the arguments of Store.EventSend.
@@ -349,6 +366,12 @@ type Update struct {
 	State *StateChange
 	// Release clears the lease after applying the update.
 	Release bool
+	// Notify lists events for other instances (a child's end for its
+	// parent), stored in the update's transaction only if its State
+	// change applies, each as EventSend stores one (a waiting instance is
+	// made due) but without its limits; one whose instance does not
+	// exist or is finished is skipped.
+	Notify []*EventSendParams
 }
 
 // StateChange is the instance part of an Update.

@@ -133,6 +133,14 @@ type Instance struct {
 	// compensation actions; cleared when the instance finishes, by
 	// terminate and by restart.
 	Rollback *Rollback `json:"rollback,omitempty"`
+	// ParentID, ParentStep and ChildPolicy link a child workflow to the
+	// instance that started it (ordo.ExecuteChild, ordo.StartChild): the
+	// parent's ID, the key of the parent's step that started it, and what
+	// terminating or cancelling the parent does to it. Empty for an
+	// instance that is no child; set at creation and never changed.
+	ParentID    string      `json:"parentId,omitempty"`
+	ParentStep  string      `json:"parentStep,omitempty"`
+	ChildPolicy ChildPolicy `json:"childPolicy,omitempty"`
 	// Unreadable, when set, says why the stored row could not be decoded
 	// in full; the fields that could not be read are left empty. Listings
 	// and InstanceGet return such a row rather than fail (see
@@ -142,6 +150,25 @@ type Instance struct {
 	// (InstanceCreateParams.Trace); nil when it had none. It is not part
 	// of the API's JSON.
 	Trace *TraceContext `json:"-"`
+}
+
+// ChildPolicy is what terminating or cancelling a parent instance does to
+// a child that is still running (Instance.ChildPolicy).
+type ChildPolicy string
+
+// Child policies.
+const (
+	// ChildTerminate terminates the child (no compensation runs).
+	ChildTerminate ChildPolicy = "terminate"
+	// ChildCancel cancels the child: its compensations run.
+	ChildCancel ChildPolicy = "cancel"
+	// ChildAbandon leaves the child running on its own.
+	ChildAbandon ChildPolicy = "abandon"
+)
+
+// Valid reports whether p is one of the child policies.
+func (p ChildPolicy) Valid() bool {
+	return p == ChildTerminate || p == ChildCancel || p == ChildAbandon
 }
 
 // Rollback is a pending rollback of an instance (Instance.Rollback).
@@ -174,6 +201,10 @@ const (
 	// position of its own in the run (its Ordinal is that of the next
 	// step) and replay does not expect it in the step order.
 	KindPatch StepKind = "patch"
+	// KindChild: a child workflow started by the step (ordo.ExecuteChild,
+	// ordo.StartChild); an awaited one waits for an event of type
+	// ChildResultType(child) that the child's end sends (Update.Notify).
+	KindChild StepKind = "child"
 )
 
 // PatchKey is the journal key of the marker of patch id (KindPatch); no

@@ -17,6 +17,12 @@ func ValidateCreate(p *InstanceCreateParams) error {
 	if err := ValidateTraceContext(p.Trace); err != nil {
 		return fmt.Errorf("instance create %q: %w", p.ID, err)
 	}
+	if pl := p.Parent; pl != nil && (pl.ID == "" || pl.ID == p.ID || !pl.Policy.Valid()) {
+		return fmt.Errorf("instance create %q: Parent needs another instance's ID and a child policy (terminate, cancel or abandon)", p.ID)
+	}
+	if p.Parent != nil && len(p.Attributes) > 0 {
+		return fmt.Errorf("instance create %q: a child instance (Parent) takes no Attributes", p.ID)
+	}
 	if len(p.Attributes) > 0 {
 		attrs, err := NormalizeAttributes(p.Attributes)
 		if err != nil {
@@ -68,6 +74,12 @@ func validateUpdateCreate(u *Update) error {
 	}
 	if c.ID != u.InstanceID {
 		return fmt.Errorf("instance %q: Create.ID is %q", u.InstanceID, c.ID)
+	}
+	if c.Parent != nil {
+		return fmt.Errorf("instance %q: a child instance (Create.Parent) is created with InstanceCreate", u.InstanceID)
+	}
+	if len(u.Notify) > 0 && u.State == nil {
+		return fmt.Errorf("instance %q: Notify without a State change", u.InstanceID)
 	}
 	if c.Claim != nil {
 		if u.LeaseToken != c.Claim.Token {

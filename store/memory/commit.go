@@ -87,6 +87,7 @@ func (s *Store) apply(u *store.Update) store.UpdateResult {
 			in.FinishedAt = &t
 			in.Rollback = nil
 		}
+		s.notify(u.Notify)
 	}
 	if u.Release {
 		in.LeaseOwner, in.LeaseToken, in.LeaseExpiresAt = "", "", nil

@@ -59,6 +59,7 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.WakeAt = nil
 		in.Rollback = nil
 		s.hooks.report(in, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, t)
+		s.notify(p.Notify)
 	case store.ActionCancel:
 		rb, err := store.CancelRollback(p, in.Status, in.Rollback != nil)
 		if err != nil {

@@ -69,6 +69,12 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 			return nil, fmt.Errorf("memory: event send %q to %q: %w", p.Type, p.InstanceID, err)
 		}
 	}
+	return cloneEvent(s.insertEvent(x, p)), nil
+}
+
+// insertEvent appends p's event to x's events and makes x due if it
+// waits. The caller holds s.mu and checked the event.
+func (s *Store) insertEvent(x *instance, p *store.EventSendParams) *store.Event {
 	t := now(p.Now)
 	s.nextEventID++
 	ev := &store.Event{
@@ -83,7 +89,18 @@ func (s *Store) EventSend(ctx context.Context, p *store.EventSendParams) (*store
 		in.WakeAt = &t
 		in.UpdatedAt = t
 	}
-	return cloneEvent(ev), nil
+	return ev
+}
+
+// notify stores the events of an Update.Notify or ControlParams.Notify,
+// skipping those whose instance does not exist or is finished. The
+// caller holds s.mu.
+func (s *Store) notify(events []*store.EventSendParams) {
+	for _, p := range events {
+		if x, ok := s.instances[p.InstanceID]; ok && !x.in.Status.Terminal() {
+			s.insertEvent(x, p)
+		}
+	}
 }
 
 // EventList returns a page of an instance's events in send order

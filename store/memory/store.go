@@ -98,6 +98,9 @@ func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*stor
 		Run:       1,
 		Trace:     cloneTrace(p.Trace),
 	}
+	if pl := p.Parent; pl != nil {
+		in.ParentID, in.ParentStep, in.ChildPolicy = pl.ID, pl.Step, pl.Policy
+	}
 	if c := p.Claim; c != nil {
 		in.Status = store.StatusRunning
 		in.StartedAt = &t

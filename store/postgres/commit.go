@@ -49,6 +49,7 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 		plans[r] = p
 		p.queue(b, results)
 	}
+	queueNotify(b, updates, s.channel)
 	if notifies(updates) {
 		b.Queue(sqlNotify, s.channel)
 	}

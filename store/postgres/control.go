@@ -114,6 +114,9 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 		if _, err := tx.Exec(ctx, sqlHookTerminated, p.InstanceID, t, store.WebhookRetryPeriod.Microseconds()); err != nil {
 			return nil, fmt.Errorf("webhook outbox: %w", err)
 		}
+		if err := s.notifyTx(ctx, tx, p.InstanceID, t, p.Notify); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
 		return in, nil
 	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
 		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {

@@ -14,7 +14,7 @@ import (
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
 	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version,
-	trace_parent, trace_state`
+	trace_parent, trace_state, parent_id, parent_step, child_policy`
 
 // prefixed returns instanceCols with every column qualified by alias.
 func prefixed(alias string) string {
@@ -34,10 +34,11 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 		errJSON, leaseOwner, leaseToken       *string
 		rollback, traceParent, traceState     *string
 		startedAt, finishedAt, wakeAt, leaseX *time.Time
+		parentID, parentStep, childPolicy     *string
 	)
 	err := row.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
 		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version,
-		&traceParent, &traceState)
+		&traceParent, &traceState, &parentID, &parentStep, &childPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +60,9 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 		in.LeaseToken = *leaseToken
 	}
 	in.LeaseExpiresAt = utc(leaseX)
+	if parentID != nil && parentStep != nil && childPolicy != nil {
+		in.ParentID, in.ParentStep, in.ChildPolicy = *parentID, *parentStep, store.ChildPolicy(*childPolicy)
+	}
 	if in.Rollback, err = rollbackValue(rollback); err != nil {
 		store.MarkUnreadable(&in, fmt.Errorf("rollback column: %w", err))
 	}
@@ -75,6 +79,14 @@ const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
 			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
 		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT (id) DO NOTHING
+		RETURNING ` + instanceCols
+	// sqlChildInsert is sqlInstanceInsert for a child instance
+	// (store.InstanceCreateParams.Parent).
+	sqlChildInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state,
+			parent_id, parent_step, child_policy)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = $1`
@@ -133,8 +145,12 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 		in  *store.Instance
 		err error
 	)
-	b.Queue(sqlInstanceInsert, r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims, r.version,
-		r.traceParent, r.traceState).
+	insert, args := sqlInstanceInsert, []any{r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims, r.version,
+		r.traceParent, r.traceState}
+	if pl := p.Parent; pl != nil {
+		insert, args = sqlChildInsert, append(args, pl.ID, pl.Step, string(pl.Policy))
+	}
+	b.Queue(insert, args...).
 		QueryRow(func(row pgx.Row) error {
 			in, err = scanInstance(row)
 			if noRows(err) {

@@ -69,6 +69,9 @@ func listQuery(p *store.InstanceListParams, limit int) (string, []any, error) {
 	if p.IDPrefix != "" {
 		where = append(where, col("id")+" >= "+arg(p.IDPrefix)+" AND "+col("id")+" < "+arg(store.PrefixEnd(p.IDPrefix)))
 	}
+	if p.ParentID != "" {
+		where = append(where, col("parent_id")+" = "+arg(p.ParentID))
+	}
 	if !p.CreatedAfter.IsZero() {
 		where = append(where, created+" >= "+arg(ts(p.CreatedAfter)))
 	}

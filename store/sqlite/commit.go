@@ -171,6 +171,11 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 	if _, err := w.exec(sqlInstanceUpdate[mask], args...); err != nil {
 		return store.UpdateResult{}, err
 	}
+	if mask&setState != 0 && u.State.Status.Terminal() {
+		if err := w.notify(u.Notify, t); err != nil {
+			return store.UpdateResult{}, err
+		}
+	}
 	if after != nil {
 		if err := after(); err != nil {
 			return store.UpdateResult{}, err

@@ -108,6 +108,9 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := w.notify(p.Notify, t); err != nil {
+			return nil, err
+		}
 		return in, w.report(hooks, in.ID, in.Workflow, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, fromMicros(t))
 	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
 		return w.setRollback(p, t)

@@ -14,7 +14,7 @@ import (
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
 	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version,
-	trace_parent, trace_state`
+	trace_parent, trace_state, parent_id, parent_step, child_policy`
 
 // scanInstance reads one row of instanceCols.
 func scanInstance(sc scanner) (*store.Instance, error) {
@@ -27,10 +27,11 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 		leaseOwner, leaseToken                sql.NullString
 		traceParent, traceState               sql.NullString
 		rollback                              []byte
+		parentID, parentStep, childPolicy     sql.NullString
 	)
 	err := sc.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
 		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version,
-		&traceParent, &traceState)
+		&traceParent, &traceState, &parentID, &parentStep, &childPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +49,7 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 	in.LeaseOwner = leaseOwner.String
 	in.LeaseToken = leaseToken.String
 	in.LeaseExpiresAt = timePtr(leaseX)
+	in.ParentID, in.ParentStep, in.ChildPolicy = parentID.String, parentStep.String, store.ChildPolicy(childPolicy.String)
 	if in.Rollback, err = rollbackValue(rollback); err != nil {
 		store.MarkUnreadable(&in, fmt.Errorf("rollback column: %w", err))
 	}
@@ -59,8 +61,9 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state,
+			parent_id, parent_step, child_policy)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
@@ -111,8 +114,12 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 	if tc := p.Trace; tc != nil {
 		traceParent, traceState = tc.Parent, tc.State
 	}
+	var parentID, parentStep, policy any
+	if pl := p.Parent; pl != nil {
+		parentID, parentStep, policy = pl.ID, pl.Step, string(pl.Policy)
+	}
 	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
-		started, owner, token, until, claims, version, traceParent, traceState))
+		started, owner, token, until, claims, version, traceParent, traceState, parentID, parentStep, policy))
 	if errors.Is(err, sql.ErrNoRows) {
 		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
 		if err != nil {

@@ -259,3 +259,31 @@ func (w *writeTx) checkStepEvent(p *store.EventSendParams, status store.Instance
 	state.Kind, state.Status = store.StepKind(kind), store.StepStatus(st)
 	return store.CheckStepEvent(p, status, &state, pending)
 }
+
+// sqlNotifyInsert stores an event of store.Update.Notify or
+// store.ControlParams.Notify for an instance that exists and is not
+// finished.
+const sqlNotifyInsert = `INSERT INTO events (instance_id, type, payload, created_at)
+	SELECT ?1, ?2, ?3, ?4 FROM instances
+	WHERE id = ?1 AND status NOT IN ('complete', 'errored', 'terminated', 'cancelled')
+	RETURNING id`
+
+// notify stores events (Update.Notify, ControlParams.Notify) at t, each
+// as EventSend does but without its limits, skipping those whose instance
+// does not exist or is finished.
+func (w *writeTx) notify(events []*store.EventSendParams, t int64) error {
+	for _, p := range events {
+		var id int64
+		err := w.queryRow(sqlNotifyInsert, p.InstanceID, p.Type, rawArg(p.Payload), t).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("notify %q: %w", p.InstanceID, err)
+		}
+		if _, err := w.exec(sqlEventCount, t, p.InstanceID, len(p.Payload)); err != nil {
+			return fmt.Errorf("notify %q: %w", p.InstanceID, err)
+		}
+	}
+	return nil
+}

@@ -70,6 +70,9 @@ func listQuery(p *store.InstanceListParams, limit int) (string, []any, error) {
 	if p.IDPrefix != "" {
 		add(col("id")+" >= ? AND "+col("id")+" < ?", p.IDPrefix, store.PrefixEnd(p.IDPrefix))
 	}
+	if p.ParentID != "" {
+		add(col("parent_id")+" = ?", p.ParentID)
+	}
 	if !p.CreatedAfter.IsZero() {
 		add(created+" >= ?", micros(p.CreatedAfter))
 	}
