@@ -80,9 +80,7 @@ func TestAsyncStepComplete(t *testing.T) {
 			ctx := t.Context()
 			createWith(t, env, "o1", "ship", `"o1"`)
 			waitAttempt(t, env, "o1", s, 1)
-			if n := env.Engine.Active(); n != 0 {
-				t.Errorf("%d instances hold a worker while the step waits", n)
-			}
+			waitIdle(t, env.Engine)
 			// Paused, the instance does not take the result yet: a second
 			// result of the attempt is refused while the first is pending.
 			if _, err := env.Engine.Pause(ctx, "o1"); err != nil {
@@ -224,5 +222,16 @@ func TestAsyncStepResultDuringStart(t *testing.T) {
 				t.Errorf("compensations = %+v, want one with the step's output", undone)
 			}
 		})
+	}
+}
+
+// waitIdle waits until no instance holds a worker of e (a run that
+// released its instance finishes its bookkeeping after the commit).
+func waitIdle(t *testing.T, e *ordo.Engine) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); e.Active() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d instances still hold a worker while they wait", e.Active())
+		}
 	}
 }

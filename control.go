@@ -48,6 +48,13 @@ func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit
 		audit.Target = "step/" + p.StepKey // which compensation
 	}
 	p.Audit = audit
+	if action == store.ActionTerminate {
+		// A child's end reaches its parent in the terminate's transaction.
+		if in, err := e.store.InstanceGet(ctx, id); err == nil && !in.Status.Terminal() {
+			p.Notify = childNotify(in, store.StatusTerminated, nil,
+				&store.ErrorInfo{Message: "terminated", Kind: store.ErrorKindTerminated}, now)
+		}
+	}
 	inst, err := e.store.InstanceControl(ctx, p)
 	if err != nil {
 		missing := instanceMissing(id)
@@ -60,6 +67,9 @@ func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit
 	e.worker.signalControl(id)
 	if action == store.ActionTerminate && inst.Status == store.StatusTerminated {
 		e.observeFinish(inst.ID, inst.Workflow, inst.Status)
+	}
+	if action == store.ActionTerminate || action == store.ActionCancel {
+		e.closeChildren(ctx, id, action, p.Reason)
 	}
 	return &Instance{Instance: *inst}, nil
 }

@@ -3,6 +3,7 @@ package ordo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -23,6 +24,10 @@ type EventPage struct {
 	Events     []*Event `json:"events"`
 	NextCursor string   `json:"nextCursor,omitempty"`
 }
+
+// reservedEventPrefix starts the event types the engine sends itself (a
+// child's end, store.ChildResultType); SendEvent refuses them.
+const reservedEventPrefix = "ordo."
 
 // SendEvent delivers an event to an instance. An instance waiting for this
 // event type wakes at once; an event sent before the wait starts is kept
@@ -45,6 +50,10 @@ func (e *Engine) SendEvent(ctx context.Context, id, eventType string, payload an
 	}
 	if err := ValidateID("event type", eventType); err != nil {
 		return err
+	}
+	if strings.HasPrefix(eventType, reservedEventPrefix) {
+		return &Error{Sentinel: ErrInvalidArgument,
+			Message: fmt.Sprintf("event type %q: types starting with %q are the engine's own", truncateID(eventType), reservedEventPrefix)}
 	}
 	raw, err := eventPayload("event payload", payload)
 	if err != nil {

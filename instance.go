@@ -72,6 +72,9 @@ type ListOptions struct {
 	NoCustomStatus bool `json:"noCustomStatus,omitempty"`
 	// IDPrefix matches instance IDs that start with it.
 	IDPrefix string `json:"idPrefix,omitempty"`
+	// ParentID matches the children of that instance (ExecuteChild,
+	// StartChild).
+	ParentID string `json:"parentId,omitempty"`
 	// Attributes match instances holding every one of them (at most
 	// store.MaxAttributeFilters); put the most selective first, it drives
 	// the index scan.
@@ -93,7 +96,7 @@ type ListOptions struct {
 func (o *ListOptions) storeParams() *store.InstanceListParams {
 	return &store.InstanceListParams{
 		Workflow: o.Workflow, WorkflowPrefix: o.WorkflowPrefix, Status: o.Status, CustomStatus: o.CustomStatus,
-		NoCustomStatus: o.NoCustomStatus, IDPrefix: o.IDPrefix, Attributes: o.Attributes,
+		NoCustomStatus: o.NoCustomStatus, IDPrefix: o.IDPrefix, ParentID: o.ParentID, Attributes: o.Attributes,
 		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, FinishedAfter: o.FinishedAfter,
 		FinishedBefore: o.FinishedBefore, Limit: o.Limit, Cursor: o.Cursor,
 	}

@@ -278,6 +278,11 @@ func (r *run) rollback(rb *store.Rollback, sig any) {
 		}
 	}
 	r.inflight.Wait()
+	if sig == nil && rb.Status == store.StatusCancelled {
+		// The cancel applied the children's policies already, unless its
+		// process stopped first: apply them again (idempotent).
+		r.e.closeChildren(context.Background(), r.inst.ID, store.ActionCancel, "")
+	}
 	if sig == nil {
 		cause := store.ErrorInfo{Message: "rolled back", Kind: store.ErrorKindWorkflow}
 		if rb.Cause != nil {
@@ -379,7 +384,11 @@ func (r *run) stop(cause error) {
 }
 
 func (r *run) finish(state *store.StateChange) {
-	res, err := r.release(state)
+	notify := childNotify(r.inst, state.Status, state.Output, state.Error, r.now())
+	res, err := r.releaseWith(&store.Update{State: state, Release: true, Notify: notify})
+	if err == nil && len(notify) > 0 {
+		r.e.worker.notify() // the parent may be due
+	}
 	if err != nil || res.Status != state.Status {
 		return
 	}
@@ -412,9 +421,14 @@ func (r *run) finishRollback(status store.InstanceStatus, ei *store.ErrorInfo) {
 
 // release writes the final update of this run and gives up the lease.
 func (r *run) release(state *store.StateChange) (store.UpdateResult, error) {
-	res, err := r.commit(&store.Update{State: state, Release: true})
+	return r.releaseWith(&store.Update{State: state, Release: true})
+}
+
+// releaseWith writes upd, the final update of this run (Release set).
+func (r *run) releaseWith(upd *store.Update) (store.UpdateResult, error) {
+	res, err := r.commit(upd)
 	r.e.released.broadcast()
-	r.traceRelease(state, res, err)
+	r.traceRelease(upd.State, res, err)
 	if err != nil && !errors.Is(err, errLeaseLost) {
 		r.logger().Error("ordo: release instance", "err", err)
 	}
