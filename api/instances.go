@@ -111,7 +111,7 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) error {
 }
 
 // instanceListParams are the query parameters of GET /v1/instances.
-var instanceListParams = []string{"workflow", "workflowPrefix", "status", "customStatus", "idPrefix", "attribute",
+var instanceListParams = []string{"workflow", "workflowPrefix", "status", "customStatus", "idPrefix", "parent", "attribute",
 	"createdAfter", "createdBefore", "finishedAfter", "finishedBefore", "limit", "cursor"}
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
@@ -121,7 +121,7 @@ func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, err := s.cfg.Engine.List(r.Context(), opts)
 	if err != nil {
-		return FieldError(err, map[string]string{"attributes": "attribute"})
+		return FieldError(err, map[string]string{"attributes": "attribute", "parentId": "parent"})
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
@@ -129,7 +129,7 @@ func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
 
 // InstanceListOptions reads the filters of GET /v1/instances: workflow,
 // workflowPrefix, status (any case), customStatus (matched ignoring
-// case), idPrefix, attribute=key:value (repeatable, all must match),
+// case), idPrefix, parent (the children of that instance), attribute=key:value (repeatable, all must match),
 // createdAfter, createdBefore, finishedAfter, finishedBefore (RFC 3339),
 // limit and cursor. An unknown or invalid parameter is a 400 naming it.
 func InstanceListOptions(r *http.Request) (*ordo.ListOptions, error) {
@@ -139,7 +139,8 @@ func InstanceListOptions(r *http.Request) (*ordo.ListOptions, error) {
 	}
 	opts := &ordo.ListOptions{
 		Workflow: q.String("workflow"), WorkflowPrefix: q.String("workflowPrefix"), Status: q.Status("status"),
-		CustomStatus: q.String("customStatus"), IDPrefix: q.String("idPrefix"), Attributes: q.KeyValues("attribute"),
+		CustomStatus: q.String("customStatus"), IDPrefix: q.String("idPrefix"), ParentID: q.String("parent"),
+		Attributes:   q.KeyValues("attribute"),
 		CreatedAfter: q.Time("createdAfter"), CreatedBefore: q.Time("createdBefore"),
 		FinishedAfter: q.Time("finishedAfter"), FinishedBefore: q.Time("finishedBefore"),
 		Limit: q.Limit(), Cursor: q.String("cursor"),

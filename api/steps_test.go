@@ -127,3 +127,58 @@ func TestStepResultRoutes(t *testing.T) {
 		t.Errorf("audit trail %v, want the failure then the completion (newest first)", got)
 	}
 }
+
+// TestChildRoutes: a child's JSON names its parent and the parent's step;
+// GET /v1/instances?parent= lists a parent's children; an event type of
+// the engine's own is refused.
+func TestChildRoutes(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	e, err := ordo.NewEngine(ordo.Config{Store: memory.New(), Logger: log, PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := ordo.NewWorkflow("kid", func(ctx context.Context, _ struct{}) (string, error) {
+		return ordo.WaitForEvent[string](ctx, "go", "go", time.Hour)
+	})
+	mum := ordo.NewWorkflow("mum", func(ctx context.Context, _ struct{}) (string, error) {
+		return ordo.ExecuteChild(ctx, "kid", kid, struct{}{}, &ordo.ChildOptions{Policy: ordo.ChildCancel})
+	})
+	if err := e.Register(kid, mum); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{Engine: e, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Stop(ctx)
+	})
+	call(t, hs, "POST", "/v1/workflows/mum/instances", `{"id": "m1"}`)
+	child := waitStatus(t, hs, "m1:kid-1", "waiting")
+	if child["parentId"] != "m1" || child["parentStep"] != "kid#1" || child["childPolicy"] != "cancel" {
+		t.Fatalf("child JSON %v", child)
+	}
+	code, out := call(t, hs, "GET", "/v1/instances?parent=m1", "")
+	list, _ := out["instances"].([]any)
+	if code != 200 || len(list) != 1 || list[0].(map[string]any)["id"] != "m1:kid-1" {
+		t.Fatalf("children of m1: %d %v", code, out)
+	}
+	if code, out := call(t, hs, "GET", "/v1/instances?parent="+strings.Repeat("x", 2000), ""); code != 400 || errCode(out) != "invalid_argument" ||
+		!strings.Contains(out["error"].(map[string]any)["message"].(string), "parent") {
+		t.Errorf("an oversized parent filter: %d %v", code, out)
+	}
+	if code, out := call(t, hs, "POST", "/v1/instances/m1/events", `{"type": "ordo.child:m1:kid-1", "payload": {}}`); code != 400 || errCode(out) != "invalid_argument" {
+		t.Errorf("a forged child result: %d %v", code, out)
+	}
+	call(t, hs, "POST", "/v1/instances/m1:kid-1/events", `{"type": "go", "payload": "now"}`)
+	if done := waitStatus(t, hs, "m1", "complete"); done["output"] != "now" {
+		t.Errorf("m1 output %v", done["output"])
+	}
+}
