@@ -48,7 +48,7 @@ func newInstancesCmd() *cobra.Command {
 }
 
 func instancesListCmd(cf *clientFlags) *cobra.Command {
-	var workflow, status, cursor string
+	var workflow, status, cursor, parent string
 	var limit int
 	search := &searchFlags{}
 	cmd := &cobra.Command{
@@ -65,6 +65,9 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 			}
 			if cursor != "" {
 				q.Set("cursor", cursor)
+			}
+			if parent != "" {
+				q.Set("parent", parent)
 			}
 			q.Set("limit", strconv.Itoa(limit))
 			search.set(q)
@@ -97,6 +100,7 @@ func instancesListCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&workflow, "workflow", "", "only this workflow")
+	cmd.Flags().StringVar(&parent, "parent", "", "only the children of this instance")
 	search.flags(cmd)
 	cmd.Flags().StringVar(&status, "status", "", "only this status: queued, running, waiting, paused, complete, errored, cancelled or terminated (any case)")
 	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
@@ -122,6 +126,9 @@ func instancesDescribeCmd(cf *clientFlags) *cobra.Command {
 			if err := describeInstance(cmd.OutOrStdout(), &inst); err != nil {
 				return err
 			}
+			if err := describeChildren(cmd, cf, &inst); err != nil {
+				return err
+			}
 			return describeRuns(cmd, cf, &inst)
 		},
 	}
@@ -144,6 +151,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 	}
 	if in.CustomStatus != "" {
 		fmt.Fprintf(w, "Custom    %s\n", in.CustomStatus)
+	}
+	if in.ParentID != "" {
+		fmt.Fprintf(w, "Parent    %s (step %s; on its terminate or cancel: %s)\n", in.ParentID, in.ParentStep, in.ChildPolicy)
 	}
 	fmt.Fprint(w, describeRollback(in))
 	fmt.Fprintf(w, "Created   %s\n", in.CreatedAt.Local().Format(time.RFC3339))

@@ -49,3 +49,38 @@ func TestInstancesStepResultCommands(t *testing.T) {
 		t.Fatalf("complete-step on a completed step: %v", err)
 	}
 }
+
+// TestInstancesDescribeChildren: describe shows a child's parent and a
+// parent's children; list --parent lists them.
+func TestInstancesDescribeChildren(t *testing.T) {
+	kid := ordo.NewWorkflow("kid", func(ctx context.Context, _ struct{}) (string, error) {
+		return ordo.WaitForEvent[string](ctx, "go", "go", time.Hour)
+	})
+	mum := ordo.NewWorkflow("mum", func(ctx context.Context, _ struct{}) (string, error) {
+		return ordo.ExecuteChild(ctx, "kid", kid, struct{}{}, &ordo.ChildOptions{Policy: ordo.ChildAbandon})
+	})
+	server := startAPI(t, kid, mum)
+	if _, _, err := runCLI(t, "instances", "create", "mum", "--id", "m-1", "--server", server); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, _, err := runCLI(t, "instances", "describe", "m-1:kid-1", "--server", server); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child was never created")
+		}
+	}
+	out := waitCLI(t, server, "m-1:kid-1", "waiting")
+	if !strings.Contains(out, "Parent    m-1 (step kid#1; on its terminate or cancel: abandon)") {
+		t.Fatalf("child describe:\n%s", out)
+	}
+	out = waitCLI(t, server, "m-1", "waiting")
+	if !strings.Contains(out, "Children") || !strings.Contains(out, "m-1:kid-1") {
+		t.Fatalf("parent describe:\n%s", out)
+	}
+	out, _, err := runCLI(t, "instances", "list", "--parent", "m-1", "--server", server)
+	if err != nil || !strings.Contains(out, "m-1:kid-1") || strings.Contains(out, "m-1 ") {
+		t.Fatalf("list --parent: %q %v", out, err)
+	}
+}
