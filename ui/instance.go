@@ -19,6 +19,7 @@ type instanceView struct {
 	Actions  actionsView
 	Audit    auditView
 	Runs     runsView
+	Family   familyView
 	ListURL  string
 	Workflow string
 }
@@ -143,7 +144,7 @@ func (h *handler) showInstance(w http.ResponseWriter, r *http.Request, id string
 		pageData: h.page(r, "Instance "+inst.ID), Live: h.live(inst), Params: prettyJSON(inst.Params),
 		ListURL: h.cfg.BasePath + "/", Workflow: inst.Workflow,
 		Actions: h.actionsFor(r, inst, h.instanceURL(inst.ID), fl, form), Audit: h.audit(r.Context(), inst.ID),
-		Runs: h.runs(r.Context(), inst.ID, inst.Run),
+		Runs: h.runs(r.Context(), inst.ID, inst.Run), Family: h.family(r.Context(), inst),
 	}
 	h.render(w, r, h.pages.instance, "layout", status, v)
 }

@@ -311,6 +311,8 @@ func kindLabel(k store.StepKind) string {
 		return "async step"
 	case store.KindPatch:
 		return "patch marker"
+	case store.KindChild:
+		return "child workflow"
 	}
 	return "step"
 }
