@@ -93,3 +93,34 @@ func TestPublishTxCommitsWithTheShop(t *testing.T) {
 		t.Errorf("shop row of a committed transaction: %d", n)
 	}
 }
+
+// TestCreateTxRecordsClaimVersion: an instance created and claimed in
+// the caller's transaction records the claiming engine's code version,
+// as the store's other create paths do.
+func TestCreateTxRecordsClaimVersion(t *testing.T) {
+	s := open(t)
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	tx, err := s.Pool().Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context())
+	in, err := s.CreateTx(t.Context(), tx, &store.InstanceCreateParams{ID: "tx-claimed", Workflow: "ship", Now: now,
+		Claim: &store.CreateClaim{Owner: "w0", Token: "tok", LeaseUntil: now.Add(time.Minute), Version: "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Version != "v2" {
+		t.Errorf("CreateTx returned Version %q, want v2", in.Version)
+	}
+	if err := tx.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.InstanceGet(t.Context(), "tx-claimed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != "v2" {
+		t.Errorf("stored Version %q, want v2", got.Version)
+	}
+}
