@@ -242,7 +242,9 @@ func TestCrashRecoveryWithSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 		var i int
-		fmt.Sscanf(strings.TrimPrefix(id, "crash-"), "%d", &i)
+		if _, err := fmt.Sscanf(strings.TrimPrefix(id, "crash-"), "%d", &i); err != nil {
+			t.Fatalf("instance id %q: %v", id, err)
+		}
 		if want := fmt.Sprint(4*i + 6); string(inst.Output) != want {
 			t.Errorf("%s output = %s, want %s", id, inst.Output, want)
 		}

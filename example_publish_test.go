@@ -25,7 +25,7 @@ func ExampleWorkflow_On() {
 		On("order.placed", ordo.If("payload.total > 100"))
 	_ = engine.Register(invoice)
 	_ = engine.Start(ctx)
-	defer engine.Stop(ctx)
+	defer func() { _ = engine.Stop(ctx) }()
 
 	ev, _, _ := engine.Publish(ctx, ordo.PublishEvent{ID: "ev-1", Type: "order.placed",
 		Payload: cart{ID: "C-1", Total: 150.5}})

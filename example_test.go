@@ -37,7 +37,7 @@ func Example() {
 	})
 	_ = engine.Register(wf)
 	_ = engine.Start(ctx)
-	defer engine.Stop(ctx)
+	defer func() { _ = engine.Stop(ctx) }()
 
 	inst, _ := wf.Create(ctx, engine, "Ann", nil)
 	final, _ := engine.Wait(ctx, inst.ID)
@@ -76,7 +76,7 @@ func ExampleDoWithCompensation() {
 	})
 	_ = engine.Register(wf)
 	_ = engine.Start(ctx)
-	defer engine.Stop(ctx)
+	defer func() { _ = engine.Stop(ctx) }()
 	inst, _ := wf.Create(ctx, engine, struct{}{}, nil)
 	final, _ := engine.Wait(ctx, inst.ID)
 	fmt.Println(final.Status)

@@ -131,9 +131,9 @@ func Await(ctx context.Context, fs ...Awaitable) error {
 	if r != nil {
 		switch {
 		case stop != nil:
-			r.settle(&stepResult{stop: stop})
+			_, _ = r.settle(&stepResult{stop: stop}) // panics to unwind: never returns
 		case wake != nil:
-			r.settle(&stepResult{retryAt: wake})
+			_, _ = r.settle(&stepResult{retryAt: wake}) // panics to unwind: never returns
 		}
 	}
 	return errors.Join(errs...)

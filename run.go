@@ -218,7 +218,7 @@ func (r *run) execute() {
 	}
 	if err != nil {
 		r.logger().Error("ordo: load journal", "err", err)
-		r.release(&store.StateChange{Status: store.StatusQueued})
+		_, _ = r.release(&store.StateChange{Status: store.StatusQueued})
 		return
 	}
 	for _, s := range j.Steps {
@@ -367,9 +367,9 @@ func (r *run) stop(cause error) {
 		r.observeLeaseLost()
 		r.logger().Warn("ordo: lease lost; another worker owns the instance")
 	case errors.Is(cause, errShutdown):
-		r.release(&store.StateChange{Status: store.StatusQueued})
+		_, _ = r.release(&store.StateChange{Status: store.StatusQueued})
 	case errors.Is(cause, errPaused), errors.Is(cause, errTerminated):
-		r.release(nil) // keep the status the operator set
+		_, _ = r.release(nil) // keep the status the operator set
 	case errors.Is(cause, errCancelled):
 		// Keep the status: queued, with the rollback a claim runs.
 		if _, err := r.release(nil); err == nil {
@@ -379,7 +379,7 @@ func (r *run) stop(cause error) {
 		// A commit failed: the release carries what it did not record
 		// (r.pending), and the instance is picked up again.
 		r.logger().Warn("ordo: could not record the run's progress; releasing the instance with it", "err", cause)
-		r.release(nil)
+		_, _ = r.release(nil)
 	}
 }
 
@@ -419,7 +419,8 @@ func (r *run) finishRollback(status store.InstanceStatus, ei *store.ErrorInfo) {
 	r.finish(&store.StateChange{Status: status, Error: ei})
 }
 
-// release writes the final update of this run and gives up the lease.
+// release writes the final update of this run and gives up the lease. It
+// logs its own error, so callers with nothing else to do ignore it.
 func (r *run) release(state *store.StateChange) (store.UpdateResult, error) {
 	return r.releaseWith(&store.Update{State: state, Release: true})
 }
@@ -439,7 +440,7 @@ func (r *run) releaseWith(upd *store.Update) (store.UpdateResult, error) {
 // here (claims filter by name, so this only happens on a race with code
 // changes).
 func (r *run) releaseUnknown() {
-	r.release(&store.StateChange{Status: store.StatusQueued})
+	_, _ = r.release(&store.StateChange{Status: store.StatusQueued})
 }
 
 // commit writes an update for this instance together with pending journal

@@ -303,7 +303,7 @@ func (w *worker) start1(inst *store.Instance, fresh bool) {
 	if w.stopped && fresh {
 		// Stop began between Create's commit and here: hand it back.
 		w.mu.Unlock()
-		r.release(&store.StateChange{Status: store.StatusQueued})
+		_, _ = r.release(&store.StateChange{Status: store.StatusQueued})
 		r.span.End()
 		return
 	}

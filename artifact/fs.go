@@ -103,7 +103,7 @@ func (s *FS) Put(ctx context.Context, name string, r io.Reader) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("artifact: put %q: %w", name, err)
 	}
-	defer s.root.Remove(tmp) // a no-op once renamed
+	defer func() { _ = s.root.Remove(tmp) }() // fails (not found) once renamed, as it should
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), &ctxReader{ctx: ctx, r: r})
 	if err == nil {
@@ -166,7 +166,7 @@ func (s *FS) writeSidecar(name string, m sidecar) error {
 	if err != nil {
 		return err
 	}
-	defer s.root.Remove(tmp)
+	defer func() { _ = s.root.Remove(tmp) }() // fails (not found) once renamed, as it should
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()

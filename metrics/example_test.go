@@ -3,7 +3,6 @@ package metrics_test
 import (
 	"context"
 	"fmt"
-
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +26,7 @@ func Example() {
 	})
 	_ = engine.Register(wf)
 	_ = engine.Start(ctx)
-	defer engine.Stop(ctx)
+	defer func() { _ = engine.Stop(ctx) }()
 	inst, _ := wf.Create(ctx, engine, "Ann", nil)
 	_, _ = engine.Wait(ctx, inst.ID)
 

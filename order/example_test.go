@@ -50,7 +50,7 @@ func Example() {
 	fmt.Println("flow", v.Name, "version", v.Version)
 
 	_ = engine.Start(ctx)
-	defer engine.Stop(ctx)
+	defer func() { _ = engine.Stop(ctx) }()
 	o, _, err := svc.CreateOrder(ctx, &order.CreateRequest{
 		ID: "A-1", Flow: "standard",
 		Customer: order.Customer{Name: "Ada Lovelace", Email: "ada@example.com"},

@@ -44,7 +44,7 @@ func startServer(t *testing.T, h http.HandlerFunc) *server {
 	t.Helper()
 	s := &server{}
 	if h == nil {
-		h = func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }
+		h = func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)

@@ -89,7 +89,7 @@ func startServeEnv(t *testing.T, env []string, args ...string) *serveProcess {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
-			p.logs.Write([]byte(line + "\n"))
+			_, _ = p.logs.Write([]byte(line + "\n")) // a buffer in memory: never fails
 			if m := servingAddr.FindStringSubmatch(line); m != nil {
 				select {
 				case addr <- m[1] + m[2]:

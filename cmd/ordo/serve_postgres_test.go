@@ -109,7 +109,7 @@ func TestServePostgresFromEnv(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	defer func() {
 		_ = cmd.Process.Kill()
-		<-done
+		<-done //nolint:errcheck // the exit error of a killed process says nothing
 		if t.Failed() {
 			t.Logf("ordo serve log:\n%s", logs.String())
 		}

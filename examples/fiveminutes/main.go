@@ -56,7 +56,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, dbPath string) error {
+func run(ctx context.Context, dbPath string) (err error) {
 	st, err := sqlite.Open(ctx, dbPath, nil)
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func run(ctx context.Context, dbPath string) error {
 	if err := engine.Start(ctx); err != nil {
 		return err
 	}
-	defer engine.Stop(ctx)
+	defer func() { err = errors.Join(err, engine.Stop(ctx)) }()
 
 	inst, err := checkout.Create(ctx, engine, Params{CartID: "123"}, nil)
 	if err != nil {

@@ -71,7 +71,7 @@ func respond(status int, header map[string]string, body string) http.HandlerFunc
 			w.Header().Set(k, v)
 		}
 		w.WriteHeader(status)
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}
 }
 

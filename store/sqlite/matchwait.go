@@ -83,7 +83,7 @@ func (w *writeTx) waitMatchBegin(p *store.WaitMatchParams) ([]*store.Event, erro
 			found, payloads = append(found, id), append(payloads, payload)
 		}
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
 	}
 	out := make([]*store.Event, 0, len(found))
@@ -120,7 +120,7 @@ func (w *writeTx) copyToWaits(ev *store.PublishedEvent) error {
 			ids = append(ids, id)
 		}
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("matched waits: %w", err)
 	}
 	for _, id := range ids {

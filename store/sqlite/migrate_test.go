@@ -67,6 +67,9 @@ func TestMigrateDropsDuplicateAttempts(t *testing.T) {
 		}
 		plan += detail + "; "
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	rows.Close()
 	if want := "INDEX attempts_number"; !strings.Contains(plan, want) {
 		t.Errorf("journal attempts plan %q, want a search of attempts_number", plan)

@@ -53,6 +53,9 @@ func TestQueryPlans(t *testing.T) {
 			}
 			plan = append(plan, detail)
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		rows.Close()
 		joined := strings.Join(plan, "; ")
 		if !strings.Contains(joined, "INDEX "+tc.index+" ") || strings.Contains(joined, "SCAN instances") {

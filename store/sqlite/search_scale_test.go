@@ -107,6 +107,9 @@ func generateScale(t testing.TB, s *Store, n int) {
 		}
 		names, ddl = append(names, name), append(ddl, sql)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	rows.Close()
 	// The write pool has one connection: these apply to the generation.
 	for _, q := range []string{"PRAGMA cache_size = -262144", "PRAGMA foreign_keys = OFF"} {
@@ -114,7 +117,11 @@ func generateScale(t testing.TB, s *Store, n int) {
 			t.Fatal(err)
 		}
 	}
-	defer s.write.ExecContext(ctx, "PRAGMA foreign_keys = ON")
+	defer func() {
+		if _, err := s.write.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err != nil {
+			t.Error(err)
+		}
+	}()
 	for _, name := range names {
 		if _, err := s.write.ExecContext(ctx, "DROP INDEX "+name); err != nil {
 			t.Fatal(err)
@@ -149,6 +156,9 @@ func explainSQLite(t testing.TB, s *Store, q string, args []any) string {
 			t.Fatal(err)
 		}
 		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return strings.Join(plan, "; ")
 }

@@ -150,8 +150,8 @@ func testInstanceListPagination(t *testing.T, s suite) {
 	// Newest first: later groups first, and inside a group descending ID.
 	slices.SortFunc(want, func(a, b string) int {
 		var ai, bi int
-		fmt.Sscanf(a, "i%d", &ai)
-		fmt.Sscanf(b, "i%d", &bi)
+		_, _ = fmt.Sscanf(a, "i%d", &ai) // the ids are made above as i<n>
+		_, _ = fmt.Sscanf(b, "i%d", &bi)
 		if ai/4 != bi/4 {
 			return bi/4 - ai/4
 		}
