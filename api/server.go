@@ -70,6 +70,8 @@ type Server struct {
 	waiters *Waiters
 	// routeList is every guarded route, in registration order.
 	routeList []Route
+	// patterns is every pattern registered on mux, in registration order.
+	patterns []string
 }
 
 // Route is a registered API route and the scope it needs.
@@ -89,6 +91,11 @@ func (s *Server) Routes() []Route {
 	}
 	return out
 }
+
+// Patterns lists every ServeMux pattern registered so far, in
+// registration order: the guarded routes, /healthz and /readyz, and the
+// dashboard's. The OpenAPI drift test compares it with the document.
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }
 
 // New returns the API server with the instance endpoints registered.
 func New(cfg Config) (*Server, error) {
@@ -165,6 +172,7 @@ func (s *Server) Handle(pattern string, h HandlerFunc) {
 func (s *Server) HandleScope(pattern string, scope auth.Scope, h HandlerFunc) {
 	ids := pathIDs(pattern)
 	s.routeList = append(s.routeList, Route{Pattern: pattern, Scope: scope})
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.guardRoute(w, r, scope, ids); err != nil {
 			writeError(w, s.log, err)
@@ -183,10 +191,12 @@ func (s *Server) HandleScope(pattern string, scope auth.Scope, h HandlerFunc) {
 func (s *Server) HandleHTTP(pattern string, h http.Handler) {
 	if strings.HasPrefix(patternPath(pattern), "/ui/") || patternPath(pattern) == "/" || patternPath(pattern) == "/{$}" {
 		s.mux.Handle(pattern, h)
+		s.patterns = append(s.patterns, pattern)
 		return
 	}
 	scope, ids := defaultScope(pattern), pathIDs(pattern)
 	s.routeList = append(s.routeList, Route{Pattern: pattern, Scope: scope})
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.guardRoute(w, r, scope, ids); err != nil {
 			writeError(w, s.log, err)
