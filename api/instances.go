@@ -17,6 +17,7 @@ import (
 func (s *Server) routes() {
 	s.Handle("GET /healthz", s.healthz)
 	s.Handle("GET /readyz", s.readyz)
+	s.HandleScope("GET /v1/openapi.json", auth.ScopeRead, s.openAPI)
 	s.Handle("GET /v1/workflows", s.listWorkflows)
 	s.Handle("POST /v1/workflows/{name}/instances", s.createInstance)
 	s.Handle("GET /v1/instances", s.listInstances)
