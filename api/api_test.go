@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/store/memory"
 )
 
@@ -48,7 +49,7 @@ func setup(t *testing.T) (*httptest.Server, *ordo.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/store"
@@ -116,7 +117,7 @@ func setupBounded(t *testing.T, open func(t *testing.T) backend) *bounded {
 	if err := e.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/bulk"
@@ -97,7 +98,7 @@ func setupGuardedOn(t testing.TB, st guardedStore) *guarded {
 		t.Fatal(err)
 	}
 	g.keys["revoked"] = revoked
-	g.hs = httptest.NewServer(srv)
+	g.hs = httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(func() {
 		g.hs.Close()
 		_ = srv.Close(context.Background())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
 	"github.com/ordohq/ordo/store/postgres/pgtest"
@@ -29,7 +30,7 @@ func readyServer(t *testing.T, st store.Store) (*httptest.Server, *ordo.Engine) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(func() {
 		hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

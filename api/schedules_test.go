@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/ordotest"
 	"github.com/ordohq/ordo/schedule"
@@ -48,7 +49,7 @@ func setupSchedules(t *testing.T) *scheduleServer {
 		t.Fatal(err)
 	}
 	srv.ScheduleRoutes(sch)
-	s := &scheduleServer{t: t, env: env, sch: sch, keys: map[auth.Scope]string{}, hs: httptest.NewServer(srv)}
+	s := &scheduleServer{t: t, env: env, sch: sch, keys: map[auth.Scope]string{}, hs: httptest.NewServer(openapitest.Handler(t, srv))}
 	t.Cleanup(s.hs.Close)
 	for _, sc := range auth.Scopes {
 		key, _, err := a.CreateKey(t.Context(), string(sc), sc, "")

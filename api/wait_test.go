@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/memory"
 )
@@ -70,7 +71,7 @@ func setupWaiting(t *testing.T, st store.Store, cfg api.Config) *waiting {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.hs, w.eng = httptest.NewServer(srv), e
+	w.hs, w.eng = httptest.NewServer(openapitest.Handler(t, srv)), e
 	t.Cleanup(func() {
 		w.hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/auth"
 	"github.com/ordohq/ordo/ordotest"
 	"github.com/ordohq/ordo/store"
@@ -100,7 +101,7 @@ func TestWebhookRoutesDeliverStatusChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.WebhookRoutes(st, nil)
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(hs.Close)
 	keys := map[auth.Scope]string{}
 	for _, sc := range auth.Scopes {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/bulk"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/store"
@@ -27,7 +28,7 @@ func TestHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.svc.Routes(srv)
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(hs.Close)
 	shop := seed(t, st, "flow/shop", 40, time.Now().Add(-time.Minute))
 	seed(t, st, "flow/other", 10, time.Now().Add(-time.Minute))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/order/ordertest"
@@ -81,7 +82,7 @@ func setupWait(t *testing.T, open func(t *testing.T) orderStore) *waitFixture {
 	if err := eng.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f.api = httptest.NewServer(srv)
+	f.api = httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(func() {
 		f.api.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ordohq/ordo/api"
+	"github.com/ordohq/ordo/api/openapitest"
 	"github.com/ordohq/ordo/artifact"
 	"github.com/ordohq/ordo/order"
 	"github.com/ordohq/ordo/order/ordertest"
@@ -103,7 +104,7 @@ func setup(t *testing.T, o *setupOptions) *fixture {
 		t.Fatal(err)
 	}
 	f.svc.Routes(srv)
-	f.api = httptest.NewServer(srv)
+	f.api = httptest.NewServer(openapitest.Handler(t, srv))
 	t.Cleanup(f.api.Close)
 	return f
 }
