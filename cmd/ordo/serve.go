@@ -58,6 +58,10 @@ type serveExtension interface {
 
 var serveExtensions []func() serveExtension
 
+// serveHook, when set (by a test), is called with the server's parts once
+// every route is registered, before it serves.
+var serveHook func(*serverParts)
+
 // serverParts is what a running server is made of.
 type serverParts struct {
 	log     *slog.Logger
@@ -235,6 +239,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	if err := startScheduler(ctx, sch); err != nil {
 		return err
+	}
+	if serveHook != nil {
+		serveHook(parts)
 	}
 	hs := o.security.httpServer(tr.handler(srv), log)
 	hs.RegisterOnShutdown(srv.EndWaits)
