@@ -52,7 +52,7 @@ func BenchmarkTracedRun(b *testing.B) {
 			if err := e.Start(context.Background()); err != nil {
 				b.Fatal(err)
 			}
-			defer e.Stop(context.Background())
+			defer func() { _ = e.Stop(context.Background()) }()
 			b.ResetTimer()
 			for range b.N {
 				if _, err := e.Create(context.Background(), "bench", nil, nil); err != nil {
