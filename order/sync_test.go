@@ -37,7 +37,7 @@ func TestSyncRegistersFlowsOfOtherProcesses(t *testing.T) {
 		}
 		return e, svc
 	}
-	_, apiSvc := newService(0)
+	apiEngine, apiSvc := newService(0)
 	worker, workerSvc := newService(10 * time.Millisecond)
 	ctx := context.Background()
 	if err := workerSvc.Start(ctx); err != nil {
@@ -52,6 +52,7 @@ func TestSyncRegistersFlowsOfOtherProcesses(t *testing.T) {
 		_ = workerSvc.Stop(sctx)
 		_ = workerSvc.Stop(sctx) // twice is fine
 		_ = worker.Stop(sctx)
+		_ = apiEngine.Stop(sctx) // never started, but its committer runs
 	})
 
 	if _, _, _, err := apiSvc.ApplyFlow(ctx, "later", []byte(`[{"stepDefinitionId": "post", "type": "consume-rest-api",

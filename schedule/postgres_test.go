@@ -47,6 +47,8 @@ func TestManyWorkersPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Never started, but creating instances starts its committer: Stop ends it.
+		t.Cleanup(func() { _ = eng.Stop(context.Background()) })
 		if err := eng.Register(ordo.NewWorkflow("quick", func(ctx context.Context, _ struct{}) (string, error) { return "ok", nil })); err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/store/postgres"
 )
@@ -34,7 +36,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // clusterWorkflow runs three steps that each call the side-effect
@@ -311,6 +313,8 @@ func createInstances(t *testing.T, st *postgres.Store, n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Never started, but creating instances starts its committer: Stop ends it.
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
 	wf := clusterWorkflow("", "")
 	if err := e.Register(wf); err != nil {
 		t.Fatal(err)

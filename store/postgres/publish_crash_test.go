@@ -39,6 +39,8 @@ func TestPublishChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Never started, but creating instances starts its committer: Stop ends it.
+	t.Cleanup(func() { _ = eng.Stop(context.Background()) })
 	noop := func(ctx context.Context, p map[string]int) (int, error) { return p["n"], nil }
 	if err := eng.Register(ordo.NewWorkflow("ship", noop).On("order.placed"),
 		ordo.NewWorkflow("bill", noop).On("order.placed", ordo.If("payload.n >= 0"))); err != nil {
