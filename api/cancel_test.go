@@ -27,7 +27,7 @@ func TestCancelAndCompensationRoutes(t *testing.T) {
 	if code, out := call(t, hs, "POST", "/v1/instances/c1/cancel", `{"reason": 3}`); code != 400 {
 		t.Fatalf("cancel with a bad body %d %v", code, out)
 	}
-	if code, out := call(t, hs, "POST", "/v1/instances/c1/steps/wait%231/compensation/undo", `{}`); code != 404 || errCode(out) != "action" {
+	if code, out := call(t, hs, "POST", "/v1/instances/c1/steps/wait%231/compensation/undo", `{}`); code != 404 || errCode(out) != "not_found" {
 		t.Fatalf("unknown compensation action %d %v", code, out)
 	}
 	if code, out := call(t, hs, "POST", "/v1/instances/c1/steps/nope%231/compensation/retry", `{}`); code != 404 || errCode(out) != "not_found" {

@@ -256,7 +256,7 @@ var compensationActions = map[string]ordo.CompensationAction{
 func (s *Server) compensation(w http.ResponseWriter, r *http.Request) error {
 	action, ok := compensationActions[r.PathValue("action")]
 	if !ok {
-		return Errorf(http.StatusNotFound, "action", "unknown compensation action %q: want retry, done or skip", r.PathValue("action"))
+		return Errorf(http.StatusNotFound, CodeNotFound, "unknown compensation action %q: want retry, done or skip", r.PathValue("action"))
 	}
 	var req ReasonRequest
 	if err := DecodeJSON(r, &req, true); err != nil {
