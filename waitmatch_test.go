@@ -97,11 +97,15 @@ func TestWaitForEventMatch(t *testing.T) {
 				t.Errorf("early received %s, want B's event", got)
 			}
 
-			// Two instances waiting for different orders, each sent both events.
+			// Two instances waiting for different orders, each sent both
+			// events, the other's first: an instance is done once its
+			// match arrives, and an event to a finished instance is refused.
 			create("wait-c", "C")
 			create("wait-d", "D")
 			for _, order := range []string{"D", "C"} {
 				env.SendEvent("wait-c", "paid", paidEvent{OrderID: order, Amount: 5})
+			}
+			for _, order := range []string{"C", "D"} {
 				env.SendEvent("wait-d", "paid", paidEvent{OrderID: order, Amount: 6})
 			}
 			if got := output("wait-c"); got != `{"orderId":"C","amount":5}` {
