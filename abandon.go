@@ -3,7 +3,7 @@ package ordo
 import (
 	"fmt"
 	"log/slog"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -29,29 +29,45 @@ func (e *abandonedError) Unwrap() error { return ErrStepTimeout }
 
 // abandons keeps count of the step goroutines the engine stopped waiting
 // for and logs them, so that a step that ignores its context is never
-// running unseen.
+// running unseen. A change of the count is logged before it is visible:
+// whoever reads the new count finds its log line written.
 type abandons struct {
 	log   *slog.Logger
 	clock Clock
-	n     atomic.Int64
+	mu    sync.Mutex // held while logging a change of n and making it
+	n     int
 }
 
 // running returns how many abandoned attempts have not returned yet.
-func (a *abandons) running() int { return int(a.n.Load()) }
+func (a *abandons) running() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+// count logs, then applies, a change of delta to the count.
+func (a *abandons) count(delta int, logLine func(n int)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	logLine(a.n + delta)
+	a.n += delta
+}
 
 // add counts an attempt abandoned for reason and logs when its function
 // finally returns (its result on done is discarded).
 func (a *abandons) add(info StepInfo, done <-chan attemptResult, reason string) {
-	n := a.n.Add(1)
-	a.log.Warn("ordo: abandoned a step attempt that ignores its context; its goroutine keeps running",
-		LogKeyInstanceID, info.InstanceID, LogKeyWorkflow, info.Workflow, LogKeyStep, info.Key, LogKeyAttempt, info.Attempt,
-		"reason", reason, "abandoned_running", n)
+	a.count(1, func(n int) {
+		a.log.Warn("ordo: abandoned a step attempt that ignores its context; its goroutine keeps running",
+			LogKeyInstanceID, info.InstanceID, LogKeyWorkflow, info.Workflow, LogKeyStep, info.Key, LogKeyAttempt, info.Attempt,
+			"reason", reason, "abandoned_running", n)
+	})
 	since := a.clock.Now()
 	go func() {
 		<-done
-		n := a.n.Add(-1)
-		a.log.Info("ordo: an abandoned step attempt returned", LogKeyInstanceID, info.InstanceID, LogKeyWorkflow, info.Workflow,
-			LogKeyStep, info.Key, LogKeyAttempt, info.Attempt, "after", a.clock.Now().Sub(since), "abandoned_running", n)
+		a.count(-1, func(n int) {
+			a.log.Info("ordo: an abandoned step attempt returned", LogKeyInstanceID, info.InstanceID, LogKeyWorkflow, info.Workflow,
+				LogKeyStep, info.Key, LogKeyAttempt, info.Attempt, "after", a.clock.Now().Sub(since), "abandoned_running", n)
+		})
 	}()
 }
 
