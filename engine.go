@@ -251,7 +251,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 // Register adds workflow definitions and subscribes their triggers
 // (Workflow.On). A name registered twice is an error wrapping
 // ErrAlreadyExists; a trigger whose filter does not compile wraps
-// ErrInvalidArgument.
+// ErrInvalidArgument. On a started engine, the instances of the new
+// workflows already in the store are claimed at once, not at the next
+// poll.
 func (e *Engine) Register(defs ...Definition) error {
 	subs, err := collectTriggers(defs)
 	if err != nil {
@@ -263,6 +265,7 @@ func (e *Engine) Register(defs ...Definition) error {
 	if err != nil {
 		return err
 	}
+	e.worker.notify() // the claim loop may have found nothing to claim for
 	var errs []error
 	for _, s := range subs {
 		errs = append(errs, e.subs.add(s))
