@@ -96,6 +96,24 @@ func TestVersionsSideBySide(t *testing.T) {
 	}
 }
 
+// handedOver is versioned with an event wait for the pause: the instance
+// waits until the test sends "go", so its second step cannot run before
+// the test stopped the engine that ran the first.
+func handedOver(version string) ordo.Definition {
+	return ordo.NewWorkflow("handover", func(ctx context.Context, _ struct{}) ([]string, error) {
+		ran := func(context.Context) (string, error) { return version, nil }
+		a, err := ordo.Do(ctx, "a", nil, ran)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ordo.WaitForEvent[struct{}](ctx, "pause", "go", time.Hour); err != nil {
+			return nil, err
+		}
+		b, err := ordo.Do(ctx, "b", nil, ran)
+		return []string{a, b}, err
+	})
+}
+
 // TestVersionCompatible: an engine that declares an older version
 // compatible finishes that version's instances; AnyVersion, every one.
 func TestVersionCompatible(t *testing.T) {
@@ -107,13 +125,13 @@ func TestVersionCompatible(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustRegister(t, old, versioned("v1"))
+			mustRegister(t, old, handedOver("v1"))
 			startEngine(t, old)
-			in, err := old.Create(t.Context(), "versioned", json.RawMessage(`{}`), nil)
+			in, err := old.Create(t.Context(), "handover", json.RawMessage(`{}`), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, old, in.ID, "the sleep", func(i *ordo.Instance) bool { return i.Status == ordo.StatusWaiting })
+			waitFor(t, old, in.ID, "the event wait", func(i *ordo.Instance) bool { return i.Status == ordo.StatusWaiting })
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := old.Stop(ctx); err != nil {
@@ -124,8 +142,11 @@ func TestVersionCompatible(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustRegister(t, next, versioned("v2"))
+			mustRegister(t, next, handedOver("v2"))
 			startEngine(t, next)
+			if err := next.SendEvent(t.Context(), in.ID, "go", struct{}{}); err != nil {
+				t.Fatal(err)
+			}
 			got := waitDone(t, next, in.ID)
 			if got.Status != ordo.StatusComplete || string(got.Output) != `["v1","v2"]` || got.Version != "v1" {
 				t.Errorf("got %s %s version %q, want complete [v1 v2] of version v1", got.Status, got.Output, got.Version)
