@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ordohq/ordo"
@@ -46,6 +47,18 @@ func TestRedriveOnNewFlowVersion(t *testing.T) {
 	t.Parallel()
 	f, bad, good := failedOrder(t)
 	f.apply("shop", erpFlow(good.URL+"/erp"))
+	// The good ERP answers only once the restart's answer is read, so
+	// that answer shows the order before the new run's step finished.
+	gate := make(chan struct{})
+	var open sync.Once
+	t.Cleanup(func() { open.Do(func() { close(gate) }) }) // before the ERP closes
+	good.SetRespond(func(r *http.Request, req *ordertest.Request) (int, string) {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+		}
+		return always(http.StatusOK)(r, req)
+	})
 
 	status, raw := f.do("POST", "/v1/orders/C-3001/restart",
 		`{"fromStep": "notify-erp", "flowVersion": "latest", "reason": "ERP URL fixed in v2"}`)
@@ -55,6 +68,7 @@ func TestRedriveOnNewFlowVersion(t *testing.T) {
 	if o := decode[order.Order](t, raw); o.FlowVersion != 2 || o.Run != 2 || o.Status != "In production" {
 		t.Errorf("restarted order: version %d run %d status %q; want 2, 2, In production (the kept step's)", o.FlowVersion, o.Run, o.Status)
 	}
+	open.Do(func() { close(gate) })
 	o := f.finish("C-3001")
 	if o.InstanceStatus != ordo.StatusComplete || o.Status != "Sent to ERP" || o.FlowVersion != 2 {
 		t.Fatalf("after the redrive: %s %q v%d, want complete, Sent to ERP, v2", o.InstanceStatus, o.Status, o.FlowVersion)
