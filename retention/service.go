@@ -2,15 +2,14 @@ package retention
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/internal/lifecycle"
 	"github.com/ordohq/ordo/store"
 )
 
@@ -74,11 +73,8 @@ type Service struct {
 	log   *slog.Logger
 	clock ordo.Clock
 
-	mu      sync.Mutex
-	started bool
-	stopped bool
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// life starts and stops the loop.
+	life lifecycle.Loop
 }
 
 // New validates cfg and returns a Service. It does not touch storage.
@@ -113,40 +109,17 @@ func New(cfg Config) (*Service, error) {
 
 // Start runs a pass at once and then one every interval, until Stop.
 func (s *Service) Start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.started || s.stopped {
-		return errors.New("retention: service already started or stopped")
-	}
-	s.started = true
-	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.done = make(chan struct{})
-	go s.loop(ctx)
-	return nil
+	return s.life.Start(ctx, "retention: service", s.loop)
 }
 
 // Stop ends the loop, cancelling a pass that runs (its batch in flight
 // rolls back or commits whole), and waits for it or for ctx. Calling it
 // twice, or before Start, is safe.
 func (s *Service) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	started, stopped := s.started, s.stopped
-	s.stopped = true
-	s.mu.Unlock()
-	if !started || stopped {
-		return nil
-	}
-	s.cancel()
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("retention: stop: %w", ctx.Err())
-	}
+	return s.life.Stop(ctx, "retention")
 }
 
 func (s *Service) loop(ctx context.Context) {
-	defer close(s.done)
 	for {
 		s.RunOnce(ctx)
 		t := s.clock.NewTimer(s.interval())

@@ -3,13 +3,13 @@ package schedule
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/internal/lifecycle"
 	"github.com/ordohq/ordo/store"
 )
 
@@ -58,12 +58,11 @@ type Scheduler struct {
 	clock ordo.Clock
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	orders  Orders
-	started bool
-	stopped bool
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// life starts and stops the loop.
+	life lifecycle.Loop
+
+	mu     sync.Mutex
+	orders Orders
 }
 
 // New validates cfg and returns a scheduler. It does not touch storage.
@@ -107,39 +106,16 @@ func (s *Scheduler) orderTarget() Orders {
 // Start starts the loop that fires due schedules every PollInterval. It
 // returns at once; Stop ends it.
 func (s *Scheduler) Start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.started || s.stopped {
-		return errors.New("schedule: scheduler already started or stopped")
-	}
-	s.started = true
-	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.done = make(chan struct{})
-	go s.loop(ctx)
-	return nil
+	return s.life.Start(ctx, "schedule: scheduler", s.loop)
 }
 
 // Stop ends the loop and waits for it (or for ctx). Calling it twice, or
 // before Start, is safe.
 func (s *Scheduler) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	started, stopped := s.started, s.stopped
-	s.stopped = true
-	s.mu.Unlock()
-	if !started || stopped {
-		return nil
-	}
-	s.cancel()
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("schedule: stop: %w", ctx.Err())
-	}
+	return s.life.Stop(ctx, "schedule")
 }
 
 func (s *Scheduler) loop(ctx context.Context) {
-	defer close(s.done)
 	for {
 		if _, err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("schedule: claim failed", "err", err)
