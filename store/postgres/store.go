@@ -27,6 +27,11 @@ type Options struct {
 	// Logger receives what the wake-up listener logs (lost connections,
 	// reconnects). Default slog.Default().
 	Logger *slog.Logger
+	// Tracer, if set, traces every statement of every connection, the
+	// pool's and the wake-up listener's (pgx.ConnConfig.Tracer; it may
+	// also implement pgx.BatchTracer and pgx.PrepareTracer). `ordo bench`
+	// counts round trips with it. Default: none.
+	Tracer pgx.QueryTracer
 }
 
 // Store is the PostgreSQL implementation of store.Store, store.FlowStore
@@ -75,6 +80,9 @@ func Open(ctx context.Context, connString string, opts *Options) (*Store, error)
 		cfg.MaxConns = o.MaxConns
 	} else if _, set := cfg.ConnConfig.RuntimeParams["pool_max_conns"]; !set && cfg.MaxConns < 10 {
 		cfg.MaxConns = 10
+	}
+	if o.Tracer != nil {
+		cfg.ConnConfig.Tracer = o.Tracer
 	}
 	if o.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{o.Schema}.Sanitize()
