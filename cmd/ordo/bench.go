@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -21,7 +19,6 @@ func init() {
 
 func newBenchCmd() *cobra.Command {
 	var o bench.Options
-	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the engine on a fresh database next to the machine's commit baseline",
@@ -32,22 +29,17 @@ commits per second from one connection. A summary goes to stderr, one JSON line 
 With --postgres URL the run uses a fresh schema of that database (dropped afterwards) and the
 baseline is measured there from 1 and from 8 connections. --workers K starts K worker
 processes (ordo bench-worker) on the schema while this process submits; --workers 0 runs the
-engine in this process.
+engine in this process. On PostgreSQL the JSON line also holds, per workflow, the commits of
+the database (pg_stat_database), the write transactions, WAL records, bytes and fsyncs
+(cluster-wide: pg_stat_wal) and the round trips the run's processes sent.
+
+--preload N fills the fresh database with N finished instances of the workload before the
+run, stored in bulk (on PostgreSQL then vacuumed and analysed), to measure a database that
+already holds them.
 
 Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
-			}
 			r, err := bench.Run(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -63,6 +55,14 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 			if r.Baseline8CommitsPerS > 0 {
 				fmt.Fprintf(e, "  baseline from 8 connections %.0f commits/s; steps/s ÷ that baseline %.2f\n",
 					r.Baseline8CommitsPerS, r.StepsPerSOverBaseline8)
+			}
+			if r.CommitsPerWorkflow > 0 {
+				fmt.Fprintf(e, "  per workflow: %.2f commits, %.2f write transactions, %.2f WAL fsyncs, %.1f WAL records, %.0f WAL bytes; %.2f round trips, %.2f statements\n",
+					r.CommitsPerWorkflow, r.WriteXactsPerWorkflow, r.WALSyncsPerWorkflow, r.WALRecordsPerWorkflow,
+					r.WALBytesPerWorkflow, r.RoundTripsPerWorkflow, r.StatementsPerWorkflow)
+			}
+			if r.Preload > 0 {
+				fmt.Fprintf(e, "  preloaded %d finished instances\n", r.Preload)
 			}
 			switch {
 			case r.PurgeBacklog > 0 && r.PurgeS > 0:
@@ -87,7 +87,8 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 	f.StringVar(&o.Version, "code-version", "", "the engines' code version (default: the build's VCS revision)")
 	f.StringVar(&o.Start, "start", "inprocess", "start path: inprocess or http")
 	f.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the workload (first create to last finish) to this file; each worker process to FILE.worker<i>")
+	f.IntVar(&o.Preload, "preload", 0, "fill the fresh database with this many finished instances (bulk, through the store) before the run")
 	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL: run on a fresh schema of this database instead of SQLite")
 	f.IntVar(&o.Workers, "workers", 0, "worker processes (with --postgres); 0 runs the engine in this process")
 	f.IntVar(&o.PurgeBacklog, "purge-backlog", 0, "store this many finished instances (WF3-shaped, finished 60 days ago) before the run")

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -63,6 +64,18 @@ type Options struct {
 	// PurgeStop stops the purge when the workload ends instead of
 	// waiting for it to delete the whole backlog.
 	PurgeStop bool
+
+	// Preload, if positive, fills the fresh database with this many
+	// finished instances of the workload's workflow before the run
+	// (WF3-shaped, created over the 30 days before, with time-ordered
+	// IDs), stored in bulk through Store.Commit, not by running them; on
+	// PostgreSQL the tables are then vacuumed and analysed, as autovacuum
+	// would have. The run's figures leave them out. Default 0.
+	Preload int
+	// CPUProfile, if set, is the file a CPU profile of the workload (from
+	// the first create to the last finish) is written to; with Workers,
+	// each worker process writes its own to CPUProfile.worker<i>.
+	CPUProfile string
 }
 
 // Latency is a set of percentiles in milliseconds.
@@ -105,6 +118,23 @@ type Result struct {
 	Purged          int     `json:"purged,omitempty"`
 	PurgedDuringRun int     `json:"purged_during_run,omitempty"`
 	PurgeS          float64 `json:"purge_s,omitempty"`
+	// Preload is Options.Preload: the finished instances the database
+	// held before the run.
+	Preload int `json:"preload,omitempty"`
+
+	// PostgreSQL's figures per workflow of the run (engine start to stop,
+	// the bench's own queries left out): commits of the run's database
+	// (pg_stat_database.xact_commit, read-only transactions included),
+	// transaction IDs handed out (write transactions; cluster-wide, as
+	// are the WAL figures), WAL records, bytes and fsyncs (pg_stat_wal),
+	// and the round trips and statements the run's processes sent.
+	CommitsPerWorkflow    float64 `json:"commits_per_workflow,omitempty"`
+	WriteXactsPerWorkflow float64 `json:"write_xacts_per_workflow,omitempty"`
+	WALRecordsPerWorkflow float64 `json:"wal_records_per_workflow,omitempty"`
+	WALBytesPerWorkflow   float64 `json:"wal_bytes_per_workflow,omitempty"`
+	WALSyncsPerWorkflow   float64 `json:"wal_syncs_per_workflow,omitempty"`
+	RoundTripsPerWorkflow float64 `json:"round_trips_per_workflow,omitempty"`
+	StatementsPerWorkflow float64 `json:"statements_per_workflow,omitempty"`
 }
 
 func (o *Options) defaults() error {
@@ -134,6 +164,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Purge && o.PurgeBacklog <= 0 {
 		return fmt.Errorf("--purge needs --purge-backlog N: the finished instances to delete")
+	}
+	if o.Preload < 0 {
+		return fmt.Errorf("--preload must not be negative, got %d", o.Preload)
 	}
 	if o.Workers > 0 && o.Postgres == "" {
 		return fmt.Errorf("--workers %d needs --postgres: SQLite serves one process", o.Workers)
@@ -169,6 +202,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer cleanup()
+	if err := fill(ctx, st, &o, wf.Name(), 1); err != nil {
+		return nil, err
+	}
 	var finished atomic.Int64
 	allDone := make(chan struct{})
 	engine, err := ordo.NewEngine(ordo.Config{
@@ -198,11 +234,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		defer cancel()
 		_ = engine.Stop(sctx)
 	}()
-	purge, err := beginBacklog(ctx, st, &o)
+	purge, err := beginPurge(ctx, st, &o)
 	if err != nil {
 		return nil, err
 	}
 
+	stopProfile, err := startProfile(o.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	defer stopProfile()
 	cpu0 := cpuTime()
 	t0 := time.Now()
 	if err := submit(ctx, o.N, o.Submitters, create); err != nil {
@@ -215,9 +256,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	wall := time.Since(t0)
 	cpu := cpuTime() - cpu0
+	stopProfile()
 	purgedDuringRun := purge.deletedNow()
 
-	lat, gaps, err := latencies(ctx, st, wf.Name())
+	lat, gaps, err := latencies(ctx, st, wf.Name(), t0)
 	if err != nil {
 		return nil, err
 	}
@@ -236,10 +278,55 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.StepGapMS.P95 = 0
 	r.NormalizedCost = baseline / r.WorkflowsPerS
 	r.StepsPerSOverBaseline = r.StepsPerS / baseline
+	r.Preload = o.Preload
 	if err := purge.finish(r, purgedDuringRun, o.PurgeBacklog, o.PurgeStop); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// fill stores what the database holds before the run: Options.Preload
+// finished instances of workflow and the purge backlog, from parallel
+// goroutines.
+func fill(ctx context.Context, st store.Store, o *Options, workflow string, parallel int) error {
+	if o.Preload > 0 {
+		t0 := time.Now()
+		if err := storeFinished(ctx, st, preloadSet(o.Preload, workflow, t0), parallel); err != nil {
+			return fmt.Errorf("preload: %w", err)
+		}
+		o.Logger.Info("bench: preloaded", "instances", o.Preload, "took", time.Since(t0))
+	}
+	if o.PurgeBacklog > 0 {
+		t0 := time.Now()
+		if err := seedBacklog(ctx, st, o.PurgeBacklog); err != nil {
+			return err
+		}
+		o.Logger.Info("bench: backlog stored", "instances", o.PurgeBacklog, "took", time.Since(t0))
+	}
+	return nil
+}
+
+// startProfile starts a CPU profile into the file path ("": none). The
+// function it returns stops it; calling that again does nothing.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}, nil
 }
 
 // openSQLite measures the baseline for d in dir (a new temporary
@@ -377,12 +464,14 @@ func post(ctx context.Context, client *http.Client, url, key string, v any, want
 	return nil
 }
 
-// latencies reads created→finished per instance of workflow and the gaps between
-// consecutive steps from storage, after the run.
-func latencies(ctx context.Context, st store.Store, workflow string) (lat, gaps []time.Duration, err error) {
+// latencies reads created→finished per instance of workflow created at or
+// after since and the gaps between consecutive steps from storage, after
+// the run.
+func latencies(ctx context.Context, st store.Store, workflow string, since time.Time) (lat, gaps []time.Duration, err error) {
 	cursor := ""
 	for {
-		page, err := st.InstanceList(ctx, &store.InstanceListParams{Workflow: workflow, Limit: 1000, Cursor: cursor})
+		page, err := st.InstanceList(ctx, &store.InstanceListParams{Workflow: workflow, Limit: 1000, Cursor: cursor,
+			CreatedAfter: since})
 		if err != nil {
 			return nil, nil, err
 		}

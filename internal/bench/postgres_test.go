@@ -58,7 +58,7 @@ func TestRunPostgresWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Run with %d workers: %v", workers, err)
 		}
-		if r.Backend != "postgres" || r.N != 40 || r.Workers != max(workers, 1) || r.WorkflowsPerS <= 0 ||
+		if r.Backend != "postgres" || r.N != 40 || r.Workers != max(workers, 1) || r.WorkflowsPerS <= 0 || r.RoundTripsPerWorkflow < 0.5 ||
 			r.BaselineCommitsPerS <= 0 || r.Baseline8CommitsPerS <= 0 || r.NormalizedCost <= 0 || r.LatencyMS.P50 <= 0 {
 			t.Errorf("Run with %d workers = %+v", workers, r)
 		}

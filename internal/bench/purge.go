@@ -2,9 +2,7 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -24,47 +22,14 @@ const (
 	backlogRetention = 30 * 24 * time.Hour
 )
 
-// seedBacklog stores n finished instances shaped like WF3's (three
-// completed steps with an attempt each, ~100-byte params and outputs),
-// all finished backlogAge ago, in commits of 500.
+// seedBacklog stores n finished instances shaped like WF3's, all
+// created backlogAge ago.
 func seedBacklog(ctx context.Context, st store.Store, n int) error {
 	at := time.Now().Add(-backlogAge)
-	params, _ := json.Marshal(input{Payload: filler})
-	out, _ := json.Marshal(output{Payload: filler})
-	const batch = 500
-	for start := 0; start < n; start += batch {
-		var updates []*store.Update
-		for i := start; i < min(n, start+batch); i++ {
-			id := "backlog-" + strconv.Itoa(i)
-			token := "t-" + id
-			u := &store.Update{
-				Create: &store.InstanceCreateParams{ID: id, Workflow: backlogWorkflow, Params: params, Now: at,
-					Claim: &store.CreateClaim{Owner: "bench", Token: token, LeaseUntil: at.Add(time.Minute)}},
-				InstanceID: id, LeaseToken: token, Now: at,
-				State:   &store.StateChange{Status: store.StatusComplete, Output: out},
-				Release: true,
-			}
-			for s := 1; s <= 3; s++ {
-				key := "step" + strconv.Itoa(s) + "#1"
-				fin := at
-				u.Steps = append(u.Steps, &store.Step{Key: key, Name: "step" + strconv.Itoa(s), Seq: 1, Ordinal: s - 1,
-					Kind: store.KindDo, Status: store.StepCompleted, Output: out, Attempts: 1, StartedAt: at, FinishedAt: &fin})
-				u.Attempts = append(u.Attempts, store.AttemptRecord{StepKey: key,
-					Attempt: store.Attempt{Number: 1, StartedAt: at, FinishedAt: at}})
-			}
-			updates = append(updates, u)
-		}
-		res, err := st.Commit(ctx, updates)
-		if err != nil {
-			return fmt.Errorf("seed the backlog: %w", err)
-		}
-		for _, r := range res {
-			if r.Err != nil {
-				return fmt.Errorf("seed the backlog: %w", r.Err)
-			}
-		}
-	}
-	return nil
+	return storeFinished(ctx, st, finishedSet{n: n, workflow: backlogWorkflow,
+		at: func(int) time.Time { return at },
+		id: func(i int, _ time.Time) string { return "backlog-" + strconv.Itoa(i) },
+	}, 1)
 }
 
 // purgeRun is a deletion of the backlog running beside the workload.
@@ -101,17 +66,12 @@ func startPurge(ctx context.Context, st store.Store, o *Options) (*purgeRun, err
 	return p, nil
 }
 
-// beginBacklog seeds Options.PurgeBacklog finished instances and, with
-// Options.Purge, starts deleting them; nil without a backlog.
-func beginBacklog(ctx context.Context, st store.Store, o *Options) (*purgeRun, error) {
+// beginPurge starts deleting the backlog with Options.Purge (fill
+// stored it); nil without a backlog.
+func beginPurge(ctx context.Context, st store.Store, o *Options) (*purgeRun, error) {
 	if o.PurgeBacklog <= 0 {
 		return nil, nil
 	}
-	t0 := time.Now()
-	if err := seedBacklog(ctx, st, o.PurgeBacklog); err != nil {
-		return nil, err
-	}
-	o.Logger.Info("bench: backlog stored", "instances", o.PurgeBacklog, "took", time.Since(t0))
 	if !o.Purge {
 		return &purgeRun{}, nil
 	}
@@ -128,11 +88,14 @@ func (p *purgeRun) deletedNow() int64 {
 
 // finish waits for the purge (if one runs) and records the backlog and
 // the purge in r, with how many it had deleted when the workload ended.
+// With r nil it only waits; it may be called again.
 func (p *purgeRun) finish(r *Result, duringRun int64, backlog int, stop bool) error {
 	if p == nil {
 		return nil
 	}
-	r.PurgeBacklog = backlog
+	if r != nil {
+		r.PurgeBacklog = backlog
+	}
 	if p.done == nil {
 		return nil
 	}
@@ -144,8 +107,10 @@ func (p *purgeRun) finish(r *Result, duringRun int64, backlog int, stop bool) er
 	if stop && errors.Is(p.err, context.Canceled) {
 		p.err = nil
 	}
-	r.PurgedDuringRun = int(duringRun)
-	r.Purged = int(p.deleted.Load())
-	r.PurgeS = p.took.Seconds()
+	if r != nil {
+		r.PurgedDuringRun = int(duringRun)
+		r.Purged = int(p.deleted.Load())
+		r.PurgeS = p.took.Seconds()
+	}
 	return p.err
 }
