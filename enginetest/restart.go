@@ -1,4 +1,4 @@
-package ordo_test
+package enginetest
 
 import (
 	"context"
@@ -9,12 +9,48 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/ordotest"
+	"github.com/ordohq/ordo/store"
 )
 
-func TestSleepUntilAndJitter(t *testing.T) {
-	t.Parallel()
+func testFinishedStepNeverRerunsAfterEngineRestart(t *testing.T, s Suite) {
+	env := s.Env(t, nil)
+	var first, second atomic.Int32
+	wf := ordo.NewWorkflow("sleepy", func(ctx context.Context, _ struct{}) (string, error) {
+		if _, err := ordo.Do(ctx, "charge", nil, func(ctx context.Context) (string, error) { first.Add(1); return "paid", nil }); err != nil {
+			return "", err
+		}
+		if err := ordo.Sleep(ctx, "wait two days", 48*time.Hour); err != nil {
+			return "", err
+		}
+		return ordo.Do(ctx, "ship", nil, func(ctx context.Context) (string, error) { second.Add(1); return "shipped", nil })
+	})
+	env.Register(wf)
+	id := env.Start("sleepy", struct{}{})
+	waiting := env.WaitStatus(id, ordo.StatusWaiting)
+	if waiting.WakeAt == nil || !waiting.WakeAt.Equal(env.Clock.Now().Add(48*time.Hour)) {
+		t.Fatalf("wakeAt = %v, now %v", waiting.WakeAt, env.Clock.Now())
+	}
+	// Stop this engine and continue with a brand-new one on the same store.
+	ctx := context.Background()
+	if err := env.Engine.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env2 := ordotest.New(t, &ordotest.Options{Store: env.Store, Start: env.Clock.Now()})
+	env2.Register(wf)
+	final := env2.WaitDone(id)
+	if final.Status != ordo.StatusComplete || first.Load() != 1 || second.Load() != 1 {
+		t.Fatalf("status=%s charge ran %d, ship ran %d", final.Status, first.Load(), second.Load())
+	}
+	if got := final.Steps[1]; got.Kind != store.KindSleep || got.Status != store.StepCompleted {
+		t.Fatalf("sleep step = %+v", got)
+	}
+}
+
+// testSleepUntil: SleepUntil wakes at the time given, on the virtual
+// clock; a time in the past returns at once.
+func testSleepUntil(t *testing.T, s Suite) {
 	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	env := ordotest.New(t, &ordotest.Options{Start: start})
+	env := s.Env(t, &ordotest.Options{Start: start})
 	deadline := start.Add(36 * time.Hour)
 	wf := ordo.NewWorkflow("until", func(ctx context.Context, _ struct{}) (string, error) {
 		if err := ordo.SleepUntil(ctx, "until monday", deadline); err != nil {
@@ -34,20 +70,10 @@ func TestSleepUntilAndJitter(t *testing.T) {
 		t.Fatalf("finished at %s, want %s", inst.FinishedAt, deadline)
 	}
 
-	p := ordo.RetryPolicy{Delay: time.Second, Backoff: ordo.BackoffConstant, Jitter: true}
-	lo, hi := time.Hour, time.Duration(0)
-	for range 200 {
-		d := p.NextDelay(1)
-		lo, hi = min(lo, d), max(hi, d)
-	}
-	if lo < 0 || hi > time.Second || hi-lo < 500*time.Millisecond {
-		t.Fatalf("jittered delays span [%s, %s], want spread within [0, 1s]", lo, hi)
-	}
 }
 
-func TestParallelStepsReplayAfterRestart(t *testing.T) {
-	t.Parallel()
-	env := ordotest.New(t, nil)
+func testParallelStepsReplayAfterRestart(t *testing.T, s Suite) {
+	env := s.Env(t, nil)
 	var runs [4]atomic.Int32
 	wf := ordo.NewWorkflow("fan-sleep", func(ctx context.Context, _ struct{}) (int, error) {
 		fs := make([]*ordo.Future[int], 4)

@@ -1,4 +1,4 @@
-package ordo_test
+package enginetest
 
 import (
 	"context"
@@ -12,27 +12,8 @@ import (
 	"github.com/ordohq/ordo/store"
 )
 
-// gate blocks a step until the test opens it.
-type gate struct {
-	entered chan struct{}
-	open    chan struct{}
-}
-
-func newGate() *gate { return &gate{entered: make(chan struct{}, 16), open: make(chan struct{})} }
-
-func (g *gate) wait(ctx context.Context) error {
-	g.entered <- struct{}{}
-	select {
-	case <-g.open:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func TestPauseResumeTerminate(t *testing.T) {
-	t.Parallel()
-	env := ordotest.New(t, nil)
+func testPauseResumeTerminate(t *testing.T, s Suite) {
+	env := s.Env(t, nil)
 	g := newGate()
 	var after atomic.Int32
 	wf := ordo.NewWorkflow("gated", func(ctx context.Context, _ struct{}) (string, error) {
@@ -99,9 +80,8 @@ func TestPauseResumeTerminate(t *testing.T) {
 	}
 }
 
-func TestRestartFromStepKeepsEarlierResults(t *testing.T) {
-	t.Parallel()
-	env := ordotest.New(t, nil)
+func testRestartFromStepKeepsEarlierResults(t *testing.T, s Suite) {
+	env := s.Env(t, nil)
 	var payments, ships atomic.Int32
 	var shipFails atomic.Bool
 	shipFails.Store(true)
@@ -144,9 +124,8 @@ func TestRestartFromStepKeepsEarlierResults(t *testing.T) {
 	}
 }
 
-func TestRestartRefusedAfterCompensation(t *testing.T) {
-	t.Parallel()
-	env := ordotest.New(t, nil)
+func testRestartRefusedAfterCompensation(t *testing.T, s Suite) {
+	env := s.Env(t, nil)
 	wf := ordo.NewWorkflow("saga2", func(ctx context.Context, _ struct{}) (string, error) {
 		if _, err := ordo.DoWithCompensation(ctx, "reserve", nil,
 			func(ctx context.Context) (string, string, error) { return "r", "undo-data", nil },
@@ -168,47 +147,37 @@ func TestRestartRefusedAfterCompensation(t *testing.T) {
 	}
 }
 
-func TestGracefulStopReleasesLeases(t *testing.T) {
-	t.Parallel()
-	st := newMemStore()
-	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: quietLogger(), PollInterval: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+func testGracefulStopReleasesLeases(t *testing.T, s Suite) {
+	env := s.Env(t, nil)
 	g := newGate()
 	wf := ordo.NewWorkflow("held", func(ctx context.Context, _ struct{}) (int, error) {
 		return ordo.Do(ctx, "held", nil, func(ctx context.Context) (int, error) { return 1, g.wait(ctx) })
 	})
-	mustRegister(t, e, wf)
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	inst, err := wf.Create(context.Background(), e, struct{}{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env.Register(wf)
+	id := env.Start("held", struct{}{})
 	<-g.entered
+	// The step never returns by itself: Stop's deadline passes, and the
+	// lease is released all the same.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := e.Stop(ctx); err == nil {
+	if err := env.Engine.Stop(ctx); err == nil {
 		t.Fatal("want deadline error from Stop")
 	}
-	if err := e.Stop(context.Background()); err != nil {
+	if err := env.Engine.Stop(context.Background()); err != nil {
 		t.Fatalf("second stop: %v", err)
 	}
-	got, err := st.InstanceGet(context.Background(), inst.ID)
+	got, err := env.Store.InstanceGet(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != ordo.StatusQueued || got.LeaseOwner != "" {
+	if got.Status != store.StatusQueued || got.LeaseOwner != "" {
 		t.Fatalf("after stop: status %s owner %q", got.Status, got.LeaseOwner)
 	}
 	// A new engine finishes it.
-	e2, _ := ordo.NewEngine(ordo.Config{Store: st, Logger: quietLogger(), PollInterval: 10 * time.Millisecond})
-	mustRegister(t, e2, wf)
 	close(g.open)
-	startEngine(t, e2)
-	if final := waitDone(t, e2, inst.ID); final.Status != ordo.StatusComplete {
+	env2 := ordotest.New(t, &ordotest.Options{Store: env.Store, Start: env.Clock.Now()})
+	env2.Register(wf)
+	if final := env2.WaitDone(id); final.Status != ordo.StatusComplete {
 		t.Fatalf("status %s", final.Status)
 	}
 }
