@@ -27,6 +27,8 @@ type Store struct {
 	actions actionTable // store.ActionStore, guarded by its own mutex
 
 	purgeLock store.LocalLock // store.PurgeStore
+
+	limits limitTable // store.LimitStore, guarded by mu (slots read the instances)
 }
 
 // instance is what the Store keeps for one instance.

@@ -1,0 +1,167 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordohq/ordo/store"
+)
+
+var _ store.LimitStore = (*Store)(nil)
+
+const (
+	sqlLimitRow = `INSERT INTO limits (name) VALUES ($1) ON CONFLICT DO NOTHING`
+	// sqlLimitLock serializes the acquirers of one limit: each holds the
+	// limit's row until its transaction ends.
+	sqlLimitLock  = `SELECT 1 FROM limits WHERE name = $1 FOR UPDATE`
+	sqlLimitFence = `SELECT status FROM instances WHERE id = $1 AND lease_token = $2`
+	// sqlLimitHolders reads a limit's slots with what their liveness
+	// depends on (store.LimitHolder).
+	sqlLimitHolders = `SELECT s.instance_id, s.step_key, s.lease_token, i.status, coalesce(i.lease_token, ''),
+		i.lease_expires_at, coalesce(st.status, '')
+		FROM limit_slots s JOIN instances i ON i.id = s.instance_id
+		LEFT JOIN steps st ON st.instance_id = s.instance_id AND st.key = s.step_key
+		WHERE s.name = $1`
+	sqlLimitSlotsDelete = `DELETE FROM limit_slots s USING unnest($2::text[], $3::text[]) AS d(instance_id, step_key)
+		WHERE s.name = $1 AND s.instance_id = d.instance_id AND s.step_key = d.step_key`
+	sqlLimitSlotDelete = `DELETE FROM limit_slots WHERE name = $1 AND instance_id = $2 AND step_key = $3`
+	sqlLimitSlotUpsert = `INSERT INTO limit_slots (name, instance_id, step_key, lease_token, acquired_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, instance_id, step_key)
+		DO UPDATE SET lease_token = excluded.lease_token, acquired_at = excluded.acquired_at`
+	sqlLimitGrantsPrune  = `DELETE FROM limit_grants WHERE name = $1 AND at <= $2`
+	sqlLimitGrants       = `SELECT at FROM limit_grants WHERE name = $1`
+	sqlLimitGrantInsert  = `INSERT INTO limit_grants (name, at) VALUES ($1, $2)`
+	sqlLimitWaiterUpsert = `INSERT INTO limit_waiters (name, instance_id, step_key, since) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`
+	sqlLimitWaiterDelete = `DELETE FROM limit_waiters WHERE name = $1 AND instance_id = $2 AND step_key = $3`
+	// sqlLimitWakeFirst takes the oldest waiter of a limit whose instance
+	// waits off the list and makes the instance due at $2.
+	sqlLimitWakeFirst = `WITH first AS (
+			SELECT w.instance_id, w.step_key FROM limit_waiters w
+			JOIN instances i ON i.id = w.instance_id WHERE w.name = $1 AND i.status = 'waiting'
+			ORDER BY w.since, w.instance_id, w.step_key LIMIT 1 FOR UPDATE OF w SKIP LOCKED),
+		gone AS (
+			DELETE FROM limit_waiters w USING first f WHERE w.name = $1 AND w.instance_id = f.instance_id
+			AND w.step_key = f.step_key)
+		UPDATE instances SET wake_at = least(coalesce(instances.wake_at, $2), $2), updated_at = $2 FROM first f
+		WHERE instances.id = f.instance_id AND instances.status = 'waiting'
+		RETURNING instances.id`
+)
+
+// LimitAcquire grants a slot of p.Limit or says when to try again, in one
+// transaction that holds the limit's row lock.
+func (s *Store) LimitAcquire(ctx context.Context, p *store.LimitAcquireParams) (*store.LimitGrant, error) {
+	if err := store.ValidateLimitAcquire(p); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	var g *store.LimitGrant
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		g, err = limitAcquire(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: limit %q acquire for %q of %q: %w", p.Limit.Name, p.StepKey, p.InstanceID, err)
+	}
+	return g, nil
+}
+
+func limitAcquire(ctx context.Context, tx pgx.Tx, p *store.LimitAcquireParams) (*store.LimitGrant, error) {
+	name := p.Limit.Name
+	if _, err := tx.Exec(ctx, sqlLimitRow, name); err != nil {
+		return nil, err
+	}
+	var one int
+	if err := tx.QueryRow(ctx, sqlLimitLock, name).Scan(&one); err != nil {
+		return nil, err
+	}
+	var status string
+	if err := tx.QueryRow(ctx, sqlLimitFence, p.InstanceID, p.LeaseToken).Scan(&status); noRows(err) {
+		return nil, store.ErrLeaseLost
+	} else if err != nil {
+		return nil, err
+	}
+	t := ts(now(p.Now))
+	holders, err := limitHolders(ctx, tx, name)
+	if err != nil {
+		return nil, err
+	}
+	var grants []time.Time
+	if p.Limit.Rate > 0 {
+		rows, _ := tx.Query(ctx, sqlLimitGrants, name)
+		if grants, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
+			return nil, err
+		}
+	}
+	d := store.DecideLimit(p, t, holders, grants)
+	b := &pgx.Batch{}
+	if len(d.Dead) > 0 {
+		ids, keys := make([]string, len(d.Dead)), make([]string, len(d.Dead))
+		for i, h := range d.Dead {
+			ids[i], keys[i] = h.InstanceID, h.StepKey
+		}
+		b.Queue(sqlLimitSlotsDelete, name, ids, keys)
+	}
+	if p.Limit.Rate > 0 {
+		b.Queue(sqlLimitGrantsPrune, name, ts(d.PruneBefore))
+	}
+	switch {
+	case !d.Grant.Granted:
+		b.Queue(sqlLimitWaiterUpsert, name, p.InstanceID, p.StepKey, t)
+	default:
+		b.Queue(sqlLimitWaiterDelete, name, p.InstanceID, p.StepKey)
+		if d.Hold {
+			b.Queue(sqlLimitSlotUpsert, name, p.InstanceID, p.StepKey, p.LeaseToken, t)
+		}
+		if d.Take {
+			b.Queue(sqlLimitGrantInsert, name, t)
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return &d.Grant, nil
+}
+
+func limitHolders(ctx context.Context, tx pgx.Tx, name string) ([]store.LimitHolder, error) {
+	rows, _ := tx.Query(ctx, sqlLimitHolders, name)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.LimitHolder, error) {
+		var h store.LimitHolder
+		var status, stepStatus string
+		err := row.Scan(&h.InstanceID, &h.StepKey, &h.SlotToken, &status, &h.LeaseToken, &h.LeaseExpiresAt, &stepStatus)
+		h.Status, h.StepStatus = store.InstanceStatus(status), store.StepStatus(stepStatus)
+		return h, err
+	})
+}
+
+// LimitRelease frees the step's slot and wakes the oldest waiter that
+// waits, in one transaction; a wake-up is announced to every worker.
+func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (bool, error) {
+	if err := store.ValidateLimitRelease(p); err != nil {
+		return false, fmt.Errorf("postgres: %w", err)
+	}
+	woke := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sqlLimitSlotDelete, p.Limit, p.InstanceID, p.StepKey); err != nil {
+			return err
+		}
+		var id string
+		err := tx.QueryRow(ctx, sqlLimitWakeFirst, p.Limit, ts(now(p.Now))).Scan(&id)
+		if noRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		woke = true
+		_, err = tx.Exec(ctx, sqlNotify, s.channel)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("postgres: limit %q release for %q of %q: %w", p.Limit, p.StepKey, p.InstanceID, err)
+	}
+	return woke, nil
+}

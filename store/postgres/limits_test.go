@@ -1,0 +1,12 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/ordohq/ordo/store"
+	"github.com/ordohq/ordo/store/storetest"
+)
+
+func TestLimits(t *testing.T) {
+	storetest.RunLimits(t, func(t *testing.T) store.Store { return open(t) })
+}

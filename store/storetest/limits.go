@@ -1,0 +1,246 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ordohq/ordo/store"
+)
+
+// limitBackend is a store with named step limits.
+type limitBackend interface {
+	store.Store
+	store.LimitStore
+}
+
+// RunLimits runs the store.LimitStore suite; open must return a new, empty
+// store implementing store.LimitStore.
+func RunLimits(t *testing.T, open func(t *testing.T) store.Store) {
+	runCapability(t, open, []capabilityTest[limitBackend]{
+		{"Concurrency", testLimitConcurrency},
+		{"LeaseEnds", testLimitLeaseEnds},
+		{"Rate", testLimitRate},
+		{"ReleaseWakes", testLimitReleaseWakes},
+		{"Refuses", testLimitRefuses},
+		{"ConcurrentAcquirers", testLimitConcurrentAcquirers},
+	})
+}
+
+const limitRecheck = 5 * time.Second
+
+// acquire asks for a slot of l for step "call#1" of in at now.
+func acquire(t *testing.T, s limitBackend, l store.Limit, in *store.Instance, now time.Time) *store.LimitGrant {
+	t.Helper()
+	g, err := s.LimitAcquire(t.Context(), &store.LimitAcquireParams{Limit: l, InstanceID: in.ID, StepKey: "call#1",
+		LeaseToken: in.LeaseToken, Now: now, Recheck: limitRecheck})
+	if err != nil {
+		t.Fatalf("LimitAcquire %s for %s at %v: %v", l.Name, in.ID, now.Sub(t0), err)
+	}
+	return g
+}
+
+// wantGrant fails unless g is granted (want) or refused until retryAt.
+func wantGrant(t *testing.T, what string, g *store.LimitGrant, want bool, retryAt time.Time) {
+	t.Helper()
+	if g.Granted != want || !want && !g.RetryAt.Equal(retryAt) {
+		t.Fatalf("%s: granted %v retry at %v (%s), want granted %v retry at %v", what, g.Granted,
+			g.RetryAt.Sub(t0), g.Full, want, retryAt.Sub(t0))
+	}
+}
+
+// running returns n running instances l0..l(n-1), leased until leaseUntil.
+func running(f *fixture, n int) []*store.Instance {
+	out := make([]*store.Instance, n)
+	for i := range out {
+		out[i] = f.inStatus(fmt.Sprintf("l%d", i), store.StatusRunning)
+	}
+	return out
+}
+
+// finishCall records step "call#1" of in as completed at now.
+func finishCall(f *fixture, in *store.Instance, now time.Time) {
+	f.t.Helper()
+	f.mustApply(&store.Update{InstanceID: in.ID, LeaseToken: in.LeaseToken, Now: now, Steps: []*store.Step{{
+		Key: "call#1", Name: "call", Seq: 1, Kind: store.KindDo, Status: store.StepCompleted, Attempts: 1,
+		StartedAt: now, FinishedAt: &now}}})
+}
+
+// testLimitConcurrency: at most Concurrency steps hold a slot; a holder
+// asking again keeps its slot; a completed step frees it.
+func testLimitConcurrency(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 3)
+	erp := store.Limit{Name: "erp", Concurrency: 2}
+	now := at(2 * time.Second)
+	wantGrant(t, "l0", acquire(t, s, erp, in[0], now), true, time.Time{})
+	wantGrant(t, "l1", acquire(t, s, erp, in[1], now), true, time.Time{})
+	g := acquire(t, s, erp, in[2], now)
+	wantGrant(t, "l2 with both slots held", g, false, now.Add(limitRecheck))
+	if g.Full != "concurrency" {
+		t.Errorf("Full = %q, want concurrency", g.Full)
+	}
+	wantGrant(t, "l0 again", acquire(t, s, erp, in[0], now), true, time.Time{})
+	other := store.Limit{Name: "other", Concurrency: 1}
+	wantGrant(t, "l2 on another limit", acquire(t, s, other, in[2], now), true, time.Time{})
+	finishCall(f, in[0], at(3*time.Second))
+	wantGrant(t, "l2 after l0's step completed", acquire(t, s, erp, in[2], at(3*time.Second)), true, time.Time{})
+	wantGrant(t, "l0 once more, slots full", acquire(t, s, erp, in[0], at(3*time.Second)), false, at(3*time.Second).Add(limitRecheck))
+}
+
+// testLimitLeaseEnds: a slot is free once its instance's lease expires or
+// is released.
+func testLimitLeaseEnds(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 3)
+	one := store.Limit{Name: "one", Concurrency: 1}
+	wantGrant(t, "l0", acquire(t, s, one, in[0], at(2*time.Second)), true, time.Time{})
+	wantGrant(t, "l1 while l0 holds", acquire(t, s, one, in[1], leaseUntil.Add(-time.Second)), false, leaseUntil.Add(-time.Second+limitRecheck))
+	wantGrant(t, "l1 after l0's lease expired", acquire(t, s, one, in[1], leaseUntil), true, time.Time{})
+
+	in2 := f.inStatus("w", store.StatusRunning)
+	two := store.Limit{Name: "two", Concurrency: 1}
+	wantGrant(t, "w", acquire(t, s, two, in2, at(2*time.Second)), true, time.Time{})
+	f.mustApply(&store.Update{InstanceID: "w", LeaseToken: in2.LeaseToken, Now: at(3 * time.Second),
+		State: &store.StateChange{Status: store.StatusWaiting, WakeAt: ptr(wakeAt)}, Release: true})
+	wantGrant(t, "l2 after w released its lease", acquire(t, s, two, in[2], at(3*time.Second)), true, time.Time{})
+}
+
+// testLimitRate: a sliding window of Per never holds more than Rate
+// grants; a refused step learns when the oldest grant leaves it.
+func testLimitRate(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 1)[0]
+	pay := store.Limit{Name: "payments", Rate: 3, Per: 10 * time.Second}
+	sec := func(n int) time.Time { return at(time.Duration(n) * time.Second) }
+	steps := []struct {
+		at      int
+		granted bool
+		retryAt int
+	}{
+		{2, true, 0}, {3, true, 0}, {4, true, 0}, // a burst of Rate
+		{5, false, 12}, // 2 leaves the window (2, 12] at 12
+		{11, false, 12},
+		{12, true, 0},   // window (2, 12]: 3, 4 and now 12
+		{13, true, 0},   // (3, 13]: 4, 12, 13
+		{13, false, 14}, // full until 4 leaves
+		{14, true, 0},
+	}
+	for _, st := range steps {
+		g := acquire(t, s, pay, in, sec(st.at))
+		wantGrant(t, fmt.Sprintf("at %ds", st.at), g, st.granted, sec(st.retryAt))
+		if !st.granted && g.Full != "rate" {
+			t.Errorf("at %ds: Full = %q, want rate", st.at, g.Full)
+		}
+	}
+}
+
+// testLimitReleaseWakes: a release frees the slot at once and makes the
+// oldest waiting waiter due.
+func testLimitReleaseWakes(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 3)
+	one := store.Limit{Name: "one", Concurrency: 1}
+	now := at(2 * time.Second)
+	wantGrant(t, "l0", acquire(t, s, one, in[0], now), true, time.Time{})
+	for _, w := range in[1:] {
+		wantGrant(t, w.ID, acquire(t, s, one, w, now), false, now.Add(limitRecheck))
+		f.mustApply(&store.Update{InstanceID: w.ID, LeaseToken: w.LeaseToken, Now: now,
+			State: &store.StateChange{Status: store.StatusWaiting, WakeAt: ptr(wakeAt)}, Release: true})
+	}
+	rel := at(3 * time.Second)
+	woke, err := s.LimitRelease(t.Context(), &store.LimitReleaseParams{Limit: "one", InstanceID: "l0", StepKey: "call#1", Now: rel})
+	if err != nil || !woke {
+		t.Fatalf("LimitRelease = %v, %v; want a waiter woken", woke, err)
+	}
+	woken := 0
+	for _, w := range in[1:] {
+		if got := f.get(w.ID); got.WakeAt != nil && got.WakeAt.Equal(rel) {
+			woken++
+		}
+	}
+	if woken != 1 {
+		t.Errorf("%d waiters woken at the release, want 1", woken)
+	}
+	late := f.claim(&store.ClaimParams{Owner: "worker-2", Limit: 10, Now: rel, LeaseUntil: rel.Add(time.Minute),
+		Workflows: []string{"wf-l1", "wf-l2"}})
+	if len(late) != 1 {
+		t.Fatalf("claimed %d instances after the release, want the woken one", len(late))
+	}
+	wantGrant(t, "woken "+late[0].ID, acquire(t, s, one, late[0], rel), true, time.Time{})
+	if woke, err := s.LimitRelease(t.Context(), &store.LimitReleaseParams{Limit: "none", InstanceID: "l0", StepKey: "call#1", Now: rel}); err != nil || woke {
+		t.Errorf("LimitRelease of an unknown limit = %v, %v; want nothing woken", woke, err)
+	}
+}
+
+// testLimitRefuses: a stale lease is ErrLeaseLost; bad arguments are
+// ErrInvalidArgument naming the field.
+func testLimitRefuses(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 1)[0]
+	ctx := t.Context()
+	_, err := s.LimitAcquire(ctx, &store.LimitAcquireParams{Limit: store.Limit{Name: "x", Concurrency: 1},
+		InstanceID: in.ID, StepKey: "call#1", LeaseToken: "stale", Now: claimedAt, Recheck: time.Second})
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("LimitAcquire with a stale token: %v, want ErrLeaseLost", err)
+	}
+	bad := []struct {
+		l     store.Limit
+		field string
+	}{
+		{store.Limit{Name: "", Concurrency: 1}, "name"},
+		{store.Limit{Name: "a b", Concurrency: 1}, "name"},
+		{store.Limit{Name: "x"}, "concurrency"},
+		{store.Limit{Name: "x", Concurrency: store.MaxLimitConcurrency + 1}, "concurrency"},
+		{store.Limit{Name: "x", Rate: 1}, "per"},
+		{store.Limit{Name: "x", Rate: -1, Per: time.Second}, "rate"},
+		{store.Limit{Name: "x", Concurrency: 1, Per: time.Second}, "per"},
+	}
+	for _, b := range bad {
+		_, err := s.LimitAcquire(ctx, &store.LimitAcquireParams{Limit: b.l, InstanceID: in.ID, StepKey: "call#1",
+			LeaseToken: in.LeaseToken, Now: claimedAt, Recheck: time.Second})
+		var se *store.Error
+		if !errors.As(err, &se) || !errors.Is(err, store.ErrInvalidArgument) || se.Field != b.field {
+			t.Errorf("LimitAcquire %+v: %v, want ErrInvalidArgument on %s", b.l, err, b.field)
+		}
+	}
+	if _, err := s.LimitAcquire(ctx, &store.LimitAcquireParams{Limit: store.Limit{Name: "x", Concurrency: 1},
+		InstanceID: in.ID, StepKey: "call#1", LeaseToken: in.LeaseToken, Now: claimedAt}); !errors.Is(err, store.ErrInvalidArgument) {
+		t.Errorf("LimitAcquire without a recheck: %v, want ErrInvalidArgument", err)
+	}
+}
+
+// testLimitConcurrentAcquirers: acquirers racing for one limit never get
+// more slots, or rate grants, than it allows.
+func testLimitConcurrentAcquirers(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	const n = 12
+	in := running(f, n)
+	for _, l := range []store.Limit{{Name: "race-slots", Concurrency: 3}, {Name: "race-rate", Rate: 4, Per: time.Minute}} {
+		var mu sync.Mutex
+		granted := 0
+		var wg sync.WaitGroup
+		for _, x := range in {
+			wg.Go(func() {
+				g, err := s.LimitAcquire(t.Context(), &store.LimitAcquireParams{Limit: l, InstanceID: x.ID, StepKey: "call#1",
+					LeaseToken: x.LeaseToken, Now: at(2 * time.Second), Recheck: time.Second})
+				if err != nil {
+					t.Errorf("LimitAcquire %s: %v", x.ID, err)
+					return
+				}
+				if g.Granted {
+					mu.Lock()
+					granted++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if want := max(l.Concurrency, l.Rate); granted != want {
+			t.Errorf("%s: %d of %d racing acquirers granted, want %d", l.Name, granted, n, want)
+		}
+	}
+}
