@@ -84,6 +84,16 @@ type Config struct {
 	// unchanged (for example because the changes since are behind
 	// Patched). AnyVersion runs every version. Default none.
 	CompatibleVersions []string
+	// Limits are the named limits steps may name (StepOptions.Limit),
+	// shared through the store by every engine on it; each is checked by
+	// Limit.Validate, and the store must implement store.LimitStore
+	// (memory, SQLite and PostgreSQL do). Default none.
+	Limits []Limit
+	// LimitRecheck is the longest a step refused by a limit's concurrency
+	// waits before it asks again, in case no release wakes it (the holder
+	// died and its lease expired). At most 1 h. Default
+	// DefaultLimitRecheck (5 s).
+	LimitRecheck time.Duration
 	// Interceptor, if set, wraps every step attempt. Package ordotest uses
 	// it to replace chosen steps' results; it also suits tracing.
 	Interceptor StepInterceptor
@@ -167,6 +177,15 @@ func (c *Config) withDefaults() (Config, error) {
 	case cfg.EventMatchWindow < 0 && cfg.EventMatchWindow != -1:
 		return cfg, fmt.Errorf("%w: Config.EventMatchWindow must be positive or -1 (no look-back), got %s", ErrInvalidArgument, cfg.EventMatchWindow)
 	}
+	switch {
+	case cfg.LimitRecheck == 0:
+		cfg.LimitRecheck = DefaultLimitRecheck
+	case cfg.LimitRecheck < 0 || cfg.LimitRecheck > store.MaxLimitRecheck:
+		return cfg, fmt.Errorf("%w: Config.LimitRecheck must be in (0, %s], got %s", ErrInvalidArgument, store.MaxLimitRecheck, cfg.LimitRecheck)
+	}
+	if _, ok := cfg.Store.(store.LimitStore); len(cfg.Limits) > 0 && !ok {
+		return cfg, fmt.Errorf("%w: Config.Limits needs a store with named limits (store.LimitStore); %T has none", ErrInvalidArgument, cfg.Store)
+	}
 	if cfg.MaxCommitBatch == 0 {
 		cfg.MaxCommitBatch = 256
 	}
@@ -221,7 +240,8 @@ type Engine struct {
 
 	worker   *worker
 	abandons *abandons
-	released releases // Engine.Wait's wake-ups
+	limits   *limitSet // Config.Limits and DeclareLimit's
+	released releases  // Engine.Wait's wake-ups
 
 	subs subscriptions // event subscriptions (Subscribe, Workflow.On)
 	pub  publisher     // group commit of published events
@@ -233,7 +253,12 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := newLimitSet(c.Limits)
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{
+		limits:    limits,
 		cfg:       c,
 		log:       c.Logger,
 		store:     c.Store,

@@ -21,6 +21,13 @@ type StepOptions struct {
 	// (DoWithCompensation): its retries and timeout. Default (nil): the
 	// step's own Retries and Timeout.
 	Compensation *StepOptions
+	// Limit, if set, names a limit the engine declares (Config.Limits,
+	// Engine.DeclareLimit): each attempt of the step waits, without
+	// holding a worker slot, until the limit grants it a slot (see Limit).
+	// Only Do and DoWithCompensation steps take one; a name the engine
+	// does not declare makes the call return an error wrapping
+	// ErrInvalidArgument. Default "": no limit.
+	Limit string
 }
 
 // compensation returns the options of the step's compensation.

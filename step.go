@@ -29,6 +29,8 @@ type stepCall struct {
 	fn            stepFunc
 	hasComp       bool
 	workflow, iid string
+	// limit is the declared limit opts.Limit names, nil for none.
+	limit *store.Limit
 }
 
 // stepResult is the outcome of resolving or running a step.
@@ -174,6 +176,13 @@ func (r *run) newCall(name string, kind store.StepKind, opts *StepOptions, fn st
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("step %q: %w", name, err)
 	}
+	lim, err := r.limitOf(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	if lim != nil && kind != store.KindDo {
+		return nil, &Error{Sentinel: ErrInvalidArgument, Message: fmt.Sprintf("step %q: a limit applies to Do steps only", name)}
+	}
 	r.checkStop()
 	key, seq, ord := r.nextCall(name)
 	r.expect(key, ord, kind)
@@ -183,7 +192,7 @@ func (r *run) newCall(name string, kind store.StepKind, opts *StepOptions, fn st
 		r.mu.Unlock()
 	}
 	return &stepCall{name: name, key: key, seq: seq, ordinal: ord, opts: opts, fn: fn,
-		hasComp: comp != nil, workflow: r.inst.Workflow, iid: r.inst.ID}, nil
+		hasComp: comp != nil, workflow: r.inst.Workflow, iid: r.inst.ID, limit: lim}, nil
 }
 
 // settle turns a result into Do's return on the workflow goroutine,
@@ -242,6 +251,11 @@ func (r *run) runStep(c *stepCall) *stepResult {
 	if prev != nil {
 		attempt = prev.Attempts + 1
 		started = prev.StartedAt
+	}
+	if c.limit != nil {
+		if res := r.acquireLimit(c, prev, started); res != nil {
+			return res
+		}
 	}
 	info := StepInfo{InstanceID: c.iid, Workflow: c.workflow, Step: c.name, Key: c.key,
 		Attempt: attempt, IdempotencyKey: c.iid + "/" + c.key}
@@ -303,6 +317,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 	if _, cerr := r.commit(upd); cerr != nil {
 		return &stepResult{stop: cerr}
 	}
+	r.releaseLimit(c)
 	r.record(step)
 	r.observeAttempt(c, &att)
 	return res

@@ -72,6 +72,11 @@ var tests = []Test{
 	{"VersionCompatible", testVersionCompatible},
 	{"UnregisteredWorkflow", testUnregisteredWorkflow},
 
+	{"LimitConcurrency", testLimitConcurrency},
+	{"LimitRate", testLimitRate},
+	{"LimitUnknown", testLimitUnknown},
+	{"LimitAcrossEngines", testLimitAcrossEngines},
+
 	{"DeadWorkerRecovery", testDeadWorkerRecovery},
 	{"CutOffAttemptIsCounted", testCutOffAttemptIsCounted},
 }

@@ -32,6 +32,9 @@ type Options struct {
 	// test of the spans with an in-memory exporter. Default: the global
 	// provider.
 	TracerProvider trace.TracerProvider
+	// Limits are the engine's named step limits (ordo.Config.Limits).
+	// Default none.
+	Limits []ordo.Limit
 }
 
 // StepFunc replaces a step in a test: it returns the step's output (any
@@ -79,6 +82,7 @@ func New(t testing.TB, opts *Options) *Env {
 	eng, err := ordo.NewEngine(ordo.Config{
 		Store: st, Clock: env.Clock, Logger: logger, Concurrency: 8,
 		PollInterval: time.Hour, Interceptor: env.intercept, TracerProvider: opts.TracerProvider,
+		Limits: opts.Limits,
 	})
 	if err != nil {
 		t.Fatalf("ordotest: new engine: %v", err)

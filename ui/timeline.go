@@ -48,6 +48,9 @@ type stepRow struct {
 	CustomStatus string
 	Output       string     // one-line preview of the output
 	Await        *awaitView // what an event wait waits for
+	// LimitWait is why a step waits for a named limit ("waiting for limit
+	// erp (5 at once)"); WaitUntil is then when it tries again.
+	LimitWait string
 }
 
 // awaitView is the event an event step waits for: its type and, for a
@@ -216,6 +219,10 @@ func buildRow(st *store.Step, sp span, f clockFormat) stepRow {
 		}
 		if st.Kind == store.KindAsync && st.Status == store.StepWaiting {
 			r.WaitUntil = f.at(st.WakeAt) // its result is due by then
+		}
+		if st.Kind == store.KindDo && st.Status == store.StepWaiting { // waits for its limit (ordo.LimitWaitStatus)
+			r.LimitWait, r.CustomStatus = st.CustomStatus, ""
+			r.WaitUntil = f.at(st.WakeAt)
 		}
 	}
 	for _, a := range st.History {

@@ -67,3 +67,20 @@ func TestTimelineBars(t *testing.T) {
 		t.Errorf("finished timeline: live %v span %s last bar %+v", tl.Live, tl.Span, last)
 	}
 }
+
+// TestTimelineLimitWait: a step waiting for its limit shows the reason and
+// its next try, not as a custom status it set.
+func TestTimelineLimitWait(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+	next := t0.Add(5 * time.Second)
+	inst := &ordo.Instance{
+		Instance: store.Instance{ID: "i", Status: store.StatusWaiting, CreatedAt: t0},
+		Steps: []*store.Step{{Key: "call#1", Name: "call", Seq: 1, Kind: store.KindDo, Status: store.StepWaiting,
+			StartedAt: t0, WakeAt: &next, CustomStatus: "waiting for limit erp (5 at once)"}},
+	}
+	row := buildTimeline(inst, clockFormat{now: t0.Add(time.Second), loc: time.UTC}).Rows[0]
+	if row.LimitWait != "waiting for limit erp (5 at once)" || row.CustomStatus != "" || row.WaitUntil == nil || row.WaitUntil.Rel != "in 4.0s" {
+		t.Errorf("limit-waiting row: LimitWait %q, CustomStatus %q, WaitUntil %+v", row.LimitWait, row.CustomStatus, row.WaitUntil)
+	}
+}

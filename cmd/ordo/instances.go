@@ -170,6 +170,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 		if st.Kind == store.KindEvent && st.Status == store.StepWaiting && st.Await != nil {
 			writeWrapped(w, "Awaits    ", describeAwait(st.Await)+" (step "+st.Key+")")
 		}
+		if st.Kind == store.KindDo && st.Status == store.StepWaiting {
+			writeWrapped(w, "Waits     ", st.CustomStatus+" (step "+st.Key+")")
+		}
 		if st.Kind == store.KindAsync && st.Status == store.StepWaiting {
 			writeWrapped(w, "Awaits    ", fmt.Sprintf("the result of asynchronous step %s, attempt %d (ordo instances complete-step / fail-step)", st.Key, st.Attempts))
 		}
