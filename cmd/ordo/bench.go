@@ -57,9 +57,9 @@ Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 					r.Baseline8CommitsPerS, r.StepsPerSOverBaseline8)
 			}
 			if r.CommitsPerWorkflow > 0 {
-				fmt.Fprintf(e, "  per workflow: %.2f commits, %.2f write transactions, %.2f WAL fsyncs, %.1f WAL records, %.0f WAL bytes; %.2f round trips, %.2f statements\n",
+				fmt.Fprintf(e, "  per workflow: %.2f commits, %.2f write transactions, %.2f WAL fsyncs, %.1f WAL records, %.0f WAL bytes; %.2f round trips, %.2f statements; %.1f rows read by sequential scans\n",
 					r.CommitsPerWorkflow, r.WriteXactsPerWorkflow, r.WALSyncsPerWorkflow, r.WALRecordsPerWorkflow,
-					r.WALBytesPerWorkflow, r.RoundTripsPerWorkflow, r.StatementsPerWorkflow)
+					r.WALBytesPerWorkflow, r.RoundTripsPerWorkflow, r.StatementsPerWorkflow, r.SeqRowsPerWorkflow)
 			}
 			if r.Preload > 0 {
 				fmt.Fprintf(e, "  preloaded %d finished instances\n", r.Preload)

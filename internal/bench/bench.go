@@ -127,12 +127,15 @@ type Result struct {
 	// (pg_stat_database.xact_commit, read-only transactions included),
 	// transaction IDs handed out (write transactions; cluster-wide, as
 	// are the WAL figures), WAL records, bytes and fsyncs (pg_stat_wal),
-	// and the round trips and statements the run's processes sent.
+	// the rows sequential scans read from the run's tables
+	// (pg_stat_user_tables: not 0 means a plan scans a table), and the
+	// round trips and statements the run's processes sent.
 	CommitsPerWorkflow    float64 `json:"commits_per_workflow,omitempty"`
 	WriteXactsPerWorkflow float64 `json:"write_xacts_per_workflow,omitempty"`
 	WALRecordsPerWorkflow float64 `json:"wal_records_per_workflow,omitempty"`
 	WALBytesPerWorkflow   float64 `json:"wal_bytes_per_workflow,omitempty"`
 	WALSyncsPerWorkflow   float64 `json:"wal_syncs_per_workflow,omitempty"`
+	SeqRowsPerWorkflow    float64 `json:"seq_rows_read_per_workflow,omitempty"`
 	RoundTripsPerWorkflow float64 `json:"round_trips_per_workflow,omitempty"`
 	StatementsPerWorkflow float64 `json:"statements_per_workflow,omitempty"`
 }

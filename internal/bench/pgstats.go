@@ -16,19 +16,23 @@ import (
 // and write transactions alike), transaction IDs handed out (write
 // transactions, cluster-wide) and the WAL written and synced (pg_stat_wal,
 // cluster-wide).
+// Also the rows that sequential scans read from the tables of the run's
+// schema (pg_stat_user_tables): a plan that scans a table shows there.
 type pgCounters struct {
-	commits, xids, walRecords, walBytes, walSyncs int64
+	commits, xids, walRecords, walBytes, walSyncs, seqRows int64
 }
 
 const sqlPGCounters = `SELECT d.xact_commit, pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
-		w.wal_records, w.wal_bytes::bigint, w.wal_sync
+		w.wal_records, w.wal_bytes::bigint, w.wal_sync,
+		(SELECT coalesce(sum(seq_tup_read), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1)
 	FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()`
 
-// readPGCounters reads the counters on conn. Reading them costs one
-// commit (of conn's own read), counted by the next reading.
-func readPGCounters(ctx context.Context, conn *pgx.Conn) (pgCounters, error) {
+// readPGCounters reads the counters on conn, those of tables in schema.
+// Reading them costs one commit (of conn's own read), counted by the next
+// reading.
+func readPGCounters(ctx context.Context, conn *pgx.Conn, schema string) (pgCounters, error) {
 	var c pgCounters
-	err := conn.QueryRow(ctx, sqlPGCounters).Scan(&c.commits, &c.xids, &c.walRecords, &c.walBytes, &c.walSyncs)
+	err := conn.QueryRow(ctx, sqlPGCounters, schema).Scan(&c.commits, &c.xids, &c.walRecords, &c.walBytes, &c.walSyncs, &c.seqRows)
 	if err != nil {
 		return c, fmt.Errorf("read pg_stat_database and pg_stat_wal: %w", err)
 	}
@@ -44,6 +48,7 @@ func (c pgCounters) perWorkflow(before pgCounters, harness int64, n int, r *Resu
 	r.WALRecordsPerWorkflow = per(c.walRecords - before.walRecords)
 	r.WALBytesPerWorkflow = per(c.walBytes - before.walBytes)
 	r.WALSyncsPerWorkflow = per(c.walSyncs - before.walSyncs)
+	r.SeqRowsPerWorkflow = per(c.seqRows - before.seqRows)
 }
 
 // waitGone waits until no session of the run's database runs under

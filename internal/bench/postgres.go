@@ -59,7 +59,7 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	if err != nil {
 		return nil, err
 	}
-	before, err := readPGCounters(ctx, stats)
+	before, err := readPGCounters(ctx, stats, schema)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func runPostgres(ctx context.Context, o Options, wf *ordo.Workflow[input, output
 	if err := waitGone(ctx, stats, schema); err != nil {
 		return nil, err
 	}
-	after, err := readPGCounters(ctx, stats)
+	after, err := readPGCounters(ctx, stats, schema)
 	if err != nil {
 		return nil, err
 	}
