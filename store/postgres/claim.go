@@ -61,10 +61,23 @@ FROM picked WHERE i.id = picked.id
 RETURNING ` + "%s, picked.lost, picked.due_at"
 
 // sqlHeartbeat extends the leases the tokens hold. Rows are locked in ID
-// order, the order Commit locks them in, so the two never deadlock.
-const sqlHeartbeat = `UPDATE instances i SET lease_expires_at = $1
-	FROM (SELECT id FROM instances WHERE lease_token = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE) held
-	WHERE i.id = held.id
+// order, the order Commit locks them in, so the two never deadlock: held
+// finds each token's instance (by the lease token index), locked locks
+// them one by one in ID order by primary key, checking that the token
+// still holds it. Both are per-row LATERAL lookups, and the UPDATE's join
+// is estimated as selective, so the plan PostgreSQL caches stays index
+// lookups at any table size (see sqlCommitLock).
+const sqlHeartbeat = `WITH held AS MATERIALIZED (
+		SELECT h.id, t.token FROM unnest($2::text[]) AS t(token)
+		CROSS JOIN LATERAL (SELECT id FROM instances WHERE lease_token = t.token OFFSET 0) h
+		ORDER BY h.id
+	), locked AS MATERIALIZED (
+		SELECT l.id FROM held
+		JOIN LATERAL (SELECT id, lease_token FROM instances
+			WHERE id = held.id AND lease_token = held.token FOR NO KEY UPDATE) l ON l.lease_token = held.token
+	)
+	UPDATE instances i SET lease_expires_at = $1
+	FROM locked l WHERE i.id = l.id
 	RETURNING i.lease_token, i.id, i.status`
 
 const sqlNextWake = `SELECT wake_at FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`

@@ -37,12 +37,26 @@ const (
 
 	// sqlCommitLock locks the batch's instance rows in ID order (the order
 	// InstanceHeartbeat locks them in) and returns what the fence compares.
-	sqlCommitLock = `SELECT id, status, lease_token FROM instances
-		WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`
+	// $1 is sorted (Commit sorts it): the nested loop over its elements
+	// looks each instance up by primary key and locks it in that order.
+	// The lookup is a LATERAL subquery with its own locking clause, not a
+	// join or "id = ANY($1)": the plan PostgreSQL caches for a prepared
+	// statement is chosen once, often while the table is nearly empty, and
+	// for those shapes it is a sequential scan, kept as the table grows;
+	// a per-row lookup by key stays an index scan at any size (see
+	// TestQueryPlans).
+	sqlCommitLock = `SELECT i.id, i.status, i.lease_token
+		FROM unnest($1::text[]) AS u(id)
+		CROSS JOIN LATERAL (SELECT id, status, lease_token FROM instances WHERE id = u.id FOR NO KEY UPDATE) i`
 
 	// sqlCommitWrite writes everything else of a round in one statement:
 	// the steps, the attempts, the consumed events and the instance part
 	// of each update whose lease token the locked instance holds (fenced).
+	// fenced looks each instance up by primary key in a LATERAL subquery
+	// (OFFSET 0 keeps it one: see sqlCommitLock) and checks the token as
+	// the join's condition, which PostgreSQL estimates as selective, so the
+	// UPDATE of instances below joins fenced by a nested loop on the key
+	// in the cached plan too, not by a hash join over a scan of the table.
 	// Its snapshot is taken after sqlCommitLock returned, so it sees every
 	// transaction that held one of the rows before (EventSend's event
 	// included). The data-modifying CTEs share that snapshot: the AwaitEvents
@@ -54,13 +68,13 @@ const (
 	// appended in the order given: the identity column numbers rows in the
 	// order the sorted SELECT produces them. The steps' await column ($44)
 	// comes last, after the webhook period, so the other numbers stay.
-	sqlCommitWrite = `WITH fenced AS (
+	sqlCommitWrite = `WITH fenced AS MATERIALIZED (
 		SELECT u.*, i.status AS current_status, i.custom_status AS prev_custom, i.workflow AS inst_workflow
 		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[],
 			$7::bytea[], $8::text[], $9::timestamptz[], $10::text[], $11::bool[])
 			AS u(id, token, now, set_custom, custom, status, output, error, wake, await, release)
-		JOIN instances i ON i.id = u.id AND i.lease_token = u.token
-		WHERE i.id = ANY($1::text[]) -- index lookups, whatever the estimates
+		JOIN LATERAL (SELECT status, custom_status, workflow, lease_token FROM instances WHERE id = u.id OFFSET 0) i
+			ON i.lease_token = u.token
 	), written_steps AS (
 		INSERT INTO steps (instance_id, key, name, seq, ordinal, kind, status, output, error,
 			attempts, next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
