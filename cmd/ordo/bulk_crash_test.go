@@ -4,14 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/bulk"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/sqlite"
@@ -47,6 +49,34 @@ func seedQueued(t *testing.T, st store.Store, wf string, n int) []string {
 
 var bulkStarted = regexp.MustCompile(`bulk job (\S+) started`)
 
+// bulkHoldEnv (ORDO_TEST_BULK_HOLD_AFTER=k) makes `ordo serve` apply the
+// first k pages of a bulk job and hold the next apply step before it
+// acts: it writes bulkHeldLine to stderr and waits until the process
+// dies. The kill point of TestBulkKilledServer is thus fixed: exactly k
+// pages applied, however fast the machine.
+const (
+	bulkHoldEnv  = "ORDO_TEST_BULK_HOLD_AFTER"
+	bulkHeldLine = "test hook: bulk apply step held"
+)
+
+// installBulkHold sets testStepInterceptor from bulkHoldEnv, in the
+// process a test starts as `ordo serve`.
+func installBulkHold() {
+	k, err := strconv.Atoi(os.Getenv(bulkHoldEnv))
+	if err != nil {
+		return
+	}
+	var applies atomic.Int64
+	testStepInterceptor = func(ctx context.Context, info ordo.StepInfo, next func(context.Context) (json.RawMessage, error)) (json.RawMessage, error) {
+		if info.Workflow != bulk.WorkflowName || info.Step != "apply" || info.Compensation || applies.Add(1) <= int64(k) {
+			return next(ctx)
+		}
+		fmt.Fprintln(os.Stderr, bulkHeldLine)
+		<-ctx.Done() // until SIGKILL
+		return nil, ctx.Err()
+	}
+}
+
 // TestBulkKilledServer starts a bulk terminate of 3,000 instances (1,000
 // with -race) through the CLI, kills `ordo serve` with SIGKILL in the
 // middle of the job and starts it again on the same data directory: the
@@ -78,7 +108,8 @@ func TestBulkKilledServer(t *testing.T) {
 	st.Close()
 
 	args := []string{"--data-dir", data, "--lease-duration", "2s"}
-	first := startServe(t, args...)
+	pages := max(1, n/5/bulk.DefaultPageSize) // applied before the kill
+	first := startServeEnv(t, []string{fmt.Sprintf("%s=%d", bulkHoldEnv, pages)}, args...)
 	out, _, err := runCLI(t, "instances", "bulk", "terminate", "--workflow", "legacy", "--reason", "migration", "--dry-run", "--server", first.URL)
 	if err != nil || !strings.Contains(out, fmt.Sprintf("%d instances match", n)) || !strings.Contains(out, fmt.Sprintf("legacy-%06d", n-1)) {
 		t.Fatalf("dry run: %v\n%s", err, out)
@@ -89,16 +120,18 @@ func TestBulkKilledServer(t *testing.T) {
 		t.Fatalf("bulk terminate: %v\n%s", err, out)
 	}
 	id := m[1]
-	waitUntil(t, 3*time.Minute, "the job processed a fifth of the instances", func() bool {
-		var j bulk.Job
-		resp, err := http.Get(first.URL + "/v1/bulk/" + id)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		return json.NewDecoder(resp.Body).Decode(&j) == nil && j.Progress.Processed >= n/5
+	waitUntil(t, 3*time.Minute, "the job holds its apply step after the first pages", func() bool {
+		return strings.Contains(first.logs.String(), bulkHeldLine)
 	})
 	first.kill()
+	st, err = sqlite.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := countTerminated(t, st, ids); got != pages*bulk.DefaultPageSize {
+		t.Fatalf("%d instances terminated at the kill, want the first %d pages' %d", got, pages, pages*bulk.DefaultPageSize)
+	}
+	st.Close()
 
 	second := startServe(t, args...)
 	out, _, err = runCLI(t, "bulk", "get", id, "--wait", "--server", second.URL)
@@ -147,4 +180,20 @@ func TestBulkKilledServer(t *testing.T) {
 	if err != nil || len(starts.Actions) != 1 || starts.Actions[0].InstanceID != id {
 		t.Errorf("bulk.start entries: %v, %+v", err, starts)
 	}
+}
+
+// countTerminated returns how many of ids are terminated.
+func countTerminated(t *testing.T, st store.Store, ids []string) int {
+	t.Helper()
+	n := 0
+	for _, id := range ids {
+		in, err := st.InstanceGet(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Status == store.StatusTerminated {
+			n++
+		}
+	}
+	return n
 }

@@ -22,6 +22,7 @@ const runMainEnv = "ORDO_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
+		installBulkHold()
 		main()
 		os.Exit(0)
 	}

@@ -190,7 +190,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		lease = 10 * time.Second
 	}
 	ecfg := ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease,
-		Version: o.codeVersion, CompatibleVersions: o.compatible}
+		Version: o.codeVersion, CompatibleVersions: o.compatible, Interceptor: testStepInterceptor}
 	o.limits.apply(&ecfg)
 	waiters := api.NewWaiters() // wakes the creates with ?wait= when this engine finishes their instance
 	ecfg.OnFinish = waiters.Notify

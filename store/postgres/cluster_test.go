@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,6 +124,7 @@ func workerMain() error {
 		return err
 	}
 	<-sig
+	log.Info("worker stopping")
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	return e.Stop(sctx)
@@ -130,20 +132,85 @@ func workerMain() error {
 
 // sideEffects is the endpoint the steps call. It counts requests per
 // idempotency key and per worker, and records every key that had two
-// requests in flight at once.
+// requests in flight at once. A hold (holdAfter) keeps the answers to a
+// worker's requests past a count: the tests' fixed point to kill, freeze
+// or cut off at, whatever the machine's speed.
 type sideEffects struct {
 	mu       sync.Mutex
 	inflight map[string]int
 	count    map[string]int
 	byWorker map[string]int
 	overlaps []string
+	holds    map[string]*hold
+}
+
+// hold keeps the answers to the requests of one worker (or of all, "")
+// after the first `after` it saw until release is closed; firstHeld is
+// closed when the first is held.
+type hold struct {
+	after, seen, held int
+	firstHeld         chan struct{}
+	release           chan struct{}
 }
 
 func newSideEffects(t *testing.T) (*sideEffects, string) {
-	s := &sideEffects{inflight: map[string]int{}, count: map[string]int{}, byWorker: map[string]int{}}
+	s := &sideEffects{inflight: map[string]int{}, count: map[string]int{}, byWorker: map[string]int{}, holds: map[string]*hold{}}
 	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		s.releaseAll()
+		srv.Close()
+	})
 	return s, srv.URL
+}
+
+// holdAfter holds the answers to worker's requests (any worker's, for
+// "") after its next n, until release. The side effect itself happens
+// (it is counted) before the answer is held: a held request is a step
+// cut off after its side effect, before its result came back.
+func (s *sideEffects) holdAfter(worker string, n int) *hold {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &hold{after: n, firstHeld: make(chan struct{}), release: make(chan struct{})}
+	s.holds[worker] = h
+	return h
+}
+
+// waitHeld waits until h holds a request: the worker can record no
+// further step result.
+func (s *sideEffects) waitHeld(t *testing.T, h *hold, what string) {
+	t.Helper()
+	select {
+	case <-h.firstHeld:
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("no request was held: %s", what)
+	}
+}
+
+// release answers h's held requests and every later one at once.
+func (s *sideEffects) release(h *hold) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-h.release:
+	default:
+		close(h.release)
+	}
+}
+
+func (s *sideEffects) releaseAll() {
+	s.mu.Lock()
+	hs := slices.Collect(maps.Values(s.holds))
+	s.mu.Unlock()
+	for _, h := range hs {
+		s.release(h)
+	}
+}
+
+// heldCount returns how many requests h held.
+func (s *sideEffects) heldCount(h *hold) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return h.held
 }
 
 func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +226,31 @@ func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(3 * time.Millisecond) // the work the side effect takes
 	s.mu.Lock()
 	s.inflight[key]--
+	h := s.holds[r.Header.Get("X-Worker")]
+	if h == nil {
+		h = s.holds[""]
+	}
+	var wait chan struct{}
+	if h != nil {
+		if h.seen++; h.seen > h.after {
+			wait = h.release
+			select {
+			case <-h.release:
+			default:
+				if h.held++; h.held == 1 {
+					close(h.firstHeld)
+				}
+			}
+		}
+	}
 	s.mu.Unlock()
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-r.Context().Done(): // the worker died or gave up
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -344,8 +435,9 @@ func countComplete(t *testing.T, st *postgres.Store) int {
 // checkRun verifies the end state: every instance complete with its
 // output; no step ran in two places at once; every step ran, at most once
 // more than its attempts (a run cut short before its result was
-// recorded); and no step recorded at a snapshot ran after it.
-func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []string, snaps []snapshot) {
+// recorded); and no step recorded at a snapshot ran after it. It returns
+// how many attempts were counted as cut off.
+func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []string, snaps []snapshot) (cutOff int) {
 	t.Helper()
 	final := effects.counts()
 	effects.mu.Lock()
@@ -355,7 +447,6 @@ func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []stri
 		t.Errorf("steps ran concurrently in two places: %v", overlaps)
 	}
 	checkComplete(t, st, ids)
-	cutOff := 0
 	for i, id := range ids {
 		j, err := st.JournalLoad(context.Background(), id)
 		if err != nil {
@@ -404,6 +495,7 @@ func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []stri
 		}
 	}
 	t.Logf("%d side effects for %d steps (%d attempts planned)", sumValues(final), 3*len(ids), 3*len(ids)+(len(ids)+4)/5)
+	return cutOff
 }
 
 // checkComplete verifies that every instance completed with its output.

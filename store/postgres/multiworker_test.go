@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,9 +37,15 @@ func clusterSetup(t *testing.T) (url string, st *postgres.Store, effects *sideEf
 // SIGTERM and started again. Every instance completes; no step runs in two
 // places at once; steps recorded before each disruption never run again;
 // every worker took part.
+//
+// Each disruption comes at a fixed point, not after polled progress: the
+// side-effect endpoint holds the answers to a worker's requests past a
+// count, so the worker is mid-step in every instance it runs when it is
+// killed or told to stop, however fast the machine is.
 func TestManyWorkers(t *testing.T) {
 	t.Parallel()
 	url, st, effects, effectsURL := clusterSetup(t)
+	h0 := effects.holdAfter("w0", 100)
 	w := []*worker{
 		startWorker(t, "w0", url, effectsURL),
 		startWorker(t, "w1", url, effectsURL),
@@ -47,17 +54,24 @@ func TestManyWorkers(t *testing.T) {
 	const n = 500
 	ids := createInstances(t, st, n)
 
-	// 1. SIGKILL w0 mid-run: its instances are taken over once their
-	// leases expire.
-	waitFor(t, 2*time.Minute, "a fifth of the steps are recorded", recordedAtLeast(t, st, 3*n/5))
+	// 1. SIGKILL w0 mid-step: its instances are taken over once their
+	// leases expire, and its cut-off attempts are counted.
+	effects.waitHeld(t, h0, "w0 made its first 100 requests")
 	snaps := []snapshot{takeSnapshot(t, st, effects, "before w0 was killed")}
 	w[0].signal(syscall.SIGKILL)
 	w[0].wait(10 * time.Second)
+	t.Logf("w0 was killed with %d steps cut off after their side effect", effects.heldCount(h0))
 
-	// 2. SIGTERM w1 (a graceful stop finishes its running steps and hands
-	// its instances back) and start it again.
-	waitFor(t, 2*time.Minute, "half of the steps are recorded", recordedAtLeast(t, st, 3*n/2))
+	// 2. SIGTERM w1 while it is mid-step (a graceful stop finishes its
+	// running steps, here once they are answered, and hands its instances
+	// back) and start it again.
+	// Held from now on only, so that no answer is held for long (a step's
+	// request times out after 10 s, which would count as an attempt).
+	h1 := effects.holdAfter("w1", 20)
+	effects.waitHeld(t, h1, "w1 made 20 more requests")
 	w[1].signal(syscall.SIGTERM)
+	waitFor(t, time.Minute, "w1 begins to stop", func() bool { return strings.Contains(w[1].logs.String(), "worker stopping") })
+	effects.release(h1)
 	if code := w[1].wait(time.Minute); code != 0 {
 		t.Errorf("w1 exited with %d (%v) after SIGTERM, want 0; log:\n%s", code, w[1].cmd.ProcessState, w[1].logs.String())
 	}
@@ -66,7 +80,9 @@ func TestManyWorkers(t *testing.T) {
 
 	waitFor(t, 3*time.Minute, "every instance completes", func() bool { return countComplete(t, st) == n })
 	stopWorkers(t, w[1:]...)
-	checkRun(t, st, effects, ids, snaps)
+	if cut := checkRun(t, st, effects, ids, snaps); cut == 0 {
+		t.Error("no attempt was counted as cut off, yet w0 was killed mid-step")
+	}
 	effects.mu.Lock()
 	defer effects.mu.Unlock()
 	for _, name := range []string{"w0", "w1", "w2"} {
@@ -82,18 +98,27 @@ func TestManyWorkers(t *testing.T) {
 // worker still writes is refused by the lease fence (it logs "lease lost"),
 // and every instance completes with the new owners' results.
 //
+// The freeze comes at a fixed point: the answers to the worker's requests
+// past its 30th are held, so it is frozen mid-step with instances leased;
+// they are answered before the thaw, so the thawed worker has results to
+// write that the fence must refuse.
+//
 // The thawed worker notices that its leases ran out before it starts
 // another step (the engine checks the lease before every attempt and on
 // every heartbeat tick), so no step's side effect overlaps the new owner's.
 func TestFrozenWorkerFenced(t *testing.T) {
 	t.Parallel()
 	url, st, effects, effectsURL := clusterSetup(t)
+	h := effects.holdAfter("f1", 30)
 	w := []*worker{startWorker(t, "f0", url, effectsURL), startWorker(t, "f1", url, effectsURL)}
 	const n = 200
 	ids := createInstances(t, st, n)
-	waitFor(t, 2*time.Minute, "a third of the steps are recorded", recordedAtLeast(t, st, n))
+	effects.waitHeld(t, h, "f1 made its first 30 requests")
 	w[1].signal(syscall.SIGSTOP)
 	held := leasedTo(t, st, "f1")
+	if len(held) == 0 {
+		t.Fatal("the frozen worker holds no instance, yet its steps wait for their answers")
+	}
 	waitFor(t, time.Minute, "the frozen worker's instances are taken over", func() bool {
 		for _, id := range held {
 			in, err := st.InstanceGet(context.Background(), id)
@@ -106,6 +131,7 @@ func TestFrozenWorkerFenced(t *testing.T) {
 		}
 		return true
 	})
+	effects.release(h)
 	w[1].signal(syscall.SIGCONT)
 	waitFor(t, 3*time.Minute, "every instance completes", func() bool { return countComplete(t, st) == n })
 	stopWorkers(t, w...)
@@ -122,10 +148,6 @@ func TestFrozenWorkerFenced(t *testing.T) {
 		t.Errorf("the thawed worker started steps it no longer owned; their side effects overlapped the new owner's: %v", overlaps)
 	}
 	t.Logf("f1 held %d instances when frozen", len(held))
-}
-
-func recordedAtLeast(t *testing.T, st *postgres.Store, k int) func() bool {
-	return func() bool { return len(recordedSteps(t, st)) >= k }
 }
 
 // stopWorkers stops workers with SIGTERM and checks they exit cleanly.

@@ -11,7 +11,7 @@ import (
 )
 
 // TestDatabaseRestart crashes the database (pg_ctl stop -m immediate) in
-// the middle of a run on two worker processes and starts it again: the
+// the middle of a run (while steps are in flight) on two worker processes and starts it again: the
 // workers log, back off, reconnect and finish every instance; no step runs
 // in two places at once and no step recorded before the crash runs again.
 // It runs on a throwaway cluster of its own, never the shared server.
@@ -32,13 +32,18 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	effects, effectsURL := newSideEffects(t)
+	// The crash comes at a fixed point: the answers to the requests past
+	// the 200th are held, so steps are in flight when the database goes
+	// down, and answered (their results to be written) while it is down.
+	h := effects.holdAfter("", 200)
 	w := []*worker{startWorker(t, "r0", cluster.URL, effectsURL), startWorker(t, "r1", cluster.URL, effectsURL)}
 	const n = 200
 	ids := createInstances(t, st, n)
-	waitFor(t, 2*time.Minute, "a third of the steps are recorded", recordedAtLeast(t, st, n))
+	effects.waitHeld(t, h, "the workers made their first 200 requests")
 
 	snaps := []snapshot{takeSnapshot(t, st, effects, "before the database crashed")}
 	cluster.Stop("immediate")
+	effects.release(h)
 	// The workers notice (their next statements fail) while it is down.
 	waitFor(t, time.Minute, "a worker reports the lost database", func() bool {
 		for _, x := range w {
