@@ -23,6 +23,7 @@ const runMainEnv = "ORDO_TEST_RUN_MAIN"
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		installBulkHold()
+		installStepLog()
 		main()
 		os.Exit(0)
 	}
