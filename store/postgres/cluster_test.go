@@ -45,7 +45,10 @@ func TestMain(m *testing.M) {
 // its first attempt for every fifth instance and is retried after a
 // durable delay. worker names the process in the requests.
 func clusterWorkflow(effects, worker string) *ordo.Workflow[int, int] {
-	client := &http.Client{Timeout: 10 * time.Second}
+	// Long enough for the answers the tests hold (holdAfter) until they
+	// kill, stop or freeze the worker: a request that timed out would
+	// count as an attempt of its own.
+	client := &http.Client{Timeout: 2 * time.Minute}
 	policy := &ordo.StepOptions{Retries: &ordo.RetryPolicy{Limit: 5, Delay: 100 * time.Millisecond, Backoff: ordo.BackoffConstant}}
 	effect := func(n int, failFirst bool) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) {

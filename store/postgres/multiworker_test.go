@@ -46,6 +46,7 @@ func TestManyWorkers(t *testing.T) {
 	t.Parallel()
 	url, st, effects, effectsURL := clusterSetup(t)
 	h0 := effects.holdAfter("w0", 100)
+	h1 := effects.holdAfter("w1", 150)
 	w := []*worker{
 		startWorker(t, "w0", url, effectsURL),
 		startWorker(t, "w1", url, effectsURL),
@@ -65,10 +66,7 @@ func TestManyWorkers(t *testing.T) {
 	// 2. SIGTERM w1 while it is mid-step (a graceful stop finishes its
 	// running steps, here once they are answered, and hands its instances
 	// back) and start it again.
-	// Held from now on only, so that no answer is held for long (a step's
-	// request times out after 10 s, which would count as an attempt).
-	h1 := effects.holdAfter("w1", 20)
-	effects.waitHeld(t, h1, "w1 made 20 more requests")
+	effects.waitHeld(t, h1, "w1 made its first 150 requests")
 	w[1].signal(syscall.SIGTERM)
 	waitFor(t, time.Minute, "w1 begins to stop", func() bool { return strings.Contains(w[1].logs.String(), "worker stopping") })
 	effects.release(h1)
