@@ -50,6 +50,9 @@ func (d *document) checkSemantics() {
 			}
 		}
 		d.checkCompensation(i, ids)
+		if name, ok := s["limit"].(string); ok && d.limits != nil && !d.limits(name) {
+			d.add(CodeUnknownLimit, d.stepPath(i, "limit"), "limit %q is not declared by the server (ordo serve --limit %s=N)", name, name)
+		}
 	}
 	d.checkCycles(ids)
 }

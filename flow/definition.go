@@ -102,6 +102,10 @@ type StepDefinition struct {
 	OnError string
 	// Retries is the "retries" extension. nil means the engine's defaults.
 	Retries *RetryPolicy
+	// Limit is the "limit" extension: the name of a limit the server
+	// declares (ordo.Config.Limits, ordo serve --limit) that each attempt
+	// of the step waits for. "" means none.
+	Limit string
 	// OnCompensate is the "onCompensate" extension: the ID of the step
 	// that undoes this one once it succeeded (a refund, an apology), run
 	// when the order is cancelled or its flow fails without an onError

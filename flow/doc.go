@@ -26,6 +26,7 @@
 //	onError           string|null         id of the step to run when this one fails
 //	retries           object|null         extension: {limit, delay, backoff}
 //	onCompensate      string|null         extension: id of the step that undoes this one
+//	limit             string|null         extension: a limit the server declares (ordo serve --limit)
 //
 // The object form may also hold cancelStatus (string: the order's status
 // once it was cancelled, default "Cancelled") and

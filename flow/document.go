@@ -21,6 +21,8 @@ type document struct {
 	// fields are not checked.
 	templateData  reflect.Type
 	skipTemplates bool // templates are not checked at all
+	// limits says whether a limit name is declared; nil: not checked.
+	limits func(name string) bool
 }
 
 func newDocument(root any) *document {

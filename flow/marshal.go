@@ -32,6 +32,7 @@ type stepJSON struct {
 	OnSuccess     string          `json:"onSuccess,omitempty"`
 	OnError       string          `json:"onError,omitempty"`
 	Retries       *retriesJSON    `json:"retries,omitempty"`
+	Limit         string          `json:"limit,omitempty"`
 	OnCompensate  string          `json:"onCompensate,omitempty"`
 }
 
@@ -96,6 +97,7 @@ func (s *StepDefinition) toJSON() (stepJSON, error) {
 		OnSuccess:     s.OnSuccess,
 		OnError:       s.OnError,
 		OnCompensate:  s.OnCompensate,
+		Limit:         s.Limit,
 	}
 	if !s.Retries.isZero() {
 		sj.Retries = &retriesJSON{Limit: s.Retries.Limit, Delay: millis(s.Retries.Delay), Backoff: s.Retries.Backoff}

@@ -39,6 +39,11 @@ type ParseOptions struct {
 	// added since fails that step (and follows its onError), not every
 	// order of the flow. Default false.
 	SkipTemplateChecks bool
+	// Limits, if set, says whether a step's "limit" names a limit the
+	// server declares; one that does not is a problem (code
+	// unknown_limit, path /steps/N/limit). Default nil: names are not
+	// checked, as when a stored flow is read again.
+	Limits func(name string) bool
 }
 
 // ParseWith is Parse with options.
@@ -52,6 +57,7 @@ func ParseWith(data []byte, opts *ParseOptions) (*Result, error) {
 	if opts != nil {
 		d.templateData = opts.TemplateData
 		d.skipTemplates = opts.SkipTemplateChecks
+		d.limits = opts.Limits
 	}
 	for _, p := range t.dups {
 		d.add(CodeDuplicateField, p, "field %q appears more than once in the same object", p[len(p)-1])
@@ -109,6 +115,7 @@ func (d *document) build() (*Definition, error) {
 		step.OnSuccess, _ = s["onSuccess"].(string)
 		step.OnError, _ = s["onError"].(string)
 		step.OnCompensate, _ = s["onCompensate"].(string)
+		step.Limit, _ = s["limit"].(string)
 		var err error
 		if step.Options, err = compactJSON(s["options"]); err != nil {
 			return nil, err

@@ -55,6 +55,9 @@ const (
 	// CodeUnreachable (warning only): a step no path from the first step
 	// reaches.
 	CodeUnreachable = "unreachable"
+	// CodeUnknownLimit: a step's "limit" names a limit the server does
+	// not declare (ParseOptions.Limits).
+	CodeUnknownLimit = "unknown_limit"
 )
 
 // Problem is one thing wrong with a flow document, or a warning.

@@ -45,7 +45,7 @@ func (s *Service) prepareFlow(name string, data []byte) (*store.FlowPutParams, *
 	if err := checkFlowName(name); err != nil {
 		return nil, nil, err
 	}
-	res, err := ParseFlow(data)
+	res, err := s.parseFlow(data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,6 +77,23 @@ func (s *Service) activate(v *store.FlowVersion, def *flow.Definition) error {
 // POST /v1/flows/validate use it too.
 func ParseFlow(data []byte) (*flow.Result, error) {
 	return flow.ParseWith(data, &flow.ParseOptions{TemplateData: templateDataType})
+}
+
+// parseFlow is ParseFlow that also checks each step's "limit" against
+// the limits the engine declares (ordo serve --limit): an unknown one is
+// a problem with code unknown_limit.
+func (s *Service) parseFlow(data []byte) (*flow.Result, error) {
+	return flow.ParseWith(data, &flow.ParseOptions{TemplateData: templateDataType, Limits: s.declaresLimit})
+}
+
+// declaresLimit reports whether the engine declares the limit name.
+func (s *Service) declaresLimit(name string) bool {
+	for _, l := range s.eng.Limits() {
+		if l.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // RegisterStoredFlows registers on the engine every flow in the store that

@@ -128,7 +128,7 @@ func (s *Service) handleValidateFlow(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	res, err := ParseFlow(body)
+	res, err := s.parseFlow(body)
 	if err != nil {
 		return flowProblems(err)
 	}

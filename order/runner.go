@@ -99,7 +99,7 @@ func (s *Service) doStep(ctx context.Context, id string, p *params, def *flow.De
 // stepOptions turns a step's timeout and retries into engine options;
 // unset fields keep the engine's defaults.
 func stepOptions(sd *flow.StepDefinition) *ordo.StepOptions {
-	o := &ordo.StepOptions{Timeout: sd.Timeout}
+	o := &ordo.StepOptions{Timeout: sd.Timeout, Limit: sd.Limit}
 	if r := sd.Retries; r != nil {
 		p := ordo.DefaultRetryPolicy()
 		if r.Limit != nil {

@@ -191,7 +191,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	ecfg := ordo.Config{Store: st, Concurrency: o.concurrency, Logger: log, LeaseDuration: lease,
 		Version: o.codeVersion, CompatibleVersions: o.compatible, Interceptor: testStepInterceptor}
-	o.limits.apply(&ecfg)
+	if err := o.limits.apply(&ecfg); err != nil {
+		return err
+	}
 	waiters := api.NewWaiters() // wakes the creates with ?wait= when this engine finishes their instance
 	ecfg.OnFinish = waiters.Notify
 	mt := newServeMetrics(log)
