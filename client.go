@@ -53,7 +53,7 @@ func (e *Engine) Create(ctx context.Context, workflow string, params json.RawMes
 		return nil, storeError(fmt.Sprintf("create instance of %q", workflow), err, "")
 	}
 	inst := &store.Instance{ID: id, Workflow: workflow, Status: store.StatusQueued, Params: params, CreatedAt: now, UpdatedAt: now,
-		Run: 1, Trace: cp.Trace}
+		Run: 1, Trace: cp.Trace, Priority: cp.Priority}
 	if reserved {
 		lease := cp.Claim.LeaseUntil
 		inst.Status, inst.StartedAt, inst.Claims = store.StatusRunning, &now, 1
@@ -181,6 +181,12 @@ func (e *Engine) CreateParams(workflow string, params json.RawMessage, opts *Cre
 		return nil, err
 	}
 	cp := &store.InstanceCreateParams{ID: id, Workflow: workflow, Params: params, Now: e.clock.Now()}
+	if opts != nil {
+		if err := store.ValidatePriority(opts.Priority); err != nil {
+			return nil, storeError("create instance of "+strconv.Quote(workflow), err, "")
+		}
+		cp.Priority = opts.Priority
+	}
 	if opts != nil && len(opts.Attributes) > 0 {
 		attrs, err := store.NormalizeAttributes(opts.Attributes)
 		if err != nil {

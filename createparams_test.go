@@ -25,17 +25,22 @@ func TestCreateParams(t *testing.T) {
 	if cp, err := e.CreateParams("ship", nil, nil); err != nil || cp.ID == "" || string(cp.Params) != "{}" {
 		t.Errorf("CreateParams without id and params = %+v, %v", cp, err)
 	}
+	if cp, err := e.CreateParams("ship", nil, &ordo.CreateOptions{Priority: -100}); err != nil || cp.Priority != -100 {
+		t.Errorf("CreateParams with priority -100 = %+v, %v", cp, err)
+	}
 	for name, tc := range map[string]struct {
 		workflow, params string
 		opts             *ordo.CreateOptions
 		want             error
 	}{
-		"unregistered": {"nope", `{}`, nil, ordo.ErrNotFound},
-		"reserved":     {"flow/x", `{}`, nil, ordo.ErrInvalidArgument},
-		"not json":     {"ship", `{`, nil, ordo.ErrInvalidArgument},
-		"wrong type":   {"ship", `{"total":"x"}`, nil, ordo.ErrInvalidArgument},
-		"too large":    {"ship", `{"id":"` + strings.Repeat("x", 100) + `"}`, nil, ordo.ErrPayloadTooLarge},
-		"bad id":       {"ship", `{}`, &ordo.CreateOptions{ID: "-x"}, ordo.ErrInvalidArgument},
+		"unregistered":  {"nope", `{}`, nil, ordo.ErrNotFound},
+		"reserved":      {"flow/x", `{}`, nil, ordo.ErrInvalidArgument},
+		"not json":      {"ship", `{`, nil, ordo.ErrInvalidArgument},
+		"wrong type":    {"ship", `{"total":"x"}`, nil, ordo.ErrInvalidArgument},
+		"too large":     {"ship", `{"id":"` + strings.Repeat("x", 100) + `"}`, nil, ordo.ErrPayloadTooLarge},
+		"bad id":        {"ship", `{}`, &ordo.CreateOptions{ID: "-x"}, ordo.ErrInvalidArgument},
+		"priority 101":  {"ship", `{}`, &ordo.CreateOptions{Priority: 101}, ordo.ErrInvalidArgument},
+		"priority -101": {"ship", `{}`, &ordo.CreateOptions{Priority: -101}, ordo.ErrInvalidArgument},
 	} {
 		if _, err := e.CreateParams(tc.workflow, json.RawMessage(tc.params), tc.opts); !errors.Is(err, tc.want) {
 			t.Errorf("%s: err = %v, want %v", name, err, tc.want)

@@ -53,6 +53,13 @@ type CreateOptions struct {
 	// the same transaction and matched by ListOptions.Attributes (at most
 	// store.MaxAttributes; keys of letters, digits and ._-:). Default none.
 	Attributes []Attribute
+	// Priority is the instance's place in the queue, store.MinPriority
+	// (-100) to store.MaxPriority (100): when workers are busy, queued
+	// instances of higher priority are claimed first, the oldest first
+	// within one priority. It orders the queue only: an instance that is
+	// already running, or waiting on a timer that is due, is claimed before
+	// any queued one. Default 0.
+	Priority int
 }
 
 // Attribute is a search attribute of an instance: a key and a value that

@@ -101,6 +101,21 @@ func waitStatus(t *testing.T, hs *httptest.Server, id, want string) map[string]a
 	}
 }
 
+// TestCreatePriority: a create's priority is stored and answered; one out
+// of range is a 400 naming priority.
+func TestCreatePriority(t *testing.T) {
+	t.Parallel()
+	hs, _ := setup(t)
+	code, out := call(t, hs, "POST", "/v1/workflows/greet/instances", `{"id": "p1", "params": {"name": "Bo"}, "priority": -7}`)
+	if code != http.StatusCreated || out["priority"] != float64(-7) {
+		t.Fatalf("create with priority %d %v", code, out)
+	}
+	code, out = call(t, hs, "POST", "/v1/workflows/greet/instances", `{"id": "p2", "priority": 101}`)
+	if details, _ := out["error"].(map[string]any)["details"].(map[string]any); code != 400 || details["parameter"] != "priority" {
+		t.Fatalf("priority 101: %d %v, want 400 naming priority", code, out)
+	}
+}
+
 func TestInstanceLifecycle(t *testing.T) {
 	hs, _ := setup(t)
 	if code, out := call(t, hs, "GET", "/healthz", ""); code != 200 || out["status"] != "ok" {
@@ -188,6 +203,8 @@ func TestErrors(t *testing.T) {
 		{"unknown workflow", "POST", "/v1/workflows/nope/instances", `{}`, 404, "not_found"},
 		{"duplicate id", "POST", "/v1/workflows/greet/instances", `{"id": "dup"}`, 409, "already_exists"},
 		{"too large", "POST", "/v1/workflows/greet/instances", big, 413, "payload_too_large"},
+		{"priority too high", "POST", "/v1/workflows/greet/instances", `{"priority": 101}`, 400, "invalid_argument"},
+		{"priority not a number", "POST", "/v1/workflows/greet/instances", `{"priority": "high"}`, 400, "invalid_json"},
 		{"unknown instance", "GET", "/v1/instances/nope", "", 404, "not_found"},
 		{"pause unknown", "POST", "/v1/instances/nope/pause", "", 404, "not_found"},
 		{"event without type", "POST", "/v1/instances/dup/events", `{"payload": 1}`, 400, "invalid_argument"},

@@ -83,6 +83,9 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) error {
 type CreateInstanceRequest struct {
 	ID     string          `json:"id,omitempty"`
 	Params json.RawMessage `json:"params,omitempty"`
+	// Priority orders the queue (ordo.CreateOptions.Priority), -100..100;
+	// default 0.
+	Priority int `json:"priority,omitempty"`
 }
 
 // createInstance answers 201 with the new instance; with ?wait=, 200 with
@@ -97,12 +100,12 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	inst, err := s.cfg.Engine.Create(r.Context(), r.PathValue("name"), req.Params, &ordo.CreateOptions{ID: req.ID})
+	inst, err := s.cfg.Engine.Create(r.Context(), r.PathValue("name"), req.Params, &ordo.CreateOptions{ID: req.ID, Priority: req.Priority})
 	if waiting && errors.Is(err, ordo.ErrAlreadyExists) && sameCreate(inst, r.PathValue("name"), req.Params) {
 		err = nil // a repeated create waits for the first one
 	}
 	if err != nil {
-		return err
+		return FieldError(err, nil)
 	}
 	if !waiting {
 		writeJSON(w, http.StatusCreated, inst)

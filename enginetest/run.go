@@ -77,6 +77,8 @@ var tests = []Test{
 	{"LimitUnknown", testLimitUnknown},
 	{"LimitAcrossEngines", testLimitAcrossEngines},
 
+	{"PriorityOrdersTheQueue", testPriorityOrdersTheQueue},
+
 	{"DeadWorkerRecovery", testDeadWorkerRecovery},
 	{"CutOffAttemptIsCounted", testCutOffAttemptIsCounted},
 }

@@ -44,7 +44,10 @@ type Store interface {
 	// InstanceClaim leases up to p.Limit runnable instances to p.Owner and
 	// marks them running. Runnable: queued; waiting with WakeAt <= p.Now;
 	// or running with an expired lease (or none: released by an Update
-	// without a state change). Each claimed instance gets a new
+	// without a state change). Expired leases come first (work already
+	// started), then due timers (oldest WakeAt first), then the queue:
+	// higher Priority first, the oldest first within one priority (by
+	// creation time, then ID). Each claimed instance gets a new
 	// LeaseToken and Claims+1. Two concurrent claims never return the same
 	// instance.
 	InstanceClaim(ctx context.Context, p *ClaimParams) ([]*Instance, error)
@@ -111,6 +114,10 @@ type InstanceCreateParams struct {
 	// Parent, if set, makes the instance a child of another
 	// (Instance.ParentID, ParentStep, ChildPolicy).
 	Parent *ParentLink
+	// Priority orders the queue: a claim takes queued instances of higher
+	// priority first, the oldest first within one priority. MinPriority..
+	// MaxPriority (ValidatePriority); 0, the default, for most.
+	Priority int
 }
 
 // ParentLink is the parent of a child instance (InstanceCreateParams.Parent).

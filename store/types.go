@@ -146,6 +146,9 @@ type Instance struct {
 	// and InstanceGet return such a row rather than fail (see
 	// MarkUnreadable).
 	Unreadable string `json:"unreadable,omitempty"`
+	// Priority is the instance's place in the queue
+	// (InstanceCreateParams.Priority): higher is claimed first.
+	Priority int `json:"priority,omitempty"`
 	// Trace is the trace context of the request that created the instance
 	// (InstanceCreateParams.Trace); nil when it had none. It is not part
 	// of the API's JSON.

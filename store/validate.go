@@ -17,6 +17,9 @@ func ValidateCreate(p *InstanceCreateParams) error {
 	if err := ValidateTraceContext(p.Trace); err != nil {
 		return fmt.Errorf("instance create %q: %w", p.ID, err)
 	}
+	if err := ValidatePriority(p.Priority); err != nil {
+		return fmt.Errorf("instance create %q: %w", p.ID, err)
+	}
 	if pl := p.Parent; pl != nil && (pl.ID == "" || pl.ID == p.ID || !pl.Policy.Valid()) {
 		return fmt.Errorf("instance create %q: Parent needs another instance's ID and a child policy (terminate, cancel or abandon)", p.ID)
 	}

@@ -146,6 +146,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 	if in.Run > 1 {
 		fmt.Fprintf(w, "Run       %d (earlier runs below)\n", in.Run)
 	}
+	if in.Priority != 0 {
+		fmt.Fprintf(w, "Priority  %d\n", in.Priority)
+	}
 	if in.Unreadable != "" {
 		fmt.Fprintf(w, "Unreadable %s\n", in.Unreadable)
 	}
@@ -246,6 +249,7 @@ func printSteps(w io.Writer, steps []*ordo.StepRecord) error {
 func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 	var id, params string
 	var wait time.Duration
+	var priority int
 	cmd := &cobra.Command{
 		Use:   "create WORKFLOW",
 		Short: "Start an instance of a workflow",
@@ -256,6 +260,9 @@ func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 			body := map[string]any{}
 			if id != "" {
 				body["id"] = id
+			}
+			if priority != 0 {
+				body["priority"] = priority
 			}
 			if params != "" {
 				p, err := paramsArg(cmd, params)
@@ -284,6 +291,7 @@ func instancesCreateCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "instance ID (default: generated)")
+	cmd.Flags().IntVar(&priority, "priority", 0, "place in the queue, -100..100: higher is claimed first")
 	cmd.Flags().StringVar(&params, "params", "", "params as JSON, or @FILE")
 	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long (e.g. 30s) for the instance to finish and print it")
 	return cmd

@@ -17,7 +17,8 @@ import (
 // marks them running: queued instances, waiting ones whose WakeAt <= p.Now,
 // and running ones whose lease expired (or was released). Each gets a new
 // LeaseToken and Claims+1. It takes expired leases first, then due timers,
-// then the queue, oldest first, like the SQL backends.
+// then the queue (store.QueueBefore: higher priority first, then oldest),
+// like the SQL backends.
 func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
 	if p == nil || p.Limit < 1 {
 		return nil, errors.New("memory: instance claim: Limit must be at least 1")
@@ -52,7 +53,7 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	sort.Slice(due, func(i, j int) bool {
 		return timeBefore(due[i].WakeAt, due[j].WakeAt, due[i].ID, due[j].ID)
 	})
-	sort.Slice(queued, func(i, j int) bool { return newer(queued[j], queued[i]) })
+	sort.Slice(queued, func(i, j int) bool { return store.QueueBefore(queued[i], queued[j]) })
 
 	var out []*store.Instance
 	until := norm(p.LeaseUntil)

@@ -99,6 +99,7 @@ func (s *Store) create(p *store.InstanceCreateParams, fallback time.Time) (*stor
 		UpdatedAt: t,
 		Run:       1,
 		Trace:     cloneTrace(p.Trace),
+		Priority:  p.Priority,
 	}
 	if pl := p.Parent; pl != nil {
 		in.ParentID, in.ParentStep, in.ChildPolicy = pl.ID, pl.Step, pl.Policy

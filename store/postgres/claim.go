@@ -14,7 +14,8 @@ import (
 
 // sqlClaim leases the runnable instances in one statement, in the order a
 // claim takes them: expired (or released) leases first (work already
-// started), then due timers, then the queue (oldest first). Each branch
+// started), then due timers, then the queue (higher priority first, then
+// oldest first: the order of the index instances_queue). Each branch
 // locks its rows with FOR UPDATE SKIP LOCKED, so concurrent claimers in any
 // process pass over each other's rows instead of waiting or taking them
 // twice; a row changed since the statement's snapshot is re-checked
@@ -49,7 +50,7 @@ const sqlClaim = `WITH expired AS (
 		WHERE status = 'queued'
 		AND ($2::text[] IS NULL OR workflow = ANY($2::text[]))
 		AND ($7::text[] IS NULL OR version = '' OR version = ANY($7::text[]))
-		ORDER BY created_at, id LIMIT $3
+		ORDER BY priority DESC, created_at, id LIMIT $3
 		FOR UPDATE SKIP LOCKED
 	), picked AS (
 		(SELECT id, lost, due_at FROM expired UNION ALL SELECT id, lost, due_at FROM due UNION ALL SELECT id, lost, due_at FROM queued) LIMIT $3

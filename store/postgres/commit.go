@@ -160,7 +160,7 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 	if len(p.creates.id) > 0 {
 		c := &p.creates
 		q, args := sqlCommitCreate, []any{c.id, c.workflow, c.status, c.params, c.at, c.started, c.owner, c.token, c.until, c.claims, c.version,
-			c.traceParent, c.traceState}
+			c.traceParent, c.traceState, c.priority}
 		if len(c.attrID) > 0 {
 			q, args = sqlCommitCreateAttrs, append(args, c.attrID, c.attrKey, c.attrValue)
 		}
@@ -254,6 +254,7 @@ type createCols struct {
 	version              []string
 	traceParent          []*string
 	traceState           []*string
+	priority             []int32
 	// the search attributes of the creates, one row each
 	attrID, attrKey, attrValue []string
 }
@@ -275,6 +276,7 @@ func (c *createCols) add(r createRow) {
 	c.version = append(c.version, r.version)
 	c.traceParent = append(c.traceParent, r.traceParent)
 	c.traceState = append(c.traceState, r.traceState)
+	c.priority = append(c.priority, r.priority)
 }
 
 // stepCols are the rows of sqlCommitSteps.

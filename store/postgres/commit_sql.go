@@ -13,25 +13,25 @@ const (
 	// retry of a create that committed but whose answer was lost: it counts
 	// as created.
 	sqlCommitCreate = `INSERT INTO instances AS i (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state, priority)
 		SELECT c.id, c.workflow, c.status, c.params, c.at, c.at, c.started, c.owner, c.token, c.until, c.claims, c.version,
-			c.trace_parent, c.trace_state
+			c.trace_parent, c.trace_state, c.priority
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[], $6::timestamptz[],
-			$7::text[], $8::text[], $9::timestamptz[], $10::int4[], $11::text[], $12::text[], $13::text[])
-			AS c(id, workflow, status, params, at, started, owner, token, until, claims, version, trace_parent, trace_state)
+			$7::text[], $8::text[], $9::timestamptz[], $10::int4[], $11::text[], $12::text[], $13::text[], $14::int4[])
+			AS c(id, workflow, status, params, at, started, owner, token, until, claims, version, trace_parent, trace_state, priority)
 		ON CONFLICT (id) DO UPDATE SET id = excluded.id
 			WHERE i.lease_token IS NOT NULL AND i.lease_token = excluded.lease_token
 		RETURNING i.id`
 
 	// sqlCommitCreateAttrs is sqlCommitCreate for a round in which some
-	// creates carry search attributes ($14..$16: instance ID, key, value
+	// creates carry search attributes ($15..$17: instance ID, key, value
 	// of each), written for the instances it created (a retried create's
 	// are there already: DO NOTHING). Rounds without attributes keep the
 	// plain statement.
 	sqlCommitCreateAttrs = `WITH c AS (` + sqlCommitCreate + `, i.created_at),
 		a AS (INSERT INTO instance_attributes (instance_id, key, value, created_at)
 			SELECT x.id, x.key, x.value, c.created_at
-			FROM unnest($14::text[], $15::text[], $16::text[]) AS x(id, key, value) JOIN c ON c.id = x.id
+			FROM unnest($15::text[], $16::text[], $17::text[]) AS x(id, key, value) JOIN c ON c.id = x.id
 			ON CONFLICT DO NOTHING)
 		SELECT id FROM c`
 

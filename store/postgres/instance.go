@@ -14,7 +14,7 @@ import (
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
 	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version,
-	trace_parent, trace_state, parent_id, parent_step, child_policy`
+	trace_parent, trace_state, parent_id, parent_step, child_policy, priority`
 
 // prefixed returns instanceCols with every column qualified by alias.
 func prefixed(alias string) string {
@@ -38,7 +38,7 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 	)
 	err := row.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
 		&in.CreatedAt, &in.UpdatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version,
-		&traceParent, &traceState, &parentID, &parentStep, &childPolicy)
+		&traceParent, &traceState, &parentID, &parentStep, &childPolicy, &in.Priority)
 	if err != nil {
 		return nil, err
 	}
@@ -77,16 +77,16 @@ func scanInstance(row pgx.Row) (*store.Instance, error) {
 
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
-		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state, priority)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	// sqlChildInsert is sqlInstanceInsert for a child instance
 	// (store.InstanceCreateParams.Parent).
 	sqlChildInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state,
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state, priority,
 			parent_id, parent_step, child_policy)
-		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = $1`
@@ -105,6 +105,7 @@ type createRow struct {
 	attrs                []store.Attribute
 	// traceParent and traceState are p.Trace's, NULL without one.
 	traceParent, traceState *string
+	priority                int32
 }
 
 // newCreateRow encodes p at p.Now, or fallback, or the wall clock.
@@ -114,7 +115,7 @@ func newCreateRow(p *store.InstanceCreateParams, fallback time.Time) createRow {
 		at = fallback
 	}
 	r := createRow{id: p.ID, workflow: p.Workflow, status: string(store.StatusQueued), params: rawArg(p.Params), at: ts(now(at)),
-		attrs: p.Attributes}
+		attrs: p.Attributes, priority: int32(p.Priority)} //nolint:gosec // ValidatePriority bounds it to -100..100
 	if c := p.Claim; c != nil {
 		until := ts(c.LeaseUntil)
 		owner, token := c.Owner, c.Token
@@ -146,7 +147,7 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 		err error
 	)
 	insert, args := sqlInstanceInsert, []any{r.id, r.workflow, r.status, r.params, r.at, r.started, r.owner, r.token, r.until, r.claims, r.version,
-		r.traceParent, r.traceState}
+		r.traceParent, r.traceState, r.priority}
 	if pl := p.Parent; pl != nil {
 		insert, args = sqlChildInsert, append(args, pl.ID, pl.Step, string(pl.Policy))
 	}

@@ -76,10 +76,10 @@ func hotStatements(t *testing.T) []planCase {
 	}
 	cr := &creates
 	create := []any{cr.id, cr.workflow, cr.status, cr.params, cr.at, cr.started, cr.owner, cr.token, cr.until, cr.claims,
-		cr.version, cr.traceParent, cr.traceState}
+		cr.version, cr.traceParent, cr.traceState, cr.priority}
 	row := newCreateRow(&store.InstanceCreateParams{ID: "n4", Workflow: "wf1", Params: []byte(`{}`)}, now)
 	insert := []any{row.id, row.workflow, row.status, row.params, row.at, row.started, row.owner, row.token, row.until,
-		row.claims, row.version, row.traceParent, row.traceState}
+		row.claims, row.version, row.traceParent, row.traceState, row.priority}
 	list := `SELECT ` + instanceCols + ` FROM instances WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT 51`
 	return []planCase{
 		{"create (commit)", sqlCommitCreate, create},
@@ -125,10 +125,17 @@ func TestQueryPlans(t *testing.T) {
 	big := openPlanStore(t)
 	fillPlanTables(t, big)
 	cases := hotStatements(t)
+	// wantIndex names an index a statement's plans must use: the queue's
+	// order (priority, then age) is read from instances_queue.
+	wantIndex := map[string]string{"claim": "instances_queue", "claim workflows": "instances_queue"}
 	for _, tc := range cases {
 		for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
-			if plan := explain(ctx, t, big, tc, mode); scansBigTable(plan) {
+			plan := explain(ctx, t, big, tc, mode)
+			if scansBigTable(plan) {
 				t.Errorf("%s, %s, %d instances: a sequential scan of a large table:\n%s", tc.name, mode, planRows, plan)
+			}
+			if idx, ok := wantIndex[tc.name]; ok && !strings.Contains(plan, " "+idx+" ") {
+				t.Errorf("%s, %s: the plan does not use %s:\n%s", tc.name, mode, idx, plan)
 			}
 		}
 	}

@@ -27,8 +27,8 @@ const (
 	sqlDeliveryIns   = `INSERT INTO {s}.event_deliveries (` + deliveryCols + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`
 	sqlDeliveryList  = `SELECT ` + deliveryCols + ` FROM {s}.event_deliveries WHERE event_id = $1 ORDER BY subscription`
 	sqlCreateQueued  = `INSERT INTO {s}.instances (id, workflow, status, params, created_at, updated_at,
-			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state)
-		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state, priority)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlCreateGet = `SELECT ` + instanceCols + ` FROM {s}.instances WHERE id = $1`
@@ -178,7 +178,7 @@ func (s *Store) CreateTx(ctx context.Context, tx pgx.Tx, p *store.InstanceCreate
 func (s *Store) createTx(ctx context.Context, tx pgx.Tx, p *store.InstanceCreateParams, fallback time.Time) (*store.Instance, error) {
 	r := newCreateRow(p, fallback)
 	in, err := scanInstance(tx.QueryRow(ctx, s.q(sqlCreateQueued), r.id, r.workflow, r.status, r.params, r.at,
-		r.started, r.owner, r.token, r.until, r.claims, r.version, r.traceParent, r.traceState))
+		r.started, r.owner, r.token, r.until, r.claims, r.version, r.traceParent, r.traceState, r.priority))
 	if noRows(err) {
 		existing, err := scanInstance(tx.QueryRow(ctx, s.q(sqlCreateGet), p.ID))
 		if err != nil {

@@ -14,9 +14,10 @@ import (
 )
 
 // The runnable instances, in the order a claim takes them: expired leases
-// first (work already started), then due timers, then the queue (oldest
-// first). Each returns the id, whether a lease expired and when the
-// instance became due (store.Instance.DueAt). ?2 is NULL or a JSON array
+// first (work already started), then due timers, then the queue (higher
+// priority first, then oldest first, through instances_queue). Each
+// returns the id, whether a lease expired and when the instance became due
+// (store.Instance.DueAt). ?2 is NULL or a JSON array
 // of workflow names, ?4 NULL or a JSON array of the code versions the
 // claimer runs (an instance of version "" runs anywhere; see
 // store.ClaimParams.Runs). INDEXED BY pins
@@ -33,11 +34,11 @@ const (
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
 		ORDER BY wake_at LIMIT ?3`
-	sqlClaimQueued = `SELECT id, 0, updated_at FROM instances INDEXED BY instances_status
+	sqlClaimQueued = `SELECT id, 0, updated_at FROM instances INDEXED BY instances_queue
 		WHERE status = 'queued'
 		AND (?2 IS NULL OR workflow IN (SELECT value FROM json_each(?2)))
 		AND (?4 IS NULL OR version = '' OR version IN (SELECT value FROM json_each(?4)))
-		ORDER BY created_at, id LIMIT ?3`
+		ORDER BY priority DESC, created_at, id LIMIT ?3`
 	sqlClaimTake = `UPDATE instances SET status = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?,
 		claims = claims + 1, started_at = COALESCE(started_at, ?), updated_at = ?, wake_at = NULL,
 		version = CASE WHEN version = '' THEN ? ELSE version END

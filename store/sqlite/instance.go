@@ -14,7 +14,7 @@ import (
 // instanceCols lists the instances columns in the order scanInstance reads.
 const instanceCols = `id, workflow, status, params, output, error, custom_status, created_at, updated_at,
 	started_at, finished_at, wake_at, lease_owner, lease_token, lease_expires_at, claims, rollback, run, version,
-	trace_parent, trace_state, parent_id, parent_step, child_policy`
+	trace_parent, trace_state, parent_id, parent_step, child_policy, priority`
 
 // scanInstance reads one row of instanceCols.
 func scanInstance(sc scanner) (*store.Instance, error) {
@@ -31,7 +31,7 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 	)
 	err := sc.Scan(&in.ID, &in.Workflow, &status, &params, &output, &errJSON, &in.CustomStatus,
 		&createdAt, &updatedAt, &startedAt, &finishedAt, &wakeAt, &leaseOwner, &leaseToken, &leaseX, &in.Claims, &rollback, &in.Run, &in.Version,
-		&traceParent, &traceState, &parentID, &parentStep, &childPolicy)
+		&traceParent, &traceState, &parentID, &parentStep, &childPolicy, &in.Priority)
 	if err != nil {
 		return nil, err
 	}
@@ -62,8 +62,8 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 const (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
 			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state,
-			parent_id, parent_step, child_policy)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			parent_id, parent_step, child_policy, priority)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
 	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
@@ -119,7 +119,7 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 		parentID, parentStep, policy = pl.ID, pl.Step, string(pl.Policy)
 	}
 	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
-		started, owner, token, until, claims, version, traceParent, traceState, parentID, parentStep, policy))
+		started, owner, token, until, claims, version, traceParent, traceState, parentID, parentStep, policy, p.Priority))
 	if errors.Is(err, sql.ErrNoRows) {
 		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
 		if err != nil {

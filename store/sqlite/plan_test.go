@@ -43,10 +43,10 @@ func TestQueryPlans(t *testing.T) {
 	}{
 		{"claim expired", sqlClaimExpired, "instances_lease", []any{1, `["wf"]`, 10, nil}},
 		{"claim due", sqlClaimDue, "instances_wake", []any{1, nil, 10, nil}},
-		{"claim queued", sqlClaimQueued, "instances_status", []any{1, nil, 10, nil}},
+		{"claim queued", sqlClaimQueued, "instances_queue", []any{1, nil, 10, nil}},
 		{"claim expired versions", sqlClaimExpired, "instances_lease", []any{1, `["wf"]`, 10, `["v1"]`}},
 		{"claim due versions", sqlClaimDue, "instances_wake", []any{1, nil, 10, `["v1","v2"]`}},
-		{"claim queued versions", sqlClaimQueued, "instances_status", []any{1, nil, 10, `["v1"]`}},
+		{"claim queued versions", sqlClaimQueued, "instances_queue", []any{1, nil, 10, `["v1"]`}},
 		{"unfinished workflows", sqlUnfinishedWorkflows, "instances_status", nil},
 		{"heartbeat", sqlHeartbeat, "instances_lease_token", []any{1, "tok"}},
 		{"next wake", sqlNextWake, "instances_wake", nil},
@@ -61,7 +61,7 @@ func TestQueryPlans(t *testing.T) {
 		name, query string
 		args        []any
 	}{
-		{"create", sqlInstanceInsert, make([]any, 17)},
+		{"create", sqlInstanceInsert, make([]any, 18)},
 		{"claim take", sqlClaimTake, []any{"w", "tok", 1, 1, 1, "v", "i1"}},
 		{"status", sqlStatus, []any{"i1"}},
 		{"step upsert", sqlStepUpsert, make([]any, 22)},
@@ -95,7 +95,7 @@ func TestQueryPlans(t *testing.T) {
 		}
 		for _, tc := range indexed {
 			joined := queryPlan(t, s.read, tc.query, tc.args)
-			if !strings.Contains(joined, "INDEX "+tc.index+" ") || scansBigTable(joined) {
+			if !usesIndex(joined, tc.index) || scansBigTable(joined) {
 				t.Errorf("%s (analysed %v): plan %q, want a search of %s", tc.name, analysed, joined, tc.index)
 			}
 		}
@@ -176,10 +176,39 @@ func queryPlan(t *testing.T, db *sql.DB, q string, args []any) string {
 // (SCAN, with or without an index), not by a SEARCH.
 func scansBigTable(plan string) bool {
 	for _, step := range strings.Split(plan, "; ") {
+		if walksPartialIndex(step) {
+			continue
+		}
 		for _, table := range bigTables {
 			if step == "SCAN "+table || strings.HasPrefix(step, "SCAN "+table+" ") {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// partialIndexes hold only the rows their statement wants (the queued
+// instances, in claim order), so walking one in its order is no scan of
+// a table that grows.
+var partialIndexes = []string{"instances_queue"}
+
+// walksPartialIndex reports whether a plan step walks one of
+// partialIndexes ("SCAN instances USING INDEX instances_queue").
+func walksPartialIndex(step string) bool {
+	for _, idx := range partialIndexes {
+		if strings.HasSuffix(step, " USING INDEX "+idx) {
+			return true
+		}
+	}
+	return false
+}
+
+// usesIndex reports whether a plan searches or walks index.
+func usesIndex(plan, index string) bool {
+	for _, step := range strings.Split(plan, "; ") {
+		if strings.Contains(step, "INDEX "+index+" ") || strings.HasSuffix(step, "INDEX "+index) {
+			return true
 		}
 	}
 	return false

@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimVersions", testClaimVersions},
 		{"UnfinishedWorkflows", testUnfinishedWorkflows},
 		{"ClaimLimit", testClaimLimit},
+		{"ClaimPriority", testClaimPriority},
+		{"PriorityBounds", testPriorityBounds},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"Heartbeat", testHeartbeat},
 		{"CommitFencing", testCommitFencing},
