@@ -94,6 +94,11 @@ var sqlClaimReturning = fmt.Sprintf(sqlClaim, prefixed("i"))
 // The journals of the instances claimed again (Claims > 1) are read in
 // the same round trip and kept for the JournalLoad that follows each claim
 // (see prefetch).
+//
+// A claim that comes back short while a runnable row was locked by
+// another transaction waits for that lock and claims again (see
+// sqlClaimSkipped), so a row is never left behind until the next poll
+// because it was locked for a moment.
 func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
 	if p == nil || p.Limit < 1 {
 		return nil, errors.New("postgres: instance claim: Limit must be at least 1")
@@ -102,11 +107,38 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 	if len(p.Workflows) > 0 {
 		workflows = p.Workflows
 	}
+	var out []*store.Instance
+	for round := 0; ; round++ {
+		q := *p
+		q.Limit = p.Limit - len(out)
+		got, skipped, err := s.claim(ctx, &q, workflows)
+		if err != nil && len(out) == 0 {
+			return nil, err
+		}
+		if err != nil {
+			return out, nil //nolint:nilerr // leased already: the engine must know them; the next claim retries
+		}
+		out = append(out, got...)
+		if len(out) == p.Limit || skipped == "" || round == claimRounds {
+			return out, nil
+		}
+		if ok, err := s.waitRow(ctx, skipped); err != nil || !ok {
+			// The rows claimed so far are leased: return them, and leave
+			// the locked row to the next claim.
+			return out, nil //nolint:nilerr // the claim succeeded; only the extra wait failed
+		}
+	}
+}
+
+// claim runs one claim of up to p.Limit rows; skipped is a runnable row
+// it passed over ("": none).
+func (s *Store) claim(ctx context.Context, p *store.ClaimParams, workflows []string) ([]*store.Instance, string, error) {
 	claimID := uuid.NewString()
 	var out []*store.Instance
 	journals := map[string]*store.Journal{}
 	b := &pgx.Batch{}
-	b.Queue(sqlClaimReturning, ts(now(p.Now)), workflows, p.Limit, p.Owner, ts(p.LeaseUntil), claimID,
+	t := ts(now(p.Now))
+	b.Queue(sqlClaimReturning, t, workflows, p.Limit, p.Owner, ts(p.LeaseUntil), claimID,
 		p.Versions, p.Version).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -131,11 +163,20 @@ func (s *Store) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*sto
 			return rows.Err()
 		})
 	queueJournals(b, journals, claimID+":", claimID+";")
+	var skipped string
+	b.Queue(sqlClaimSkipped, t, workflows, p.Versions).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(&skipped); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("postgres: instance claim: %w", err)
+		return nil, "", fmt.Errorf("postgres: instance claim: %w", err)
 	}
 	s.prefetch.put(journals)
-	return out, nil
+	return out, skipped, nil
 }
 
 // InstanceHeartbeat extends the leases p.Tokens still hold to p.LeaseUntil

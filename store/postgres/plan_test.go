@@ -88,6 +88,8 @@ func hotStatements(t *testing.T) []planCase {
 		{"claim", sqlClaimReturning, []any{now, nil, 64, "w", now, "c", nil, ""}},
 		{"claim workflows", sqlClaimReturning, []any{now, []string{"wf1", "wf2"}, 64, "w", now, "c", nil, ""}},
 		{"claim versions", sqlClaimReturning, []any{now, []string{"wf1", "wf2"}, 64, "w", now, "c", []string{"v1"}, "v1"}},
+		{"claim skipped", sqlClaimSkipped, []any{now, nil, nil}},
+		{"claim skipped workflows", sqlClaimSkipped, []any{now, []string{"wf1", "wf2"}, []string{"v1"}}},
 		{"claimed steps", sqlClaimedSteps, []any{"c:", "c;"}},
 		{"claimed attempts", sqlClaimedAttempts, []any{"c:", "c;"}},
 		{"claimed events", sqlClaimedEvents, []any{"c:", "c;"}},
