@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ordohq/ordo/store"
@@ -236,61 +235,33 @@ func (e *Engine) createChild(parentID, key, workflow string, params json.RawMess
 	return nil
 }
 
-// childNotify is the event a child's end (state, or a terminate when
-// state is nil) sends its parent; nil for an instance that is no child.
-func childNotify(in *store.Instance, status store.InstanceStatus, output json.RawMessage, ei *store.ErrorInfo, now time.Time) []*store.EventSendParams {
-	if in.ParentID == "" {
-		return nil
-	}
-	payload, err := json.Marshal(store.ChildResult{ID: in.ID, Status: status, Output: output, Error: ei})
-	if err != nil {
-		return nil
-	}
-	return []*store.EventSendParams{{InstanceID: in.ParentID, Type: store.ChildResultType(in.ID), Payload: payload, Now: now}}
-}
-
-// closeChildren applies, after the parent id was terminated or cancelled
-// (action), each running child's policy: terminate it, cancel it, or
-// leave it. It is not one transaction with the parent's action: a crash
-// in between leaves children running, which a cancelled parent's
-// rollback run applies again (cancelling twice is refused and ignored).
-func (e *Engine) closeChildren(ctx context.Context, id string, action store.ControlAction, reason string) {
+// closedChildren tells this engine's runs of id's descendants that
+// closing id (a terminate or cancel applied at now) closed them: the
+// store applied their policies in the action's transaction
+// (store.CloseChildren), and a local run learns of it at once instead of
+// at its next heartbeat. It observes the end of the children terminated.
+func (e *Engine) closedChildren(ctx context.Context, id string, now time.Time) {
 	p := &store.InstanceListParams{ParentID: id, Limit: store.MaxListLimit}
-	why := fmt.Sprintf("parent %s %s", id, actionPast(action))
-	if reason != "" {
-		why += ": " + reason
-	}
 	for {
 		page, err := e.store.InstanceList(ctx, p)
 		if err != nil {
-			e.log.Error("ordo: list the children of an instance", LogKeyInstanceID, id, "err", err)
+			e.log.Warn("ordo: list the children of an instance", LogKeyInstanceID, id, "err", err)
 			return
 		}
 		for _, c := range page.Instances {
-			if c.Status.Terminal() {
-				continue
+			// Stores keep microseconds.
+			if d := c.UpdatedAt.Sub(now); c.ChildPolicy == store.ChildAbandon || d <= -time.Microsecond || d >= time.Microsecond {
+				continue // left running, or closed before
 			}
-			var err error
-			switch c.ChildPolicy {
-			case store.ChildTerminate:
-				_, err = e.controlWith(ctx, &store.ControlParams{InstanceID: c.ID, Action: store.ActionTerminate, Reason: why})
-			case store.ChildCancel:
-				_, err = e.controlWith(ctx, &store.ControlParams{InstanceID: c.ID, Action: store.ActionCancel, Reason: why})
+			if c.Status == store.StatusTerminated {
+				e.observeFinish(c.ID, c.Workflow, c.Status)
 			}
-			if err != nil && !errors.Is(err, ErrInvalidTransition) {
-				e.log.Error("ordo: apply a child's policy", LogKeyInstanceID, c.ID, "parent", id, "policy", c.ChildPolicy, "err", err)
-			}
+			e.worker.signalControl(c.ID)
+			e.closedChildren(ctx, c.ID, now)
 		}
 		if page.NextCursor == "" {
 			return
 		}
 		p.Cursor = page.NextCursor
 	}
-}
-
-func actionPast(a store.ControlAction) string {
-	if a == store.ActionCancel {
-		return "cancelled"
-	}
-	return strings.TrimSuffix(string(a), "e") + "ed"
 }

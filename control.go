@@ -51,8 +51,7 @@ func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit
 	if action == store.ActionTerminate {
 		// A child's end reaches its parent in the terminate's transaction.
 		if in, err := e.store.InstanceGet(ctx, id); err == nil && !in.Status.Terminal() {
-			p.Notify = childNotify(in, store.StatusTerminated, nil,
-				&store.ErrorInfo{Message: "terminated", Kind: store.ErrorKindTerminated}, now)
+			p.Notify = store.ChildEndNotify(in, store.StatusTerminated, nil, store.TerminatedError(), now)
 		}
 	}
 	inst, err := e.store.InstanceControl(ctx, p)
@@ -69,7 +68,8 @@ func (e *Engine) controlAudit(ctx context.Context, p *store.ControlParams, audit
 		e.observeFinish(inst.ID, inst.Workflow, inst.Status)
 	}
 	if action == store.ActionTerminate || action == store.ActionCancel {
-		e.closeChildren(ctx, id, action, p.Reason)
+		// The store closed the children in the action's transaction.
+		e.closedChildren(ctx, id, now)
 	}
 	return &Instance{Instance: *inst}, nil
 }

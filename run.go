@@ -278,11 +278,6 @@ func (r *run) rollback(rb *store.Rollback, sig any) {
 		}
 	}
 	r.inflight.Wait()
-	if sig == nil && rb.Status == store.StatusCancelled {
-		// The cancel applied the children's policies already, unless its
-		// process stopped first: apply them again (idempotent).
-		r.e.closeChildren(context.Background(), r.inst.ID, store.ActionCancel, "")
-	}
 	if sig == nil {
 		cause := store.ErrorInfo{Message: "rolled back", Kind: store.ErrorKindWorkflow}
 		if rb.Cause != nil {
@@ -384,7 +379,7 @@ func (r *run) stop(cause error) {
 }
 
 func (r *run) finish(state *store.StateChange) {
-	notify := childNotify(r.inst, state.Status, state.Output, state.Error, r.now())
+	notify := store.ChildEndNotify(r.inst, state.Status, state.Output, state.Error, r.now())
 	res, err := r.releaseWith(&store.Update{State: state, Release: true, Notify: notify})
 	if err == nil && len(notify) > 0 {
 		r.e.worker.notify() // the parent may be due

@@ -259,6 +259,10 @@ type ControlAction string
 //     (the operator undid it by hand) or skipped. The instance becomes
 //     queued with a Rollback to its current status and error, so a worker
 //     runs what is still due and ends it again (see CompensationAction).
+//
+// A terminate or cancel also applies, in its transaction, the policy of
+// each child of the instance that still runs, and of their children
+// (CloseChildren).
 const (
 	ActionPause             ControlAction = "pause"
 	ActionResume            ControlAction = "resume"

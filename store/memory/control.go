@@ -14,8 +14,10 @@ import (
 // worker stops at the next step boundary), resume (paused → queued, lease
 // cleared), terminate (any non-terminal status → terminated, lease kept so
 // the worker learns it from its heartbeat) and restart (any status →
-// queued; see store.ActionRestart). A forbidden action returns
-// store.ErrInvalidTransition; an unknown instance, store.ErrNotFound.
+// queued; see store.ActionRestart). A terminate or cancel applies the
+// children's policies in its transaction (store.CloseChildren). A
+// forbidden action returns store.ErrInvalidTransition; an unknown
+// instance, store.ErrNotFound.
 func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*store.Instance, error) {
 	if p == nil {
 		return nil, errors.New("memory: instance control: nil params")
@@ -60,6 +62,8 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.Rollback = nil
 		s.hooks.report(in, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, t)
 		s.notify(p.Notify)
+		in.UpdatedAt = t
+		return s.closeChildren(p)
 	case store.ActionCancel:
 		rb, err := store.CancelRollback(p, in.Status, in.Rollback != nil)
 		if err != nil {
@@ -68,6 +72,8 @@ func (s *Store) control(p *store.ControlParams) error {
 		in.Status = store.StatusQueued
 		in.WakeAt, in.FinishedAt = nil, nil
 		in.Rollback = cloneRollback(rb)
+		in.UpdatedAt = t
+		return s.closeChildren(p)
 	case store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
 		var step *store.Step
 		if st, ok := x.steps[p.StepKey]; ok {

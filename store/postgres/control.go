@@ -58,9 +58,10 @@ const (
 // next step boundary), resume (paused → queued, lease cleared), terminate
 // (any non-terminal status → terminated, lease kept so the worker learns
 // it from its heartbeat) and restart (any status → queued; see
-// store.ActionRestart). Resume and restart notify the idle workers of
-// every process. A forbidden action returns store.ErrInvalidTransition; an
-// unknown instance, store.ErrNotFound.
+// store.ActionRestart). A terminate or cancel applies the children's
+// policies in its transaction (store.CloseChildren). Resume and restart
+// notify the idle workers of every process. A forbidden action returns
+// store.ErrInvalidTransition; an unknown instance, store.ErrNotFound.
 func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*store.Instance, error) {
 	if p == nil {
 		return nil, errors.New("postgres: instance control: nil params")
@@ -117,12 +118,16 @@ func (s *Store) control(ctx context.Context, tx pgx.Tx, p *store.ControlParams) 
 		if err := s.notifyTx(ctx, tx, p.InstanceID, t, p.Notify); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
 		}
-		return in, nil
+		return in, s.closeChildren(ctx, tx, p)
 	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
 		if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
 			return nil, err
 		}
-		return setRollback(ctx, tx, p, status, t)
+		in, err := setRollback(ctx, tx, p, status, t)
+		if err != nil || p.Action != store.ActionCancel {
+			return in, err
+		}
+		return in, s.closeChildren(ctx, tx, p)
 	}
 	if _, err := tx.Exec(ctx, sqlNotify, s.channel); err != nil {
 		return nil, err

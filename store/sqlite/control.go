@@ -52,8 +52,10 @@ const (
 // worker stops at the next step boundary), resume (paused → queued, lease
 // cleared), terminate (any non-terminal status → terminated, lease kept so
 // the worker learns it from its heartbeat) and restart (any status →
-// queued; see store.ActionRestart). A forbidden action returns
-// store.ErrInvalidTransition; an unknown instance, store.ErrNotFound.
+// queued; see store.ActionRestart). A terminate or cancel applies the
+// children's policies in its transaction (store.CloseChildren). A
+// forbidden action returns store.ErrInvalidTransition; an unknown
+// instance, store.ErrNotFound.
 func (s *Store) InstanceControl(ctx context.Context, p *store.ControlParams) (*store.Instance, error) {
 	if p == nil {
 		return nil, errors.New("sqlite: instance control: nil params")
@@ -111,9 +113,16 @@ func (w *writeTx) control(p *store.ControlParams) (*store.Instance, error) {
 		if err := w.notify(p.Notify, t); err != nil {
 			return nil, err
 		}
-		return in, w.report(hooks, in.ID, in.Workflow, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, fromMicros(t))
+		if err := w.report(hooks, in.ID, in.Workflow, []store.WebhookChange{store.TerminatedChange(in.CustomStatus)}, fromMicros(t)); err != nil {
+			return nil, err
+		}
+		return in, w.closeChildren(p)
 	case store.ActionCancel, store.ActionCompensationRetry, store.ActionCompensationDone, store.ActionCompensationSkip:
-		return w.setRollback(p, t)
+		in, err := w.setRollback(p, t)
+		if err != nil || p.Action != store.ActionCancel {
+			return in, err
+		}
+		return in, w.closeChildren(p)
 	}
 	return w.restart(p, t)
 }

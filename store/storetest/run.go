@@ -87,6 +87,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RestartAllowCompensated", testRestartAllowCompensated},
 		{"NextWakeAt", testNextWakeAt},
 		{"CancelRunning", testCancelRunning},
+		{"CloseChildren", testCloseChildren},
 		{"CancelCleared", testCancelCleared},
 		{"CancelAfterCompletion", testCancelAfterCompletion},
 		{"CompensationActions", testCompensationActions},
