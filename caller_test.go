@@ -99,6 +99,7 @@ func TestReservePrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopOnCleanup(t, e)
 	wf := ordo.NewWorkflow("res/a", func(ctx context.Context, _ struct{}) (string, error) { return "ok", nil })
 	mustRegister(t, e, wf)
 	r, err := e.ReservePrefix("res/", "create them with Service.Make")
@@ -114,6 +115,7 @@ func TestReservePrefix(t *testing.T) {
 		t.Errorf("Workflow.Create bypassed the reservation: %v", err)
 	}
 	other, _ := ordo.NewEngine(ordo.Config{Store: newMemStore(), Logger: quietLogger()})
+	stopOnCleanup(t, other)
 	foreign, _ := other.ReservePrefix("res/", "")
 	if _, err := e.Create(ctx, "res/a", nil, &ordo.CreateOptions{Reservation: foreign}); !errors.Is(err, ordo.ErrInvalidArgument) {
 		t.Errorf("another engine's reservation was accepted: %v", err)
@@ -146,6 +148,7 @@ func TestEventLimitConfig(t *testing.T) {
 	}
 	// -1: no limit.
 	e, _ := ordo.NewEngine(ordo.Config{Store: newMemStore(), Logger: quietLogger(), MaxEventsPerInstance: -1})
+	stopOnCleanup(t, e)
 	mustRegister(t, e, ordo.NewWorkflow("idle", func(ctx context.Context, _ struct{}) (string, error) { return "", nil }))
 	ctx := context.Background()
 	if _, err := e.Create(ctx, "idle", nil, &ordo.CreateOptions{ID: "i"}); err != nil {

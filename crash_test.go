@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/sqlite"
@@ -32,7 +34,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 const crashSteps = 4
@@ -174,6 +176,7 @@ func TestCrashRecoveryWithSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopOnCleanup(t, creator)
 	wf := crashWorkflow(nil, 0)
 	mustRegister(t, creator, wf)
 	const n = crashInstances

@@ -367,6 +367,11 @@ func (e *Engine) Start(ctx context.Context) error {
 // running steps until ctx is done, then cancels them and releases every
 // lease it holds so other workers (or the next start) continue the
 // instances. Calling Stop twice is safe.
+//
+// Stop an engine that was never started too (one that only creates
+// instances, as an API-only process does): its first Create starts the
+// goroutine that batches writes, and Stop ends it. After Stop, the
+// instance methods still work, each write in a transaction of its own.
 func (e *Engine) Stop(ctx context.Context) error {
 	return e.worker.stop(ctx)
 }

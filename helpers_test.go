@@ -27,6 +27,14 @@ func startEngine(t *testing.T, e *ordo.Engine) {
 	if err := e.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	stopOnCleanup(t, e)
+}
+
+// stopOnCleanup stops e when the test ends. An engine that only creates
+// (never started) needs it too: its first Create starts the committer's
+// goroutine, which Stop ends.
+func stopOnCleanup(t *testing.T, e *ordo.Engine) {
+	t.Helper()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -149,6 +149,7 @@ func openSQLite(t *testing.T, path string) store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,6 @@ func TestTracesResumedRunLinksToCreatingRequest(t *testing.T) {
 	}
 
 	st2 := openSQLite(t, path)
-	t.Cleanup(func() { st2.Close() })
 	e2, exp2 := newTracedEngine(t, st2)
 	mustRegister(t, e2, wf)
 	startEngine(t, e2)

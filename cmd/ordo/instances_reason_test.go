@@ -32,6 +32,9 @@ func TestInstancesUnregisteredWorkflow(t *testing.T) {
 	if _, err := old.Create(t.Context(), "gone", json.RawMessage(`{}`), &ordo.CreateOptions{ID: "g-1"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := old.Stop(t.Context()); err != nil { // it only created: Stop ends its committer
+		t.Fatal(err)
+	}
 	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: log, Version: "v2"})
 	if err != nil {
 		t.Fatal(err)

@@ -202,13 +202,28 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// A part that fails to set up returns early: stop what was made by
+	// then, so that no goroutine of it outlives serve.
+	var srv *api.Server
+	servedUp := false
+	defer func() {
+		if servedUp {
+			return
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+		defer cancel()
+		if srv != nil {
+			_ = srv.Close(sctx)
+		}
+		_ = eng.Stop(sctx)
+	}()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	defer ln.Close()
 	audit, _ := st.(store.KeyStore)
-	srv, err := api.New(api.Config{Engine: eng, Logger: log, Auth: authn, AllowedHosts: o.security.hosts(o.addr),
+	srv, err = api.New(api.Config{Engine: eng, Logger: log, Auth: authn, AllowedHosts: o.security.hosts(o.addr),
 		TrustedOrigins: o.security.trustedOrigins, MaxJSONDepth: o.security.maxJSONDepth, Audit: audit,
 		Waiters: waiters, MaxWait: maxWait(o.security.writeTimeout)})
 	if err != nil {
@@ -240,8 +255,10 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	if err := startScheduler(ctx, sch); err != nil {
+		stopRetention(ctx, ret, log)
 		return err
 	}
+	servedUp = true
 	if serveHook != nil {
 		serveHook(parts)
 	}
