@@ -68,6 +68,7 @@ func (e *Engine) SendEvent(ctx context.Context, id, eventType string, payload an
 	}); err != nil {
 		return storeError(fmt.Sprintf("send event %q to instance %q", eventType, id), err, instanceMissing(id))
 	}
+	e.obs.ObserveEventSent(EventSentObservation{InstanceID: id, Type: eventType})
 	e.worker.notify()
 	return nil
 }

@@ -35,6 +35,14 @@ type Observer interface {
 	// ObservePublish is called after an event published through this
 	// engine was stored for the first time (a repeated ID is not).
 	ObservePublish(PublishObservation)
+	// ObserveEventSent is called after an event sent to one instance
+	// (SendEvent) was stored.
+	ObserveEventSent(EventSentObservation)
+	// ObserveReplay is called after Replay delivered stored events to a
+	// subscription again, once per Replay call that delivered any. The
+	// events were observed when they were first published: only the
+	// deliveries are new.
+	ObserveReplay(ReplayObservation)
 }
 
 // NopObserver implements Observer with methods that do nothing. Embed it
@@ -58,6 +66,12 @@ func (NopObserver) ObserveLeaseLost(LeaseLostObservation) {}
 
 // ObservePublish does nothing.
 func (NopObserver) ObservePublish(PublishObservation) {}
+
+// ObserveEventSent does nothing.
+func (NopObserver) ObserveEventSent(EventSentObservation) {}
+
+// ObserveReplay does nothing.
+func (NopObserver) ObserveReplay(ReplayObservation) {}
 
 // ClaimObservation describes an instance this engine began to run.
 type ClaimObservation struct {
@@ -164,6 +178,24 @@ type LeaseLostObservation struct {
 // the delivery to each subscription did. Observers must not modify it.
 type PublishObservation struct {
 	Event *PublishedEvent
+}
+
+// EventSentObservation describes an event sent to one instance and
+// stored (Engine.SendEvent). Observers must not modify it.
+type EventSentObservation struct {
+	InstanceID string
+	// Type is the event's type, as the sender named it.
+	Type string
+}
+
+// ReplayObservation describes what one Replay call delivered. Observers
+// must not modify it.
+type ReplayObservation struct {
+	// Subscription is the subscription the events were delivered to.
+	Subscription string
+	// Deliveries are the deliveries made now (events already delivered
+	// to the subscription were skipped and are not here).
+	Deliveries []*Delivery
 }
 
 // observer returns the configured observer, or one that does nothing.

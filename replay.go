@@ -70,6 +70,12 @@ func (e *Engine) Replay(ctx context.Context, opts ReplayOptions) (*ReplayResult,
 		return nil, err
 	}
 	res := &ReplayResult{Deliveries: []*Delivery{}}
+	// What was delivered is durable even when a later page fails.
+	defer func() {
+		if len(res.Deliveries) > 0 {
+			e.obs.ObserveReplay(ReplayObservation{Subscription: s.Name, Deliveries: res.Deliveries})
+		}
+	}()
 	cursor := opts.Cursor
 	for res.Events < limit {
 		page, err := ps.PublishedList(ctx, &store.PublishedListParams{Type: s.Event, Since: opts.From, Until: opts.To,

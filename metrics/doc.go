@@ -17,6 +17,17 @@
 // is reported as "_other", so a workflow that names its steps after its
 // input cannot grow the series without end.
 //
+// # What the event counters leave out
+//
+// ordo_events_published_total counts the events Engine.Publish stored
+// for the first time. It leaves out a repeated event ID (nothing new was
+// stored), a Replay (its events were counted when first published; its
+// new deliveries count in ordo_event_deliveries_total), and an event the
+// PostgreSQL store's PublishTx wrote in the caller's transaction: the
+// engine never learns whether that transaction commits, and a count of
+// events that may have rolled back would be wrong. Events sent to one
+// instance (Engine.SendEvent) count in ordo_events_sent_total.
+//
 // # Adding a metric
 //
 // Another package that wants a metric of its own (say, a counter of the

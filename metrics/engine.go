@@ -20,6 +20,7 @@ type engineMetrics struct {
 	commitSeconds   prometheus.Histogram
 	commitErrors    prometheus.Counter
 	published       prometheus.Counter
+	sent            prometheus.Counter
 	deliveries      *prometheus.CounterVec
 }
 
@@ -61,9 +62,11 @@ func newEngineMetrics(reg prometheus.Registerer) engineMetrics {
 		commitErrors: f.counter("ordo_commit_errors_total",
 			"Group commits whose storage transaction failed (each is retried)."),
 		published: f.counter("ordo_events_published_total",
-			"Events published through this engine and stored (a repeated event ID is not counted)."),
+			"Events published through this engine and stored (a repeated event ID, a replay and an event published with PublishTx in the caller's transaction are not counted)."),
+		sent: f.counter("ordo_events_sent_total",
+			"Events sent through this engine to one instance (SendEvent, POST /v1/instances/{id}/events) and stored."),
 		deliveries: f.counterVec("ordo_event_deliveries_total",
-			"Deliveries of published events to subscriptions, by outcome: started, filtered, invalid_payload, conflict, error.",
+			"Deliveries of published events to subscriptions, replays included, by outcome: started, filtered, invalid_payload, conflict, error.",
 			"subscription", "outcome"),
 	}
 }
@@ -115,7 +118,23 @@ func (m *Metrics) ObserveLeaseLost(o ordo.LeaseLostObservation) {
 // ObservePublish implements ordo.Observer.
 func (m *Metrics) ObservePublish(o ordo.PublishObservation) {
 	m.engine.published.Inc()
-	for _, d := range o.Event.Deliveries {
+	m.delivered(o.Event.Deliveries)
+}
+
+// ObserveEventSent implements ordo.Observer.
+func (m *Metrics) ObserveEventSent(ordo.EventSentObservation) {
+	m.engine.sent.Inc()
+}
+
+// ObserveReplay implements ordo.Observer: a replayed event was counted as
+// published when it was first published, so only its new deliveries count.
+func (m *Metrics) ObserveReplay(o ordo.ReplayObservation) {
+	m.delivered(o.Deliveries)
+}
+
+// delivered counts deliveries by subscription and outcome.
+func (m *Metrics) delivered(ds []*ordo.Delivery) {
+	for _, d := range ds {
 		m.engine.deliveries.WithLabelValues(m.subscriptions.value(d.Subscription), string(d.Outcome)).Inc()
 	}
 }

@@ -118,7 +118,9 @@ func (s *Store) EventPublishBatch(ctx context.Context, ps []*store.EventPublishP
 // its deliveries and the instances they start commit with the caller's own
 // statements, or roll back with them. tx may come from another pool on the
 // same database (the store's tables are named with its schema). Workers
-// are woken when tx commits.
+// are woken when tx commits. The engine's metrics do not count an event
+// published here (ordo_events_published_total): it cannot know whether tx
+// commits.
 func (s *Store) PublishTx(ctx context.Context, tx pgx.Tx, p *store.EventPublishParams) (*store.PublishedEvent, bool, error) {
 	if err := store.ValidatePublish(p); err != nil {
 		return nil, false, fmt.Errorf("postgres: %w", err)
