@@ -210,6 +210,8 @@ func (s *Server) HandleHTTP(pattern string, h http.Handler) {
 // the checks every request passes: the Host header, cross-origin
 // protection and the content type of state-changing requests, and the API
 // key (except /healthz, /readyz and the dashboard, which signs in itself).
+// A request's W3C traceparent reaches the handlers' context even when no
+// tracing middleware runs, so the instances it creates store it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -224,7 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Debug("ordo api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	}()
-	ctx, who := auth.WithRecorder(r.Context())
+	ctx, who := auth.WithRecorder(callerTrace(r.Context(), r.Header))
 	r, err := s.guardRequest(rec, r.WithContext(ctx))
 	if err != nil {
 		writeError(rec, s.log, err)
