@@ -174,6 +174,18 @@ func TestFlowsAndOrdersCLI(t *testing.T) {
 	if m, err := mesh.ReadSTL(f); err != nil || mesh.Check(m) != nil {
 		t.Errorf("downloaded STL: %v", err)
 	}
+
+	// A finished order is deleted with its files; then it is gone.
+	mustRun("deleted o-1", "orders", "delete", "o-1")
+	if _, errOut, err := run("orders", "get", "o-1"); err == nil || !strings.Contains(errOut+err.Error(), "not_found") {
+		t.Errorf("orders get after delete: err %v, stderr %s; want not_found", err, errOut)
+	}
+	if _, errOut, err := run("orders", "file", "o-1", "1-RING-7.stl", "-o", filepath.Join(dir, "gone.stl")); err == nil {
+		t.Errorf("orders file after delete succeeded; stderr %s", errOut)
+	}
+	if _, errOut, err := run("orders", "delete", "o-1"); err == nil || !strings.Contains(errOut+err.Error(), "not_found") {
+		t.Errorf("orders delete twice: err %v, stderr %s; want not_found", err, errOut)
+	}
 }
 
 // TestServeFlowsDirInvalid: an invalid file in --flows stops the server at

@@ -82,12 +82,18 @@ deleted: the command prints how many instances would be. Needs an admin key.`,
 }
 
 func instancesDeleteCmd(cf *clientFlags) *cobra.Command {
+	return deleteCmd(cf, "/v1/instances/", "Delete a finished instance with its steps, events and files (admin)")
+}
+
+// deleteCmd is `delete ID` of a resource whose DELETE route is prefix+ID:
+// the server refuses what has not finished (409 not_finished).
+func deleteCmd(cf *clientFlags, prefix, short string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete ID",
-		Short: "Delete a finished instance with its steps, events and files (admin)",
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, _, err := cf.client().do(cmd.Context(), "DELETE", "/v1/instances/"+url.PathEscape(args[0]), nil, nil); err != nil {
+			if _, _, err := cf.client().do(cmd.Context(), "DELETE", prefix+url.PathEscape(args[0]), nil, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", args[0])

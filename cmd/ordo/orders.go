@@ -25,7 +25,7 @@ func newOrdersCmd() *cobra.Command {
 		Short:   "Create orders and follow them through their flows on a running server",
 	}
 	cf.add(cmd)
-	cmd.AddCommand(ordersCreateCmd(cf), ordersGetCmd(cf), ordersListCmd(cf), ordersFileCmd(cf), ordersCancelCmd(cf), ordersRestartCmd(cf), auditOfCmd(cf, "orders"),
+	cmd.AddCommand(ordersCreateCmd(cf), ordersGetCmd(cf), ordersListCmd(cf), ordersFileCmd(cf), ordersCancelCmd(cf), ordersRestartCmd(cf), ordersDeleteCmd(cf), auditOfCmd(cf, "orders"),
 		bulkCmd(cf, "orders", "/v1/orders/bulk", []bulkFlag{
 			{flag: "status", field: "status", help: `only orders with this status, e.g. Failed or "In progress"`},
 			{flag: "flow", field: "flow", help: "only orders of this flow"},
@@ -249,4 +249,8 @@ func compactValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return compact(b)
+}
+
+func ordersDeleteCmd(cf *clientFlags) *cobra.Command {
+	return deleteCmd(cf, "/v1/orders/", "Delete a finished order with its instance, status history and production files (admin)")
 }
