@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -94,13 +93,13 @@ func TestQueryPlans(t *testing.T) {
 			}
 		}
 		for _, tc := range indexed {
-			joined := queryPlan(t, s.read, tc.query, tc.args)
+			joined := explainSQLite(t, s, tc.query, tc.args)
 			if !usesIndex(joined, tc.index) || scansBigTable(joined) {
 				t.Errorf("%s (analysed %v): plan %q, want a search of %s", tc.name, analysed, joined, tc.index)
 			}
 		}
 		for _, tc := range hot {
-			if joined := queryPlan(t, s.read, tc.query, tc.args); scansBigTable(joined) {
+			if joined := explainSQLite(t, s, tc.query, tc.args); scansBigTable(joined) {
 				t.Errorf("%s (analysed %v): plan %q scans a table that grows", tc.name, analysed, joined)
 			}
 		}
@@ -147,29 +146,6 @@ func fillPlanTables(t *testing.T, s *Store) {
 			t.Fatalf("%v: %s", err, stmt)
 		}
 	}
-}
-
-// queryPlan returns the details of EXPLAIN QUERY PLAN of q, joined by "; ".
-func queryPlan(t *testing.T, db *sql.DB, q string, args []any) string {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatalf("%v: %s", err, q)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(plan, "; ")
 }
 
 // scansBigTable reports whether a plan reads one of bigTables whole
