@@ -307,6 +307,10 @@ func (e *Engine) addWorkflows(defs []Definition) error {
 		if _, ok := e.workflows[d.Name()]; ok {
 			return fmt.Errorf("%w: workflow %q is already registered", ErrAlreadyExists, d.Name())
 		}
+		_, limits := e.store.(store.LimitStore)
+		if err := d.concurrencyCheck(limits); err != nil {
+			return err
+		}
 		r, hasRetention := d.retentionPeriod()
 		if hasRetention && r < 0 {
 			return fmt.Errorf("%w: workflow %q: retention %s is negative", ErrInvalidArgument, d.Name(), r)

@@ -54,6 +54,10 @@ func (l Limit) stored() store.Limit {
 // Validate checks the limit's bounds (see the fields); an error wraps
 // ErrInvalidArgument and names the field.
 func (l Limit) Validate() error {
+	if store.IsWorkflowLimitName(l.Name) {
+		return fmt.Errorf("%w: %w", ErrInvalidArgument, &store.Error{Err: store.ErrInvalidArgument, Field: "name",
+			Message: fmt.Sprintf("limit name %q may hold only letters, digits, '.', '_' and '-'", l.Name)})
+	}
 	if err := l.stored().Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}

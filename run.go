@@ -86,6 +86,9 @@ type run struct {
 	// renews it; past it the run must not start work (another worker may
 	// own the instance).
 	leaseUntil time.Time
+	// slot is the concurrency limit whose slot this run holds
+	// (acquireConcurrency), nil for none.
+	slot *store.Limit
 
 	inflight sync.WaitGroup
 }
@@ -211,6 +214,13 @@ func (r *run) logger() interface {
 
 func (r *run) execute() {
 	defer r.cancel(nil)
+	// The concurrency slot is taken before the journal is read, so that a
+	// refused instance costs no journal read; it is freed after the run's
+	// final commit.
+	if !r.acquireConcurrency() {
+		return
+	}
+	defer r.releaseConcurrency()
 	j := &store.Journal{}
 	var err error
 	if !r.fresh {

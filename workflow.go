@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/ordohq/ordo/store"
 )
 
 // Definition is a workflow that can be registered with an Engine. It is
@@ -17,6 +19,12 @@ type Definition interface {
 	validateParams(params json.RawMessage) error
 	// retentionPeriod is the workflow's own retention (WithRetention).
 	retentionPeriod() (time.Duration, bool)
+	// concurrencyCheck validates the workflow's Concurrency at Register,
+	// on a store with named limits or not.
+	concurrencyCheck(limits bool) error
+	// concurrencyOf is the concurrency limit an instance with params runs
+	// under (WithConcurrency), nil for none.
+	concurrencyOf(ctx context.Context, params json.RawMessage) (*store.Limit, error)
 }
 
 // Workflow is a named workflow with typed params In and output Out. Both must
@@ -30,6 +38,9 @@ type Workflow[In, Out any] struct {
 	// retention, if set, is the workflow's own retention period
 	// (WithRetention).
 	retention *time.Duration
+	// concurrency, if set, caps the instances that run at once per key
+	// (WithConcurrency).
+	concurrency *concurrencyRule[In]
 }
 
 // NewWorkflow defines a workflow. name is stored with every instance and

@@ -77,6 +77,12 @@ var tests = []Test{
 	{"LimitUnknown", testLimitUnknown},
 	{"LimitAcrossEngines", testLimitAcrossEngines},
 
+	{"ConcurrencyPerKey", testConcurrencyPerKey},
+	{"ConcurrencyLimitTwo", testConcurrencyLimitTwo},
+	{"ConcurrencySleepFrees", testConcurrencySleepFrees},
+	{"ConcurrencyDeadWorker", testConcurrencyDeadWorker},
+	{"ConcurrencyErrors", testConcurrencyErrors},
+
 	{"PriorityOrdersTheQueue", testPriorityOrdersTheQueue},
 
 	{"DeadWorkerRecovery", testDeadWorkerRecovery},

@@ -88,8 +88,12 @@ func (l Limit) String() string {
 }
 
 // ValidateLimitName checks a limit's name: 1 to MaxLimitNameLen ASCII
-// letters, digits, '.', '_' or '-'.
+// letters, digits, '.', '_' or '-', or a name of WorkflowLimitName's
+// reserved form.
 func ValidateLimitName(name string) error {
+	if IsWorkflowLimitName(name) {
+		return nil
+	}
 	if name == "" || len(name) > MaxLimitNameLen {
 		return &Error{Err: ErrInvalidArgument, Field: "name",
 			Message: fmt.Sprintf("limit name %q must be 1 to %d characters", name, MaxLimitNameLen)}
@@ -159,6 +163,11 @@ type LimitReleaseParams struct {
 	Limit      string
 	InstanceID string
 	StepKey    string
+	// LeaseToken, if set, frees the slot only if it was acquired under
+	// this lease: a run that lost its lease must not free the slot the
+	// instance's new owner holds under the same step key. "" frees it
+	// whatever its lease.
+	LeaseToken string
 	// Now is the wake-up time of the waiter woken (the wall clock when
 	// zero).
 	Now time.Time

@@ -38,6 +38,7 @@ func TestParseStepLimit(t *testing.T) {
 		{"pay=1/week", "window"},
 		{"pay=1/1us", "window"},
 		{"erp=10001", "concurrency 10001"},
+		{"@wf.0123456789abcdef0123456789abcdef=1", "limit name"}, // the reserved form of workflow concurrency
 	}
 	for _, tc := range bad {
 		if _, err := parseStepLimit(tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {

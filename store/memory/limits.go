@@ -107,7 +107,9 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 	if l == nil {
 		return false, nil
 	}
-	delete(l.slots, slotKey{p.InstanceID, p.StepKey})
+	if k := (slotKey{p.InstanceID, p.StepKey}); p.LeaseToken == "" || l.slots[k] == p.LeaseToken {
+		delete(l.slots, k)
+	}
 	t := now(p.Now)
 	for len(l.waiters) > 0 {
 		var first slotKey

@@ -27,7 +27,10 @@ const (
 		WHERE s.name = $1`
 	sqlLimitSlotsDelete = `DELETE FROM limit_slots s USING unnest($2::text[], $3::text[]) AS d(instance_id, step_key)
 		WHERE s.name = $1 AND s.instance_id = d.instance_id AND s.step_key = d.step_key`
-	sqlLimitSlotDelete = `DELETE FROM limit_slots WHERE name = $1 AND instance_id = $2 AND step_key = $3`
+	// sqlLimitSlotFree frees a slot acquired under a lease token ('' for
+	// any).
+	sqlLimitSlotFree = `DELETE FROM limit_slots WHERE name = $1 AND instance_id = $2 AND step_key = $3
+		AND ($4 = '' OR lease_token = $4)`
 	sqlLimitSlotUpsert = `INSERT INTO limit_slots (name, instance_id, step_key, lease_token, acquired_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, instance_id, step_key)
 		DO UPDATE SET lease_token = excluded.lease_token, acquired_at = excluded.acquired_at`
@@ -145,7 +148,7 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 	}
 	woke := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, sqlLimitSlotDelete, p.Limit, p.InstanceID, p.StepKey); err != nil {
+		if _, err := tx.Exec(ctx, sqlLimitSlotFree, p.Limit, p.InstanceID, p.StepKey, p.LeaseToken); err != nil {
 			return err
 		}
 		var id string

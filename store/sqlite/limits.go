@@ -21,6 +21,10 @@ const (
 		LEFT JOIN steps st ON st.instance_id = s.instance_id AND st.key = s.step_key
 		WHERE s.name = ?`
 	sqlLimitSlotDelete = `DELETE FROM limit_slots WHERE name = ? AND instance_id = ? AND step_key = ?`
+	// sqlLimitSlotFree frees a slot acquired under a lease token ('' for
+	// any).
+	sqlLimitSlotFree = `DELETE FROM limit_slots WHERE name = ?1 AND instance_id = ?2 AND step_key = ?3
+		AND (?4 = '' OR lease_token = ?4)`
 	sqlLimitSlotUpsert = `INSERT INTO limit_slots (name, instance_id, step_key, lease_token, acquired_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, instance_id, step_key)
 		DO UPDATE SET lease_token = excluded.lease_token, acquired_at = excluded.acquired_at`
@@ -168,7 +172,7 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 }
 
 func (w *writeTx) limitRelease(p *store.LimitReleaseParams) (bool, error) {
-	if _, err := w.exec(sqlLimitSlotDelete, p.Limit, p.InstanceID, p.StepKey); err != nil {
+	if _, err := w.exec(sqlLimitSlotFree, p.Limit, p.InstanceID, p.StepKey, p.LeaseToken); err != nil {
 		return false, err
 	}
 	t := micros(now(p.Now))

@@ -25,6 +25,7 @@ func RunLimits(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseEnds", testLimitLeaseEnds},
 		{"Rate", testLimitRate},
 		{"ReleaseWakes", testLimitReleaseWakes},
+		{"ReleaseToken", testLimitReleaseToken},
 		{"Refuses", testLimitRefuses},
 		{"ConcurrentAcquirers", testLimitConcurrentAcquirers},
 	})
@@ -173,6 +174,32 @@ func testLimitReleaseWakes(t *testing.T, s limitBackend) {
 	wantGrant(t, "woken "+late[0].ID, acquire(t, s, one, late[0], rel), true, time.Time{})
 	if woke, err := s.LimitRelease(t.Context(), &store.LimitReleaseParams{Limit: "none", InstanceID: "l0", StepKey: "call#1", Now: rel}); err != nil || woke {
 		t.Errorf("LimitRelease of an unknown limit = %v, %v; want nothing woken", woke, err)
+	}
+}
+
+// testLimitReleaseToken: a release with a lease token frees only a slot
+// acquired under that lease (a run that lost its lease must not free the
+// new owner's); a workflow concurrency limit's reserved name is accepted.
+func testLimitReleaseToken(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 2)
+	name := store.WorkflowLimitName("payment", "customer-42")
+	one := store.Limit{Name: name, Concurrency: 1}
+	now := at(2 * time.Second)
+	wantGrant(t, "l0", acquire(t, s, one, in[0], now), true, time.Time{})
+	release := func(token string) {
+		t.Helper()
+		if _, err := s.LimitRelease(t.Context(), &store.LimitReleaseParams{Limit: name, InstanceID: "l0", StepKey: "call#1",
+			LeaseToken: token, Now: now}); err != nil {
+			t.Fatalf("LimitRelease: %v", err)
+		}
+	}
+	release("an-older-lease")
+	wantGrant(t, "l1 after a release under another lease", acquire(t, s, one, in[1], now), false, now.Add(limitRecheck))
+	release(in[0].LeaseToken)
+	wantGrant(t, "l1 after l0's release", acquire(t, s, one, in[1], now), true, time.Time{})
+	if err := store.ValidateLimitName("@wf.x"); !errors.Is(err, store.ErrInvalidArgument) {
+		t.Errorf("ValidateLimitName(@wf.x) = %v, want ErrInvalidArgument (not the reserved form)", err)
 	}
 }
 
