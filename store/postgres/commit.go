@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,8 +57,53 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("postgres: commit of %d updates: %w", len(updates), err)
 	}
+	if err := s.existingStatus(ctx, updates, results); err != nil {
+		return nil, fmt.Errorf("postgres: commit of %d updates: %w", len(updates), err)
+	}
 	return results, nil
 }
+
+// existingStatus fills in the status of the instances that creates found
+// already there. A create that carries nothing else is not locked with the
+// batch (see newRoundPlan), so its statement cannot say; the rare conflict
+// costs this read after the commit instead.
+func (s *Store) existingStatus(ctx context.Context, updates []*store.Update, results []store.UpdateResult) error {
+	var ids []string
+	for i, r := range results {
+		if errors.Is(r.Err, store.ErrAlreadyExists) && r.Status == "" {
+			ids = append(ids, updates[i].InstanceID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.pool.Query(ctx, sqlInstanceStatuses, ids)
+	if err != nil {
+		return err
+	}
+	status := make(map[string]store.InstanceStatus, len(ids))
+	for rows.Next() {
+		var id, st string
+		if err := rows.Scan(&id, &st); err != nil {
+			return err
+		}
+		status[id] = store.InstanceStatus(st)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, r := range results {
+		if errors.Is(r.Err, store.ErrAlreadyExists) && r.Status == "" {
+			results[i].Status = status[updates[i].InstanceID]
+		}
+	}
+	return nil
+}
+
+// sqlInstanceStatuses reads the status of instances by ID (a per-row
+// lookup by key: OFFSET 0 keeps it one, see sqlCommitWrite).
+const sqlInstanceStatuses = `SELECT i.id, i.status FROM unnest($1::text[]) AS u(id)
+	CROSS JOIN LATERAL (SELECT id, status FROM instances WHERE id = u.id OFFSET 0) i`
 
 // splitRounds groups the indexes of updates so that each round holds each
 // instance at most once, keeping the order of an instance's updates.
@@ -118,7 +164,7 @@ type roundPlan struct {
 	consume consumeCols
 	inst    instanceUpdateCols
 
-	created map[string]bool // IDs sqlCommitCreate inserted
+	created map[string]string // IDs sqlCommitCreate inserted, with their status
 	fence   map[string]fenceRow
 }
 
@@ -129,17 +175,19 @@ type fenceRow struct {
 }
 
 func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
-	p := &roundPlan{updates: updates, idx: idx, created: map[string]bool{}, fence: map[string]fenceRow{}}
+	p := &roundPlan{updates: updates, idx: idx, created: map[string]string{}, fence: map[string]fenceRow{}}
 	for _, i := range idx {
 		u := updates[i]
-		p.lockIDs = append(p.lockIDs, u.InstanceID)
 		at := ts(now(u.Now))
 		if u.Create != nil {
 			p.creates.add(newCreateRow(u.Create, u.Now))
-			if u.Create.Claim == nil {
-				continue // carries nothing else
+			if createOnly(u) {
+				// Nothing to fence or write: the insert holds the new
+				// row until the commit, and says what it created.
+				continue
 			}
 		}
+		p.lockIDs = append(p.lockIDs, u.InstanceID)
 		if err := p.steps.add(u); err != nil {
 			return nil, err
 		}
@@ -155,7 +203,16 @@ func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 	return p, nil
 }
 
+// createOnly reports whether u creates an instance and carries nothing
+// else (always so without a claim: store.Update.Create).
+func createOnly(u *store.Update) bool {
+	return u.Create != nil && len(u.Steps) == 0 && len(u.Attempts) == 0 && len(u.ConsumeEvents) == 0 &&
+		u.CustomStatus == nil && u.State == nil && !u.Release && len(u.Notify) == 0
+}
+
 // queue adds the round's statements to b; their callbacks fill results.
+// A round of creates that carry nothing else is the create statement
+// alone.
 func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 	if len(p.creates.id) > 0 {
 		c := &p.creates
@@ -167,14 +224,23 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 		b.Queue(q, args...).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					var id string
-					if err := rows.Scan(&id); err != nil {
+					var id, status string
+					if err := rows.Scan(&id, &status); err != nil {
 						return err
 					}
-					p.created[id] = true
+					p.created[id] = status
 				}
-				return rows.Err()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				if len(p.lockIDs) == 0 {
+					p.fill(results)
+				}
+				return nil
 			})
+	}
+	if len(p.lockIDs) == 0 {
+		return
 	}
 	b.Queue(sqlCommitLock, p.lockIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -228,11 +294,14 @@ func (p *roundPlan) fill(results []store.UpdateResult) {
 	for _, i := range p.idx {
 		u := p.updates[i]
 		f, exists := p.fence[u.InstanceID]
+		created, isCreated := p.created[u.InstanceID]
 		switch {
-		case u.Create != nil && !p.created[u.InstanceID]:
+		case u.Create != nil && !isCreated:
+			// createOnly: the status is read after the commit
+			// (existingStatus).
 			results[i] = store.UpdateResult{Err: store.ErrAlreadyExists, Status: store.InstanceStatus(f.status)}
-		case u.Create != nil && u.Create.Claim == nil:
-			results[i] = store.UpdateResult{Status: store.InstanceStatus(f.status)}
+		case createOnly(u):
+			results[i] = store.UpdateResult{Status: store.InstanceStatus(created)}
 		case !exists:
 			results[i] = store.UpdateResult{Err: store.ErrLeaseLost}
 		case u.LeaseToken == "" || f.token == nil || *f.token != u.LeaseToken:

@@ -11,7 +11,8 @@ const (
 	// one. A conflicting ID is skipped (ErrAlreadyExists), except that a
 	// claimed create whose instance holds the very same lease token is the
 	// retry of a create that committed but whose answer was lost: it counts
-	// as created.
+	// as created. It returns the status of each instance it counts as
+	// created.
 	sqlCommitCreate = `INSERT INTO instances AS i (id, workflow, status, params, created_at, updated_at,
 			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state, priority)
 		SELECT c.id, c.workflow, c.status, c.params, c.at, c.at, c.started, c.owner, c.token, c.until, c.claims, c.version,
@@ -21,7 +22,7 @@ const (
 			AS c(id, workflow, status, params, at, started, owner, token, until, claims, version, trace_parent, trace_state, priority)
 		ON CONFLICT (id) DO UPDATE SET id = excluded.id
 			WHERE i.lease_token IS NOT NULL AND i.lease_token = excluded.lease_token
-		RETURNING i.id`
+		RETURNING i.id, i.status`
 
 	// sqlCommitCreateAttrs is sqlCommitCreate for a round in which some
 	// creates carry search attributes ($15..$17: instance ID, key, value
@@ -33,7 +34,7 @@ const (
 			SELECT x.id, x.key, x.value, c.created_at
 			FROM unnest($15::text[], $16::text[], $17::text[]) AS x(id, key, value) JOIN c ON c.id = x.id
 			ON CONFLICT DO NOTHING)
-		SELECT id FROM c`
+		SELECT id, status FROM c`
 
 	// sqlCommitLock locks the batch's instance rows in ID order (the order
 	// InstanceHeartbeat locks them in) and returns what the fence compares.

@@ -98,6 +98,7 @@ func hotStatements(t *testing.T) []planCase {
 		{"journal attempts", sqlAttempts, []any{"i1"}},
 		{"journal events", sqlEvents, []any{"i1"}},
 		{"commit lock", sqlCommitLock, []any{ids}},
+		{"existing status (commit)", sqlInstanceStatuses, []any{ids}},
 		{"commit write (steps, finish)", sqlCommitWrite, write},
 		{"finish notify", sqlNotifyEvent, []any{"i1", "complete", now, "i2", "child.done", []byte(`{}`), int64(2)}},
 		{"heartbeat", sqlHeartbeat, []any{now, tokens}},
