@@ -23,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ordohq/ordo"
+	"github.com/ordohq/ordo/store"
 	"github.com/ordohq/ordo/store/postgres"
 )
 
@@ -45,30 +46,13 @@ func TestMain(m *testing.M) {
 // its first attempt for every fifth instance and is retried after a
 // durable delay. worker names the process in the requests.
 func clusterWorkflow(effects, worker string) *ordo.Workflow[int, int] {
-	// Long enough for the answers the tests hold (holdAfter) until they
-	// kill, stop or freeze the worker: a request that timed out would
-	// count as an attempt of its own.
-	client := &http.Client{Timeout: 2 * time.Minute}
 	policy := &ordo.StepOptions{Retries: &ordo.RetryPolicy{Limit: 5, Delay: 100 * time.Millisecond, Backoff: ordo.BackoffConstant}}
 	effect := func(n int, failFirst bool) func(context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) {
-			info, _ := ordo.StepInfoFrom(ctx)
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, effects, nil)
-			if err != nil {
+			if err := callEffect(ctx, effects, worker, ""); err != nil {
 				return 0, err
 			}
-			req.Header.Set("Idempotency-Key", info.IdempotencyKey)
-			req.Header.Set("X-Worker", worker)
-			resp, err := client.Do(req)
-			if err != nil {
-				return 0, err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return 0, fmt.Errorf("side effect: %s", resp.Status)
-			}
-			if failFirst && info.Attempt == 1 {
+			if info, _ := ordo.StepInfoFrom(ctx); failFirst && info.Attempt == 1 {
 				return 0, errors.New("first attempt fails")
 			}
 			return n, nil
@@ -94,6 +78,52 @@ func clusterWorkflow(effects, worker string) *ordo.Workflow[int, int] {
 	})
 }
 
+// effectClient calls the side-effect endpoint from the workers. Its
+// timeout is long enough for the answers the tests hold (holdAfter) until
+// they kill, stop or freeze the worker: a request that timed out would
+// count as an attempt of its own.
+var effectClient = &http.Client{Timeout: 2 * time.Minute}
+
+// callEffect makes the running step's side effect: a request to the
+// endpoint effects naming the step's idempotency key, the worker and a
+// tag the tests group the calls by (a limit's name, a code path).
+func callEffect(ctx context.Context, effects, worker, tag string) error {
+	info, _ := ordo.StepInfoFrom(ctx)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, effects, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Idempotency-Key", info.IdempotencyKey)
+	req.Header.Set("X-Worker", worker)
+	req.Header.Set("X-Tag", tag)
+	resp, err := effectClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("side effect: %s", resp.Status)
+	}
+	return nil
+}
+
+// workerSetup configures a worker process's engine (cfg holds what every
+// worker shares: store, lease, name, logger) and returns the workflows it
+// runs; effects is the side-effect endpoint and worker the process's name.
+type workerSetup func(cfg *ordo.Config, effects, worker string) []ordo.Definition
+
+// workerSetups are the setups a worker process can run, by the name
+// startWorkerWith passes it (ORDO_PG_WORKER_SETUP); "" is the cluster
+// workflow's.
+var workerSetups = map[string]workerSetup{
+	"": func(_ *ordo.Config, effects, worker string) []ordo.Definition {
+		return []ordo.Definition{clusterWorkflow(effects, worker)}
+	},
+	"patch-old": patchSetup(false),
+	"patch-new": patchSetup(true),
+}
+
 // workerLease is the workers' lease: a killed worker's instances are taken
 // over this long after its last heartbeat.
 const workerLease = 2 * time.Second
@@ -113,14 +143,20 @@ func workerMain() error {
 	if err := st.Migrate(ctx); err != nil { // several workers migrate at once
 		return err
 	}
-	e, err := ordo.NewEngine(ordo.Config{
+	setup, ok := workerSetups[os.Getenv("ORDO_PG_WORKER_SETUP")]
+	if !ok {
+		return fmt.Errorf("no worker setup %q", os.Getenv("ORDO_PG_WORKER_SETUP"))
+	}
+	cfg := ordo.Config{
 		Store: st, Concurrency: 16, LeaseDuration: workerLease, PollInterval: 500 * time.Millisecond,
 		WorkerID: name, Logger: log,
-	})
+	}
+	defs := setup(&cfg, os.Getenv("ORDO_PG_EFFECTS"), name)
+	e, err := ordo.NewEngine(cfg)
 	if err != nil {
 		return err
 	}
-	if err := e.Register(clusterWorkflow(os.Getenv("ORDO_PG_EFFECTS"), name)); err != nil {
+	if err := e.Register(defs...); err != nil {
 		return err
 	}
 	if err := e.Start(ctx); err != nil {
@@ -134,8 +170,9 @@ func workerMain() error {
 }
 
 // sideEffects is the endpoint the steps call. It counts requests per
-// idempotency key and per worker, and records every key that had two
-// requests in flight at once. A hold (holdAfter) keeps the answers to a
+// idempotency key and per worker, records every key that had two
+// requests in flight at once, and keeps every request as a call with
+// when it came and when it was answered. A hold (holdAfter) keeps the answers to a
 // worker's requests past a count: the tests' fixed point to kill, freeze
 // or cut off at, whatever the machine's speed.
 type sideEffects struct {
@@ -145,6 +182,18 @@ type sideEffects struct {
 	byWorker map[string]int
 	overlaps []string
 	holds    map[string]*hold
+	calls    []call
+}
+
+// call is one request to the side-effect endpoint: a step's side effect,
+// in flight from start until it was answered or its caller went away
+// (end; zero while in flight).
+type call struct {
+	key, worker, tag string
+	start, end       time.Time
+	// held: its answer was held (holdAfter); cut: it ended unanswered,
+	// its caller gone.
+	held, cut bool
 }
 
 // hold keeps the answers to the requests of one worker (or of all, "")
@@ -219,6 +268,8 @@ func (s *sideEffects) heldCount(h *hold) int {
 func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	s.mu.Lock()
+	i := len(s.calls)
+	s.calls = append(s.calls, call{key: key, worker: r.Header.Get("X-Worker"), tag: r.Header.Get("X-Tag"), start: time.Now()})
 	s.inflight[key]++
 	s.count[key]++
 	s.byWorker[r.Header.Get("X-Worker")]++
@@ -240,6 +291,7 @@ func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-h.release:
 			default:
+				s.calls[i].held = true
 				if h.held++; h.held == 1 {
 					close(h.firstHeld)
 				}
@@ -251,10 +303,50 @@ func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-wait:
 		case <-r.Context().Done(): // the worker died or gave up
+			s.endCall(i, true)
 			return
 		}
 	}
+	s.endCall(i, false)
 	w.WriteHeader(http.StatusOK)
+}
+
+// endCall records that call i ends now, unless it was ended already
+// (endCallsOf).
+func (s *sideEffects) endCall(i int, cut bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls[i].end.IsZero() {
+		s.calls[i].end, s.calls[i].cut = time.Now(), cut
+	}
+}
+
+// endCallsOf ends worker's calls still in flight, cut off now: the test
+// calls it once the worker's process is gone, so a call is not counted
+// as running on after its caller died, however late the server notices
+// the closed connection.
+func (s *sideEffects) endCallsOf(worker string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for i := range s.calls {
+		if c := &s.calls[i]; c.worker == worker && c.end.IsZero() {
+			c.end, c.cut = now, true
+		}
+	}
+}
+
+// callsTagged returns the calls with the tag, in the order they came.
+func (s *sideEffects) callsTagged(tag string) []call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []call
+	for _, c := range s.calls {
+		if c.tag == tag {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (s *sideEffects) counts() map[string]int {
@@ -329,12 +421,21 @@ func (b *lockedBuffer) String() string {
 	return string(b.buf)
 }
 
-// startWorker starts a worker process; it is killed when the test ends if
-// it still runs, and its log is printed if the test failed.
+// startWorker starts a worker process running the cluster workflow; it is
+// killed when the test ends if it still runs, and its log is printed if
+// the test failed.
 func startWorker(t *testing.T, name, url, effects string) *worker {
 	t.Helper()
+	return startWorkerWith(t, name, url, effects, "")
+}
+
+// startWorkerWith starts a worker process running the named workerSetups
+// entry, as startWorker does.
+func startWorkerWith(t *testing.T, name, url, effects, setup string) *worker {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "ORDO_PG_WORKER=1", "ORDO_PG_WORKER_NAME="+name, "ORDO_PG_URL="+url, "ORDO_PG_EFFECTS="+effects)
+	cmd.Env = append(os.Environ(), "ORDO_PG_WORKER=1", "ORDO_PG_WORKER_NAME="+name, "ORDO_PG_URL="+url,
+		"ORDO_PG_EFFECTS="+effects, "ORDO_PG_WORKER_SETUP="+setup)
 	w := &worker{t: t, name: name, cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w.logs, w.logs
 	if err := cmd.Start(); err != nil {
@@ -403,19 +504,34 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // (an engine that is not started: it only writes them, unclaimed).
 func createInstances(t *testing.T, st *postgres.Store, n int) []string {
 	t.Helper()
+	wf := clusterWorkflow("", "")
+	return createN(t, writerEngine(t, st, wf), wf, "c", n)
+}
+
+// writerEngine returns an engine on st with defs registered that is never
+// started: the test process creates instances and sends events with it,
+// the workers run them.
+func writerEngine(t *testing.T, st *postgres.Store, defs ...ordo.Definition) *ordo.Engine {
+	t.Helper()
 	e, err := ordo.NewEngine(ordo.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Never started, but creating instances starts its committer: Stop ends it.
 	t.Cleanup(func() { _ = e.Stop(context.Background()) })
-	wf := clusterWorkflow("", "")
-	if err := e.Register(wf); err != nil {
+	if err := e.Register(defs...); err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// createN creates n instances of wf, prefix-000 with input 0 and so on,
+// with e (a writerEngine); it returns their IDs.
+func createN(t *testing.T, e *ordo.Engine, wf *ordo.Workflow[int, int], prefix string, n int) []string {
+	t.Helper()
 	ids := make([]string, n)
 	for i := range n {
-		in, err := wf.Create(t.Context(), e, i, &ordo.CreateOptions{ID: fmt.Sprintf("c-%03d", i)})
+		in, err := wf.Create(t.Context(), e, i, &ordo.CreateOptions{ID: fmt.Sprintf("%s-%03d", prefix, i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -456,37 +572,11 @@ func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []stri
 			t.Fatal(err)
 		}
 		for _, key := range []string{"charge#1", "reserve#1", "ship#1"} {
-			k := id + "/" + key
-			// Every attempt recorded as run ran once; one the engine counted
-			// as cut off (its worker's lease ran out) ran at most once, in
-			// the worker that lost it. An attempt is recorded once, even
-			// from a batch re-sent after its answer was lost (the database
-			// restarted).
-			ranNums, cutNums := map[int]bool{}, map[int]bool{}
-			for _, s := range j.Steps {
-				if s.Key != key {
-					continue
-				}
-				for _, a := range s.History {
-					if ranNums[a.Number] || cutNums[a.Number] {
-						t.Errorf("%s: attempt %d recorded twice", k, a.Number)
-					}
-					if a.Error != nil && a.Error.Kind == "cut_off" {
-						cutNums[a.Number] = true
-					} else {
-						ranNums[a.Number] = true
-					}
-				}
-			}
-			ran, cut := len(ranNums), len(cutNums)
-			cutOff += cut
 			most := 1
 			if key == "reserve#1" && i%5 == 0 {
 				most = 2 // the first attempt that runs fails by design
 			}
-			if ran < 1 || ran > most || final[k] < ran || final[k] > ran+cut {
-				t.Errorf("%s ran %d times with %d attempts recorded as run and %d as cut off; want 1..%d run", k, final[k], ran, cut, most)
-			}
+			cutOff += checkAttempts(t, j, id, key, final[id+"/"+key], most)
 		}
 	}
 	t.Logf("%d attempts counted as cut off by lost workers", cutOff)
@@ -499,6 +589,38 @@ func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []stri
 	}
 	t.Logf("%d side effects for %d steps (%d attempts planned)", sumValues(final), 3*len(ids), 3*len(ids)+(len(ids)+4)/5)
 	return cutOff
+}
+
+// checkAttempts verifies step key of instance id in its journal j against
+// the side effects made for it (calls): every attempt recorded as run ran
+// once; one the engine counted as cut off (its worker's lease ran out)
+// ran at most once, in the worker that lost it; between 1 and most
+// attempts ran. An attempt is recorded once, even from a batch re-sent
+// after its answer was lost (the database restarted). It returns how many
+// attempts were counted as cut off.
+func checkAttempts(t *testing.T, j *store.Journal, id, key string, calls, most int) (cut int) {
+	t.Helper()
+	ranNums, cutNums := map[int]bool{}, map[int]bool{}
+	for _, s := range j.Steps {
+		if s.Key != key {
+			continue
+		}
+		for _, a := range s.History {
+			if ranNums[a.Number] || cutNums[a.Number] {
+				t.Errorf("%s/%s: attempt %d recorded twice", id, key, a.Number)
+			}
+			if a.Error != nil && a.Error.Kind == "cut_off" {
+				cutNums[a.Number] = true
+			} else {
+				ranNums[a.Number] = true
+			}
+		}
+	}
+	ran, cut := len(ranNums), len(cutNums)
+	if ran < 1 || ran > most || calls < ran || calls > ran+cut {
+		t.Errorf("%s/%s ran %d times with %d attempts recorded as run and %d as cut off; want 1..%d run", id, key, calls, ran, cut, most)
+	}
+	return cut
 }
 
 // checkComplete verifies that every instance completed with its output.
