@@ -34,7 +34,10 @@ import (
 // than Rate were handed out in (Now-Per, Now], so no window of length Per
 // ever holds more than Rate grants, and a burst of up to Rate grants is
 // allowed when the previous Per was idle. Every acquire that is granted
-// counts, also a second attempt of the same step.
+// counts, also a second attempt of the same step. A Now earlier than the
+// limit's latest grant (its engine read the clock before another one's
+// grant was stored) counts as that grant's time: grants are dated in the
+// order they are handed out.
 type LimitStore interface {
 	// LimitAcquire grants p.StepKey of p.InstanceID, leased with
 	// p.LeaseToken (ErrLeaseLost otherwise), a slot of p.Limit, or says
@@ -229,8 +232,11 @@ type LimitDecision struct {
 	PruneBefore time.Time
 	// Hold: upsert the step's slot with p.LeaseToken.
 	Hold bool
-	// Take: record a rate grant at p.Now.
+	// Take: record a rate grant at At.
 	Take bool
+	// At is the rate grant's time: p.Now, or the latest grant's time if
+	// that is later.
+	At time.Time
 }
 
 // DecideLimit is the rule of LimitAcquire, given the limit's slots
@@ -258,10 +264,28 @@ func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, gr
 		retry = now.Add(p.Recheck)
 	}
 	if l.Rate > 0 {
-		d.PruneBefore = now.Add(-l.Per)
+		// Acquirers reach the limit's lock in another order than their
+		// clocks read: an engine reads Now before it waits. Dated at the
+		// latest grant if that is later, grants only grow, so pruning what
+		// left the latest one's window drops no grant that a later
+		// acquirer's window holds (it would pass the rate if it did).
+		var latest time.Time
+		for _, g := range grants {
+			if g.After(latest) {
+				latest = g
+			}
+		}
+		d.At = now
+		if latest.After(now) {
+			d.At = latest
+		}
+		d.PruneBefore = d.At.Add(-l.Per) // granted; refused, keep the latest's window
+		if !latest.IsZero() {
+			d.PruneBefore = latest.Add(-l.Per)
+		}
 		var in []time.Time
 		for _, g := range grants {
-			if g.After(d.PruneBefore) {
+			if g.After(d.At.Add(-l.Per)) {
 				in = append(in, g)
 			}
 		}
@@ -282,6 +306,8 @@ func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, gr
 	}
 	d.Grant.Granted = true
 	d.Hold = l.Concurrency > 0
-	d.Take = l.Rate > 0
+	if d.Take = l.Rate > 0; d.Take {
+		d.PruneBefore = d.At.Add(-l.Per)
+	}
 	return d
 }

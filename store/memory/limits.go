@@ -72,7 +72,7 @@ func (s *Store) LimitAcquire(ctx context.Context, p *store.LimitAcquireParams) (
 		l.slots[me] = p.LeaseToken
 	}
 	if d.Take {
-		l.grants = append(l.grants, t)
+		l.grants = append(l.grants, d.At)
 	}
 	return &d.Grant, nil
 }

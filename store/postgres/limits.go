@@ -120,7 +120,7 @@ func limitAcquire(ctx context.Context, tx pgx.Tx, p *store.LimitAcquireParams) (
 			b.Queue(sqlLimitSlotUpsert, name, p.InstanceID, p.StepKey, p.LeaseToken, t)
 		}
 		if d.Take {
-			b.Queue(sqlLimitGrantInsert, name, t)
+			b.Queue(sqlLimitGrantInsert, name, ts(d.At))
 		}
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -106,7 +106,7 @@ func (w *writeTx) limitAcquire(p *store.LimitAcquireParams) (*store.LimitGrant, 
 		}
 	}
 	if d.Take {
-		if _, err := w.exec(sqlLimitGrantInsert, p.Limit.Name, micros(t)); err != nil {
+		if _, err := w.exec(sqlLimitGrantInsert, p.Limit.Name, micros(d.At)); err != nil {
 			return nil, err
 		}
 	}

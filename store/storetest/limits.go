@@ -24,6 +24,7 @@ func RunLimits(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", testLimitConcurrency},
 		{"LeaseEnds", testLimitLeaseEnds},
 		{"Rate", testLimitRate},
+		{"RateLateClock", testLimitRateLateClock},
 		{"ReleaseWakes", testLimitReleaseWakes},
 		{"ReleaseToken", testLimitReleaseToken},
 		{"Refuses", testLimitRefuses},
@@ -136,6 +137,37 @@ func testLimitRate(t *testing.T, s limitBackend) {
 		if !st.granted && g.Full != "rate" {
 			t.Errorf("at %ds: Full = %q, want rate", st.at, g.Full)
 		}
+	}
+}
+
+// testLimitRateLateClock: an acquirer whose Now is earlier than a grant
+// already stored (its engine read the clock, then waited for the limit's
+// lock while another engine took a grant) counts as of that grant, so
+// the grants a later one pruned cannot let it pass the rate.
+func testLimitRateLateClock(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 1)[0]
+	pay := store.Limit{Name: "late", Rate: 2, Per: 10 * time.Second}
+	ms := func(n int) time.Time { return at(time.Duration(n) * time.Millisecond) }
+	steps := []struct {
+		what    string
+		at      int
+		granted bool
+		retryAt int
+	}{
+		{"a burst of Rate", 1500, true, 0},
+		{"a burst of Rate", 2000, true, 0},
+		{"after the window, pruning both", 12500, true, 0},
+		// Dated 11 s, it would be the third in (1 s, 11 s]; it counts as
+		// of 12.5 s, where the window (2.5 s, 12.5 s] holds one.
+		{"a clock read before the 12.5 s grant", 11000, true, 0},
+		{"the window holds 12.5 s twice", 12500, false, 22500},
+		{"still", 21000, false, 22500},
+		{"both left", 22500, true, 0},
+	}
+	for _, st := range steps {
+		g := acquire(t, s, pay, in, ms(st.at))
+		wantGrant(t, fmt.Sprintf("%s, at %dms", st.what, st.at), g, st.granted, ms(st.retryAt))
 	}
 }
 
