@@ -252,7 +252,12 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		attempt = prev.Attempts + 1
 		started = prev.StartedAt
 	}
-	if c.limit != nil {
+	// The worker that held the instance before stopped renewing its lease,
+	// perhaps while running this attempt: it is counted as failed (and
+	// retried at once) rather than run without a trace. Charged before the
+	// limit is asked, it needs no slot, and a refusal cannot lose it.
+	cutOff := r.cutOff.CompareAndSwap(true, false)
+	if c.limit != nil && !cutOff {
 		if res := r.acquireLimit(c, prev, started); res != nil {
 			return res
 		}
@@ -266,10 +271,7 @@ func (r *run) runStep(c *stepCall) *stepResult {
 		err           error
 	)
 	actx, span := r.startAttemptSpan(c.name, c.key, attempt, false)
-	if r.cutOff.CompareAndSwap(true, false) {
-		// The worker that held the instance before stopped renewing its
-		// lease, perhaps while running this attempt: count it as failed
-		// (and retry at once) rather than run the step without a trace.
+	if cutOff {
 		err = &CutOffError{Step: c.name, Attempt: attempt}
 		r.logger().Warn("ordo: counting an attempt cut off by a lost worker", LogKeyStep, c.key, LogKeyAttempt, attempt)
 	} else {
@@ -317,7 +319,9 @@ func (r *run) runStep(c *stepCall) *stepResult {
 	if _, cerr := r.commit(upd); cerr != nil {
 		return &stepResult{stop: cerr}
 	}
-	r.releaseLimit(c)
+	if !cutOff {
+		r.releaseLimit(c)
+	}
 	r.record(step)
 	r.observeAttempt(c, &att)
 	return res

@@ -148,3 +148,69 @@ func testCutOffAttemptIsCounted(t *testing.T, s Suite) {
 		})
 	}
 }
+
+// testCutOffAttemptUnderFullLimit: the cut-off attempt of an instance
+// taken over from a dead worker is counted even when its step's limit
+// refuses the next attempt for now: it is charged before the limit is
+// asked (it runs nothing, so it takes no grant), not lost with the run
+// the refusal ends.
+func testCutOffAttemptUnderFullLimit(t *testing.T, s Suite) {
+	ctx := context.Background()
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st := s.Open(t)
+	ls, ok := st.(store.LimitStore)
+	if !ok {
+		t.Skip("the store has no named limits")
+	}
+	pay := ordo.Limit{Name: "pay", Rate: 1, Per: time.Hour}
+	// "a" was claimed by a worker that died (its lease ended a second
+	// ago); "b", leased by a live one, took the hour's only grant.
+	for _, c := range []struct {
+		id, owner string
+		until     time.Time
+	}{{"a", "ghost", start.Add(-time.Second)}, {"b", "alive", start.Add(24 * time.Hour)}} {
+		if _, err := st.InstanceCreate(ctx, &store.InstanceCreateParams{ID: c.id, Workflow: "pay", Params: json.RawMessage(`{}`), Now: start.Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.InstanceClaim(ctx, &store.ClaimParams{Owner: c.owner, Limit: 1, Now: start.Add(-time.Minute), LeaseUntil: c.until})
+		if err != nil || len(got) != 1 || got[0].ID != c.id {
+			t.Fatalf("%s claim: %v %v", c.owner, got, err)
+		}
+		if c.id == "b" {
+			g, err := ls.LimitAcquire(ctx, &store.LimitAcquireParams{Limit: store.Limit{Name: pay.Name, Rate: pay.Rate, Per: pay.Per},
+				InstanceID: "b", StepKey: "charge#1", LeaseToken: got[0].LeaseToken, Now: start, Recheck: time.Second})
+			if err != nil || !g.Granted {
+				t.Fatalf("b's grant: %+v %v", g, err)
+			}
+		}
+	}
+	var runs, attemptSeen atomic.Int32
+	wf := ordo.NewWorkflow("pay", func(ctx context.Context, _ struct{}) (string, error) {
+		return ordo.Do(ctx, "charge", &ordo.StepOptions{Limit: pay.Name, Retries: &ordo.RetryPolicy{Limit: 2, Delay: time.Second}},
+			func(ctx context.Context) (string, error) {
+				runs.Add(1)
+				info, _ := ordo.StepInfoFrom(ctx)
+				attemptSeen.Store(int32(info.Attempt))
+				return "paid", nil
+			})
+	})
+	env := ordotest.New(t, &ordotest.Options{Store: st, Start: start, Limits: []ordo.Limit{pay}})
+	env.Register(wf)
+	final := env.WaitDone("a")
+	if final.Status != ordo.StatusComplete || runs.Load() != 1 {
+		t.Fatalf("status %s, step ran %d times; want complete, 1 (error %v)", final.Status, runs.Load(), final.Error)
+	}
+	step := final.Steps[0]
+	if step.Attempts != 2 || len(step.History) != 2 {
+		t.Fatalf("step attempts %d, history %d; want 2: the cut-off one, then the one that ran", step.Attempts, len(step.History))
+	}
+	if e := step.History[0].Error; e == nil || e.Kind != ordo.ErrorKindCutOff {
+		t.Fatalf("first attempt's error = %+v, want kind cut_off", e)
+	}
+	if attemptSeen.Load() != 2 {
+		t.Errorf("the step saw attempt %d, want 2 (the cut-off attempt was 1)", attemptSeen.Load())
+	}
+	if ran := step.History[1].StartedAt; ran.Before(start.Add(pay.Per)) {
+		t.Errorf("the second attempt ran at %s, before b's grant left the window at %s", ran, start.Add(pay.Per))
+	}
+}

@@ -87,6 +87,7 @@ var tests = []Test{
 
 	{"DeadWorkerRecovery", testDeadWorkerRecovery},
 	{"CutOffAttemptIsCounted", testCutOffAttemptIsCounted},
+	{"CutOffAttemptUnderFullLimit", testCutOffAttemptUnderFullLimit},
 }
 
 // Run runs the suite, and the extra tests after it, each in parallel on
