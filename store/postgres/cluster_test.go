@@ -120,6 +120,7 @@ var workerSetups = map[string]workerSetup{
 	"": func(_ *ordo.Config, effects, worker string) []ordo.Definition {
 		return []ordo.Definition{clusterWorkflow(effects, worker)}
 	},
+	"limits":    limitsSetup,
 	"patch-old": patchSetup(false),
 	"patch-new": patchSetup(true),
 }
@@ -183,6 +184,8 @@ type sideEffects struct {
 	overlaps []string
 	holds    map[string]*hold
 	calls    []call
+	// work is how long a side effect takes (setWork); default 3 ms.
+	work time.Duration
 }
 
 // call is one request to the side-effect endpoint: a step's side effect,
@@ -206,7 +209,8 @@ type hold struct {
 }
 
 func newSideEffects(t *testing.T) (*sideEffects, string) {
-	s := &sideEffects{inflight: map[string]int{}, count: map[string]int{}, byWorker: map[string]int{}, holds: map[string]*hold{}}
+	s := &sideEffects{inflight: map[string]int{}, count: map[string]int{}, byWorker: map[string]int{}, holds: map[string]*hold{},
+		work: 3 * time.Millisecond}
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() {
 		s.releaseAll()
@@ -276,8 +280,9 @@ func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.inflight[key] > 1 {
 		s.overlaps = append(s.overlaps, key)
 	}
+	work := s.work
 	s.mu.Unlock()
-	time.Sleep(3 * time.Millisecond) // the work the side effect takes
+	time.Sleep(work) // the work the side effect takes
 	s.mu.Lock()
 	s.inflight[key]--
 	h := s.holds[r.Header.Get("X-Worker")]
@@ -311,6 +316,13 @@ func (s *sideEffects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// setWork sets how long each side effect takes from now on.
+func (s *sideEffects) setWork(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.work = d
+}
+
 // endCall records that call i ends now, unless it was ended already
 // (endCallsOf).
 func (s *sideEffects) endCall(i int, cut bool) {
@@ -336,13 +348,14 @@ func (s *sideEffects) endCallsOf(worker string) {
 	}
 }
 
-// callsTagged returns the calls with the tag, in the order they came.
+// callsTagged returns the calls with the tag (any, for "*"), in the
+// order they came.
 func (s *sideEffects) callsTagged(tag string) []call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []call
 	for _, c := range s.calls {
-		if c.tag == tag {
+		if c.tag == tag || tag == "*" {
 			out = append(out, c)
 		}
 	}
@@ -600,27 +613,44 @@ func checkRun(t *testing.T, st *postgres.Store, effects *sideEffects, ids []stri
 // attempts were counted as cut off.
 func checkAttempts(t *testing.T, j *store.Journal, id, key string, calls, most int) (cut int) {
 	t.Helper()
-	ranNums, cutNums := map[int]bool{}, map[int]bool{}
-	for _, s := range j.Steps {
-		if s.Key != key {
-			continue
-		}
-		for _, a := range s.History {
-			if ranNums[a.Number] || cutNums[a.Number] {
-				t.Errorf("%s/%s: attempt %d recorded twice", id, key, a.Number)
-			}
-			if a.Error != nil && a.Error.Kind == "cut_off" {
-				cutNums[a.Number] = true
-			} else {
-				ranNums[a.Number] = true
-			}
-		}
+	ranNums, cutNums, twice := attemptNumbers(j, key)
+	for _, n := range twice {
+		t.Errorf("%s/%s: attempt %d recorded twice", id, key, n)
 	}
 	ran, cut := len(ranNums), len(cutNums)
 	if ran < 1 || ran > most || calls < ran || calls > ran+cut {
 		t.Errorf("%s/%s ran %d times with %d attempts recorded as run and %d as cut off; want 1..%d run", id, key, calls, ran, cut, most)
 	}
 	return cut
+}
+
+// attemptNumbers returns the numbers of step key's attempts in j recorded
+// as run and as cut off, and those recorded more than once.
+func attemptNumbers(j *store.Journal, key string) (ran, cut map[int]bool, twice []int) {
+	ran, cut = map[int]bool{}, map[int]bool{}
+	for _, s := range j.Steps {
+		if s.Key != key {
+			continue
+		}
+		for _, a := range s.History {
+			if ran[a.Number] || cut[a.Number] {
+				twice = append(twice, a.Number)
+			}
+			if a.Error != nil && a.Error.Kind == "cut_off" {
+				cut[a.Number] = true
+			} else {
+				ran[a.Number] = true
+			}
+		}
+	}
+	return ran, cut, twice
+}
+
+// attemptsOf returns how many of step key's attempts in j were recorded
+// as run and as cut off.
+func attemptsOf(j *store.Journal, key string) (ran, cut int) {
+	r, c, _ := attemptNumbers(j, key)
+	return len(r), len(c)
 }
 
 // checkComplete verifies that every instance completed with its output.
