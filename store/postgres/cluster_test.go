@@ -121,6 +121,7 @@ var workerSetups = map[string]workerSetup{
 		return []ordo.Definition{clusterWorkflow(effects, worker)}
 	},
 	"limits":    limitsSetup,
+	"per-key":   perKeySetup,
 	"patch-old": patchSetup(false),
 	"patch-new": patchSetup(true),
 }
