@@ -67,11 +67,12 @@ func (w *Workflow[In, Out]) WithConcurrency(c Concurrency[In]) *Workflow[In, Out
 // returns the instance's key and its limit, 1 to store.MaxLimitConcurrency,
 // or 0 for none. Every instance of one key should get the same limit; the
 // limit an acquirer passes is the one applied. fn is called at the start
-// of every run, so it must give the same answer for the same params; an
-// error, a panic, a limit out of range or a key over
-// store.MaxConcurrencyKeyLen bytes fails the instance (non-retryable)
-// before its workflow function runs. It replaces an earlier
-// WithConcurrency and returns w.
+// of every run, so it must give the same answer for the same params. A
+// panic, a limit out of range, a key over store.MaxConcurrencyKeyLen bytes
+// or an error marked NonRetryable fails the instance before its workflow
+// function runs; another error ends the run, and the instance tries again
+// after Config.LimitRecheck. It replaces an earlier WithConcurrency and
+// returns w.
 func (w *Workflow[In, Out]) WithConcurrencyFunc(fn func(ctx context.Context, in In) (key string, limit int, err error)) *Workflow[In, Out] {
 	w.concurrency = &concurrencyRule[In]{resolve: fn}
 	return w
@@ -125,8 +126,10 @@ func (w *Workflow[In, Out]) concurrencyOf(ctx context.Context, params json.RawMe
 	}()
 	key, limit, err := w.concurrency.resolve(ctx, in)
 	switch {
-	case err != nil:
+	case err != nil && IsNonRetryable(err):
 		return nil, fail(err)
+	case err != nil:
+		return nil, fmt.Errorf("workflow %q: concurrency key: %w", w.name, err)
 	case limit == 0 && !w.concurrency.static:
 		return nil, nil
 	case limit < 1 || limit > store.MaxLimitConcurrency:
@@ -144,9 +147,15 @@ func (w *Workflow[In, Out]) concurrencyOf(ctx context.Context, params json.RawMe
 // releaseConcurrency frees when the run ended.
 func (r *run) acquireConcurrency() bool {
 	l, err := r.def.concurrencyOf(r.ctx, r.inst.Params)
-	if err != nil {
+	switch {
+	case err != nil && IsNonRetryable(err):
 		r.logger().Error("ordo: concurrency key failed; failing the instance", "err", err)
 		r.fail(err, nil)
+		return false
+	case err != nil:
+		wake := r.now().Add(r.e.cfg.LimitRecheck)
+		r.logger().Warn("ordo: concurrency key failed; the instance tries again", "err", err, "retry_at", wake)
+		_, _ = r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: &wake})
 		return false
 	}
 	if l == nil {

@@ -21,6 +21,7 @@ func (d *document) checkSemantics() {
 	}
 	if m, ok := d.root.(map[string]any); ok {
 		d.checkRetention(m["retention"])
+		d.checkConcurrency(m["concurrency"])
 	}
 	ids := d.checkIDs()
 	for i := range d.steps {

@@ -64,6 +64,9 @@ type Definition struct {
 	// production files; 0 keeps them forever. nil (absent): the server's
 	// retention period applies.
 	Retention *time.Duration
+	// Concurrency is "concurrency" (object form): at most Limit orders of
+	// the flow per key run at once. nil (absent or null): no limit.
+	Concurrency *Concurrency
 }
 
 // DefaultCancelStatus is the status of a cancelled order when the flow

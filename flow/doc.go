@@ -37,6 +37,15 @@
 // forever; absent, the server's period applies (ordo serve --retention).
 // The latest version of a flow decides for all its orders.
 //
+// The object form may also hold concurrency, {"key": "customer.email",
+// "limit": 1}: at most limit (1 to 10000) orders of the flow whose key has
+// the same value run at once; the others wait, oldest first, without
+// holding a worker. The key names a field of the order: customer.email,
+// customer.name or metadata.NAME (an order without that metadata field has
+// the key ""); absent, every order of the flow shares one limit. An order
+// holds its slot while it runs, not while it waits (see ordo.Concurrency).
+// Each order follows the concurrency of the flow version it runs.
+//
 // A timeout (and a retry delay) is a number of milliseconds, fractions
 // allowed, or a string: Go's duration syntax ("30s", "1m30s", "1.5h") or a
 // number and a unit word ("30 seconds", "2 minutes", "1 day"). It must be

@@ -21,6 +21,8 @@ type definitionJSON struct {
 	AllowCancel  bool   `json:"allowCancelAfterCompletion,omitempty"`
 	// Retention comes last for the same reason.
 	Retention *millis `json:"retention,omitempty"`
+	// Concurrency comes last for the same reason.
+	Concurrency *concurrencyJSON `json:"concurrency,omitempty"`
 }
 
 type stepJSON struct {
@@ -59,6 +61,9 @@ func (d Definition) MarshalJSON() ([]byte, error) {
 	if d.Retention != nil {
 		r := millis(*d.Retention)
 		out.Retention = &r
+	}
+	if c := d.Concurrency; c != nil {
+		out.Concurrency = &concurrencyJSON{Key: c.Key, Limit: c.Limit}
 	}
 	for i, s := range d.Steps {
 		if s == nil {

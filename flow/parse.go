@@ -104,6 +104,7 @@ func (d *document) build() (*Definition, error) {
 			}
 			def.Retention = &r
 		}
+		def.Concurrency = buildConcurrency(m["concurrency"])
 	}
 	for i := range d.steps {
 		s := d.step(i)

@@ -39,6 +39,9 @@ const (
 	// CodeInvalidRetention: a retention that is not a duration, 0 or a
 	// number of milliseconds, or is negative or too large.
 	CodeInvalidRetention = "invalid_retention"
+	// CodeInvalidConcurrency: a concurrency limit out of 1..10000, or a
+	// key that names no field of the order (flow.ConcurrencyKeys).
+	CodeInvalidConcurrency = "invalid_concurrency"
 	// CodeInvalidRetries: a retries field out of range (limit, delay,
 	// backoff).
 	CodeInvalidRetries = "invalid_retries"

@@ -146,8 +146,11 @@ func (d *document) unknownField(p []string, i int, rel []string) {
 	case i < 0 && len(p) == 3 && p[0] == "triggers":
 		known = []string{"event", "if"}
 		where = " in a trigger"
+	case i < 0 && len(p) == 2 && p[0] == "concurrency":
+		known = []string{"key", "limit"}
+		where = " in concurrency"
 	case i < 0:
-		known = []string{"description", "triggers", "steps", "cancelStatus", "allowCancelAfterCompletion", "retention"}
+		known = []string{"description", "triggers", "steps", "cancelStatus", "allowCancelAfterCompletion", "retention", "concurrency"}
 	case len(rel) == 0:
 		known = []string{"stepDefinitionId", "type", "successStatus", "options", "timeout", "onSuccess", "onError", "retries", "onCompensate"}
 	case len(rel) == 1 && rel[0] == "retries":

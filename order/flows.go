@@ -149,7 +149,7 @@ func (s *Service) register(name string) error {
 	if s.registered[name] {
 		return nil
 	}
-	wf := ordo.NewWorkflow(WorkflowName(name), s.runFlow)
+	wf := ordo.NewWorkflow(WorkflowName(name), s.runFlow).WithConcurrencyFunc(s.flowConcurrency)
 	if err := s.eng.Register(wf); err != nil && !errors.Is(err, ordo.ErrAlreadyExists) {
 		return fmt.Errorf("register flow %q: %w", name, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // workflowPrefix starts the engine workflow name of every flow: orders of
@@ -45,4 +47,31 @@ func sameDocument(a, b *params) bool {
 	bx, errX := json.Marshal(&x)
 	by, errY := json.Marshal(&y)
 	return errX == nil && errY == nil && bytes.Equal(bx, by)
+}
+
+// concurrencyKey evaluates a flow's concurrency key (flow.ConcurrencyKeys)
+// on the order: a metadata field that is absent, or neither a string, a
+// number nor a boolean, is "".
+func (p *params) concurrencyKey(path string) string {
+	switch path {
+	case "customer.email":
+		return p.Customer.Email
+	case "customer.name":
+		return p.Customer.Name
+	}
+	name, ok := strings.CutPrefix(path, "metadata.")
+	if !ok {
+		return ""
+	}
+	switch v := p.Metadata[name].(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
 }

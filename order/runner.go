@@ -58,6 +58,25 @@ func (s *Service) runFlow(ctx context.Context, raw json.RawMessage) (flowResult,
 	return res, nil
 }
 
+// flowConcurrency is the concurrency of an order (ordo.WithConcurrencyFunc):
+// its flow version's "concurrency" limit and the key it names, read from
+// the order; a limit of 0 when the flow has none.
+func (s *Service) flowConcurrency(ctx context.Context, raw json.RawMessage) (string, int, error) {
+	p, err := decodeParams(raw)
+	if err != nil {
+		return "", 0, ordo.NonRetryable(err)
+	}
+	def, err := s.definition(ctx, p.Flow, p.Version)
+	if err != nil {
+		return "", 0, err
+	}
+	c := def.Concurrency
+	if c == nil {
+		return "", 0, nil
+	}
+	return p.concurrencyKey(c.Key), c.Limit, nil
+}
+
 // doStep runs step sd of the flow as one durable engine step: success sets
 // the order's status atomically with the step's result. A step with
 // onCompensate registers the compensation step with the engine, so that a
