@@ -13,18 +13,23 @@ import (
 )
 
 // committer is the group commit: updates from all running instances queue
-// here and a single goroutine writes them in batches, one transaction per
-// batch. A caller waits for its own update to be durable, so a step's result
-// is stored before the workflow moves past it, yet many instances share one
-// fsync.
+// here and are written in batches, one transaction per batch. A caller
+// waits for its own update to be durable, so a step's result is stored
+// before the workflow moves past it, yet many instances share one fsync.
+// On a store with one writer a single goroutine writes one batch at a
+// time; on a store.ParallelCommitter up to lanes batches are in flight at
+// once (lanes.go), so an update that arrives while one commits need not
+// wait for it.
 type committer struct {
 	st       store.Store
 	maxBatch int
+	lanes    int
 	log      *slog.Logger
 	clock    Clock
 	retryFor time.Duration // how long a failing batch is retried, on clock
-	// retryAt is when a failed batch is tried again; nil when none waits.
-	retryAt atomic.Pointer[time.Time]
+	// retryAt holds, per lane, when its failed batch is tried again; nil
+	// when none waits.
+	retryAt []atomic.Pointer[time.Time]
 	obs     Observer
 
 	reqs    chan *commitReq
@@ -48,26 +53,38 @@ type commitRes struct {
 }
 
 func newCommitter(st store.Store, maxBatch int, clock Clock, retryFor time.Duration, log *slog.Logger, obs Observer) *committer {
-	return &committer{st: st, maxBatch: maxBatch, clock: clock, retryFor: retryFor, log: log, obs: obs,
-		reqs: make(chan *commitReq, 4*maxBatch), done: make(chan struct{}), stopping: make(chan struct{})}
-}
-
-// pendingRetry reports when a failed batch is tried again, if one waits.
-func (c *committer) pendingRetry() (time.Time, bool) {
-	if at := c.retryAt.Load(); at != nil {
-		return *at, true
+	lanes := 1
+	if pc, ok := st.(store.ParallelCommitter); ok {
+		lanes = max(1, pc.CommitLanes())
 	}
-	return time.Time{}, false
+	return &committer{st: st, maxBatch: maxBatch, lanes: lanes, clock: clock, retryFor: retryFor, log: log, obs: obs,
+		retryAt: make([]atomic.Pointer[time.Time], lanes),
+		reqs:    make(chan *commitReq, 4*maxBatch), done: make(chan struct{}), stopping: make(chan struct{})}
 }
 
-// pause waits d on the engine's clock before a batch is tried again. It
-// returns false at once when the committer is closing.
-func (c *committer) pause(d time.Duration) bool {
+// pendingRetry reports when a failed batch is tried again, if one waits:
+// the earliest of the lanes'.
+func (c *committer) pendingRetry() (time.Time, bool) {
+	var (
+		next time.Time
+		ok   bool
+	)
+	for i := range c.retryAt {
+		if at := c.retryAt[i].Load(); at != nil && (!ok || at.Before(next)) {
+			next, ok = *at, true
+		}
+	}
+	return next, ok
+}
+
+// pause waits d on the engine's clock before lane's batch is tried again.
+// It returns false at once when the committer is closing.
+func (c *committer) pause(lane int, d time.Duration) bool {
 	at := c.clock.Now().Add(d)
 	t := c.clock.NewTimer(d)
 	defer t.Stop()
-	c.retryAt.Store(&at)
-	defer c.retryAt.Store(nil)
+	c.retryAt[lane].Store(&at)
+	defer c.retryAt[lane].Store(nil)
 	select {
 	case <-t.C():
 		return true
@@ -146,6 +163,10 @@ func (c *committer) direct(ctx context.Context, upd *store.Update) (store.Update
 
 func (c *committer) loop() {
 	defer close(c.done)
+	if c.lanes > 1 {
+		c.dispatch()
+		return
+	}
 	batch := make([]*commitReq, 0, c.maxBatch)
 	for first := range c.reqs {
 		batch = append(batch[:0], first)
@@ -156,7 +177,7 @@ func (c *committer) loop() {
 			runtime.Gosched()
 			batch = c.drain(batch)
 		}
-		c.write(batch)
+		c.write(0, batch)
 	}
 }
 
@@ -180,10 +201,10 @@ func (c *committer) drain(batch []*commitReq) []*commitReq {
 	return batch
 }
 
-// write commits one batch, retrying a failed transaction with backoff and,
-// if it keeps failing, each update alone so one bad update cannot block
-// the others.
-func (c *committer) write(batch []*commitReq) {
+// write commits one batch on lane, retrying a failed transaction with
+// backoff and, if it keeps failing, each update alone so one bad update
+// cannot block the others.
+func (c *committer) write(lane int, batch []*commitReq) {
 	upds := make([]*store.Update, len(batch))
 	for i, r := range batch {
 		upds[i] = r.upd
@@ -207,7 +228,7 @@ func (c *committer) write(batch []*commitReq) {
 			return
 		}
 		c.log.Warn("ordo: batch commit failed, retrying", "updates", len(upds), "try", try+1, "err", err)
-		if !c.pause(delay) {
+		if !c.pause(lane, delay) {
 			break
 		}
 		delay = min(delay*2, time.Second)

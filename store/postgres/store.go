@@ -32,6 +32,12 @@ type Options struct {
 	// also implement pgx.BatchTracer and pgx.PrepareTracer). `ordo bench`
 	// counts round trips with it. Default: none.
 	Tracer pgx.QueryTracer
+	// CommitLanes is how many commit batches an engine on this store keeps
+	// in flight at once (store.ParallelCommitter): with more than one, an
+	// instance created while a batch of other instances' step results
+	// commits does not wait for it, and the batches' work spreads over
+	// the server's cores. At most MaxConns. Default 2.
+	CommitLanes int
 }
 
 // Store is the PostgreSQL implementation of store.Store, store.FlowStore
@@ -46,6 +52,7 @@ type Store struct {
 	log     *slog.Logger
 
 	prefetch prefetch // journals read by InstanceClaim
+	lanes    int      // Options.CommitLanes
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close; ends the listeners
@@ -55,6 +62,8 @@ var (
 	_ store.Store     = (*Store)(nil)
 	_ store.FlowStore = (*Store)(nil)
 	_ store.Waker     = (*Store)(nil)
+
+	_ store.ParallelCommitter = (*Store)(nil)
 )
 
 // Open connects a pool to the database at connString (a postgres:// URL or
@@ -70,6 +79,12 @@ func Open(ctx context.Context, connString string, opts *Options) (*Store, error)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.CommitLanes < 0 {
+		return nil, fmt.Errorf("postgres: Options.CommitLanes %d is negative", o.CommitLanes)
+	}
+	if o.CommitLanes == 0 {
+		o.CommitLanes = defaultCommitLanes
 	}
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
@@ -113,9 +128,17 @@ func Open(ctx context.Context, connString string, opts *Options) (*Store, error)
 		schema:  schema,
 		channel: channelName(schema),
 		log:     o.Logger,
+		lanes:   min(o.CommitLanes, int(cfg.MaxConns)),
 		closed:  make(chan struct{}),
 	}, nil
 }
+
+// defaultCommitLanes is Options.CommitLanes's default.
+const defaultCommitLanes = 2
+
+// CommitLanes returns Options.CommitLanes: how many Commit calls an
+// engine keeps in flight at once (store.ParallelCommitter).
+func (s *Store) CommitLanes() int { return s.lanes }
 
 // describe names a database without its password, for error messages.
 func describe(c *pgx.ConnConfig) string {
