@@ -29,7 +29,7 @@ func (s *Service) CreateOrder(ctx context.Context, req *CreateRequest) (o *Order
 	}
 	v, p, raw := prep.version, prep.params, prep.raw
 	inst, err := s.eng.Create(ctx, WorkflowName(req.Flow), raw, &ordo.CreateOptions{ID: req.ID, Reservation: s.reservation,
-		Attributes: prep.attrs})
+		Attributes: prep.attrs, Priority: req.Priority})
 	switch {
 	case err == nil:
 		s.log.Info("order: created", "order", inst.ID, "flow", req.Flow, "version", v.Version)
@@ -62,6 +62,9 @@ func (s *Service) checkRequest(req *CreateRequest) ([]itemCost, error) {
 			Message: fmt.Sprintf("holds %d items, more than the %d an order may hold; split the order", n, lim.MaxOrderItems)}}}
 	}
 	var ps problems
+	if err := store.ValidatePriority(req.Priority); err != nil {
+		ps.add("priority", "priority %d is not in %d..%d", req.Priority, store.MinPriority, store.MaxPriority)
+	}
 	costs := req.check(lim.MaxTrianglesPerItem, &ps)
 	return costs, ps.err()
 }

@@ -171,7 +171,7 @@ func summary(inst *ordo.Instance) (*Order, *params, error) {
 	o := &Order{
 		ID: inst.ID, Flow: strings.TrimPrefix(inst.Workflow, workflowPrefix), Status: status,
 		InstanceID: inst.ID, InstanceStatus: inst.Status, Error: inst.Error,
-		CreatedAt: inst.CreatedAt, FinishedAt: inst.FinishedAt,
+		CreatedAt: inst.CreatedAt, FinishedAt: inst.FinishedAt, Priority: inst.Priority,
 	}
 	if inst.Unreadable != "" {
 		o.Unreadable = inst.Unreadable

@@ -99,6 +99,9 @@ func TestHTTPCreateOrderInvalid(t *testing.T) {
 			order.CodeInvalidOrder, []string{"items[0].product.template"}},
 		{"bad id", `{"id": "../etc", "flow": "seed", "customer": {"name": "Ada", "email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`,
 			order.CodeInvalidOrder, []string{"id"}},
+		{"priority out of range", `{"flow": "seed", "priority": 101, "customer": {"name": "Ada", "email": "a@example.com"}, "items": [{"sku": "X", "quantity": 1}]}`,
+			order.CodeInvalidOrder, []string{"priority"}},
+		{"priority not a number", `{"flow": "seed", "priority": "high"}`, "invalid_json", []string{"priority"}},
 		{"unknown field", `{"flow": "seed", "colour": "red"}`, "invalid_json", []string{`"colour"`}},
 		{"wrong type", `{"flow": "seed", "items": [{"sku": "X", "quantity": "two"}]}`, "invalid_json", []string{"quantity"}},
 		{"not json", `{"flow":`, "invalid_json", nil},
@@ -121,6 +124,34 @@ func TestHTTPCreateOrderInvalid(t *testing.T) {
 				t.Errorf("%s: details %s, want %d field problems", tc.name, e.Error.Details, len(tc.fields))
 			}
 		}
+	}
+}
+
+// TestHTTPCreateOrderPriority: POST /v1/orders takes a priority, stores it
+// with the order's instance and shows it in the order; a repeated create
+// with another priority returns the order unchanged.
+func TestHTTPCreateOrderPriority(t *testing.T) {
+	t.Parallel()
+	f := setup(t, nil)
+	f.apply("seed", seedFlow(t, f.rest.URL))
+	body := strings.Replace(orderBody, `"flow": "seed"`, `"flow": "seed", "priority": 42`, 1)
+	status, raw := f.do("POST", "/v1/orders", body)
+	if o := decode[order.Order](t, raw); status != http.StatusCreated || o.Priority != 42 {
+		t.Fatalf("create with priority 42: %d %s", status, raw)
+	}
+	inst, err := f.env.Engine.Get(context.Background(), "A-1")
+	if err != nil || inst.Priority != 42 {
+		t.Fatalf("instance A-1: priority %v, %v; want 42", inst, err)
+	}
+	again := strings.Replace(orderBody, `"flow": "seed"`, `"flow": "seed", "priority": -5`, 1)
+	status, raw = f.do("POST", "/v1/orders", again)
+	if o := decode[order.Order](t, raw); status != http.StatusOK || o.Priority != 42 {
+		t.Errorf("repeated create with priority -5: %d %s; want 200 with the order's priority 42", status, raw)
+	}
+	f.finish("A-1")
+	status, raw = f.do("GET", "/v1/orders/A-1", nil)
+	if o := decode[order.Order](t, raw); status != http.StatusOK || o.Priority != 42 {
+		t.Errorf("get: %d %s; want priority 42", status, raw)
 	}
 }
 

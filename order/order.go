@@ -48,6 +48,9 @@ type Order struct {
 	// waiting, complete, errored, paused, terminated or cancelled.
 	InstanceID     string      `json:"instanceId"`
 	InstanceStatus ordo.Status `json:"instanceStatus"`
+	// Priority is the priority the order was created with
+	// (CreateRequest.Priority); omitted when 0.
+	Priority int `json:"priority,omitempty"`
 	// Cancelling is set while a cancel (POST /v1/orders/{id}/cancel) was
 	// accepted and the compensations of its steps still run.
 	Cancelling bool `json:"cancelling,omitempty"`

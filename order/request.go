@@ -26,6 +26,12 @@ type CreateRequest struct {
 	Customer Customer       `json:"customer"`
 	Items    []Item         `json:"items"`
 	Metadata map[string]any `json:"metadata,omitempty"`
+	// Priority is the order's place in the queue (ordo.CreateOptions.Priority),
+	// store.MinPriority (-100) to store.MaxPriority (100), default 0: when
+	// the workers are busy, orders of higher priority start first. It is a
+	// scheduling hint, not part of the order's document: creating the ID
+	// again with another priority returns the existing order unchanged.
+	Priority int `json:"priority,omitempty"`
 }
 
 // DecodeCreateRequest reads a JSON CreateRequest strictly: unknown fields

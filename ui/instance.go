@@ -49,6 +49,9 @@ type liveView struct {
 	// OOB marks the timeline for an out-of-band swap: set in the polling
 	// answer, where the summary is the main content.
 	OOB bool
+	// Priority is the instance's priority (ordo.CreateOptions.Priority),
+	// shown when not 0.
+	Priority int
 }
 
 // actionsView holds the action forms and the outcome of the last action.
@@ -225,7 +228,7 @@ func (h *handler) live(inst *ordo.Instance) liveView {
 		Claims: inst.Claims, LeaseOwner: inst.LeaseOwner, Output: prettyJSON(inst.Output),
 		Error: newErrorView(inst.Error), Timeline: buildTimeline(inst, fc), Awaits: awaitsOf(inst),
 		Poll: !inst.Status.Terminal(), LiveURL: h.instanceURL(inst.ID) + "/live", Refresh: h.refresh(),
-		Reason: string(inst.Reason),
+		Reason: string(inst.Reason), Priority: inst.Priority,
 	}
 	if inst.Status == ordo.StatusWaiting {
 		v.WakeAt = fc.at(inst.WakeAt)

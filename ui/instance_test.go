@@ -1,10 +1,13 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ordohq/ordo"
 )
 
 // stepRow is one timeline row as rendered: its kind, status and HTML.
@@ -137,4 +140,19 @@ func TestInstanceRetrying(t *testing.T) {
 		`ERP answered 503`,
 		`class="gap open"`, // the pending delay runs off the right edge
 	)
+}
+
+// TestInstancePriority: the instance page shows a priority other than 0,
+// and says nothing of the default one.
+func TestInstancePriority(t *testing.T) {
+	t.Parallel()
+	f := setup(t, nil)
+	if _, err := f.engine.Create(context.Background(), "waiter", nil, &ordo.CreateOptions{ID: "urgent", Priority: 7}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitStep("urgent", "packed#1", "waiting")
+	f.waiting("plain")
+	mustContain(t, "priority 7", f.get("/ui/instances/urgent").body,
+		`<dt>Priority</dt><dd id="instance-priority">7 <span class="muted">(claimed before priority 0 when workers are busy)</span>`)
+	mustNotContain(t, "priority 0", f.get("/ui/instances/plain").body, `id="instance-priority"`)
 }

@@ -51,6 +51,9 @@ type orderLive struct {
 	Poll     bool
 	LiveURL  string
 	Refresh  string
+	// Priority is the order's priority (order.CreateRequest.Priority),
+	// shown when not 0.
+	Priority int
 }
 
 // itemView is one line of the order with the files made for it.
@@ -149,7 +152,7 @@ func (h *handler) orderLive(r *http.Request, o *order.Order, inst *ordo.Instance
 		Status: o.Status, Tone: orderTone(def, inst.Status, o.Status, journalFailed(inst.Steps)),
 		InstanceStatus: string(inst.Status), InstanceTone: instanceTone(inst.Status), InstanceURL: h.instanceURL(inst.ID),
 		Created: fc.at(&o.CreatedAt), Finished: fc.at(o.FinishedAt), Error: newErrorView(o.Error), Unreadable: o.Unreadable,
-		Customer: o.Customer, Metadata: prettyJSON(jsonOf(o.Metadata)), Timeline: h.live(inst),
+		Customer: o.Customer, Metadata: prettyJSON(jsonOf(o.Metadata)), Timeline: h.live(inst), Priority: o.Priority,
 		Poll: !inst.Status.Terminal(), LiveURL: h.orderURL(o.ID) + "/live", Refresh: h.refresh(),
 	}
 	if o.FinishedAt != nil {

@@ -35,6 +35,7 @@ func newOrdersCmd() *cobra.Command {
 
 func ordersCreateCmd(cf *clientFlags) *cobra.Command {
 	var wait time.Duration
+	var priority int
 	cmd := &cobra.Command{
 		Use:   "create FILE",
 		Short: "Create an order from a JSON file and start its flow",
@@ -43,12 +44,18 @@ func ordersCreateCmd(cf *clientFlags) *cobra.Command {
 			`   "items": [{"sku": "...", "quantity": 1, "product": {"template": "ring", "parameters": {"size": 7}}}],` + "\n" +
 			`   "metadata": {...}}` + "\n\n" +
 			"Creating the same id again with the same content returns the existing order.\n" +
+			"--priority sets the order's priority (-100..100), replacing the file's.\n" +
 			"With --wait, wait that long for the order's flow to finish (complete or errored) and print the order.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := readFileArg(cmd, args[0])
 			if err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("priority") {
+				if data, err = withPriority(data, priority); err != nil {
+					return err
+				}
 			}
 			var o order.Order
 			raw, status, err := cf.client().do(cmd.Context(), "POST", "/v1/orders"+waitQuery(wait), data, &o)
@@ -74,7 +81,19 @@ func ordersCreateCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long (e.g. 30s) for the order's flow to finish and print the order")
+	cmd.Flags().IntVar(&priority, "priority", 0, "the order's priority, -100..100 (higher starts first when workers are busy)")
 	return cmd
+}
+
+// withPriority sets the "priority" of the order document data; the server
+// checks its range.
+func withPriority(data []byte, priority int) ([]byte, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("the order file is not a JSON object: %w", err)
+	}
+	doc["priority"] = json.RawMessage(strconv.Itoa(priority))
+	return json.Marshal(doc)
 }
 
 func ordersGetCmd(cf *clientFlags) *cobra.Command {
@@ -102,6 +121,9 @@ func describeOrder(w io.Writer, o *order.Order) error {
 	fmt.Fprintf(w, "Order     %s\nFlow      %s (version %d)\nStatus    %s\nInstance  %s (%s)\n",
 		o.ID, o.Flow, o.FlowVersion, o.Status, o.InstanceID, o.InstanceStatus)
 	fmt.Fprintf(w, "Customer  %s <%s>\nCreated   %s\n", o.Customer.Name, o.Customer.Email, o.CreatedAt.Local().Format(time.RFC3339))
+	if o.Priority != 0 {
+		fmt.Fprintf(w, "Priority  %d\n", o.Priority)
+	}
 	if o.Error != nil {
 		writeWrapped(w, "Error     ", o.Error.Message)
 	}
