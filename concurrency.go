@@ -104,11 +104,12 @@ func (w *Workflow[In, Out]) concurrencyCheck(limits bool) error {
 	return nil
 }
 
-// concurrencyOf returns the limit an instance with params runs under, nil
-// for none, or the (non-retryable) error that fails the instance.
-func (w *Workflow[In, Out]) concurrencyOf(ctx context.Context, params json.RawMessage) (l *store.Limit, err error) {
+// concurrencyOf returns the key and limit an instance with params runs
+// under, a nil limit for none, or the error that ends the run (one marked
+// NonRetryable fails the instance).
+func (w *Workflow[In, Out]) concurrencyOf(ctx context.Context, params json.RawMessage) (key string, l *store.Limit, err error) {
 	if w.concurrency == nil {
-		return nil, nil
+		return "", nil, nil
 	}
 	fail := func(err error) error {
 		return NonRetryable(fmt.Errorf("workflow %q: concurrency key: %w", w.name, err))
@@ -116,37 +117,58 @@ func (w *Workflow[In, Out]) concurrencyOf(ctx context.Context, params json.RawMe
 	var in In
 	if len(params) > 0 && string(params) != "null" {
 		if err := json.Unmarshal(params, &in); err != nil {
-			return nil, fail(fmt.Errorf("decode params: %w", err))
+			return "", nil, fail(fmt.Errorf("decode params: %w", err))
 		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			l, err = nil, fail(&PanicError{Value: p, Stack: string(debug.Stack())})
+			key, l, err = "", nil, fail(&PanicError{Value: p, Stack: string(debug.Stack())})
 		}
 	}()
 	key, limit, err := w.concurrency.resolve(ctx, in)
 	switch {
 	case err != nil && IsNonRetryable(err):
-		return nil, fail(err)
+		return "", nil, fail(err)
 	case err != nil:
-		return nil, fmt.Errorf("workflow %q: concurrency key: %w", w.name, err)
+		return "", nil, fmt.Errorf("workflow %q: concurrency key: %w", w.name, err)
 	case limit == 0 && !w.concurrency.static:
-		return nil, nil
+		return "", nil, nil
 	case limit < 1 || limit > store.MaxLimitConcurrency:
-		return nil, fail(fmt.Errorf("limit %d is not in 1..%d", limit, store.MaxLimitConcurrency))
+		return "", nil, fail(fmt.Errorf("limit %d is not in 1..%d", limit, store.MaxLimitConcurrency))
 	case len(key) > store.MaxConcurrencyKeyLen:
-		return nil, fail(fmt.Errorf("key of %d bytes is longer than %d", len(key), store.MaxConcurrencyKeyLen))
+		return "", nil, fail(fmt.Errorf("key of %d bytes is longer than %d", len(key), store.MaxConcurrencyKeyLen))
 	}
-	return &store.Limit{Name: store.WorkflowLimitName(w.name, key), Concurrency: limit}, nil
+	return key, &store.Limit{Name: store.WorkflowLimitName(w.name, key), Concurrency: limit}, nil
+}
+
+// ConcurrencyWaitStatus describes an instance's wait for its concurrency
+// slot, the CustomStatus of its store.KindConcurrency journal entry while
+// it waits: "waiting for concurrency slot: workflow payment, key
+// customer-42 (1 at once)"; an empty key is left out.
+//
+// The wait is a journal entry rather than the instance's custom status,
+// which belongs to the workflow (an order's status) and must not be
+// overwritten, and rather than a new instance column, so that no claim or
+// commit statement changes: the entry goes with the release that stores
+// the instance waiting, and the dashboard's timeline, the API's instance
+// JSON (its steps) and ordo instances describe show it as they show the
+// journal; the entry is completed when the slot is granted, so the
+// timeline shows how long the instance waited.
+func ConcurrencyWaitStatus(workflow, key string, limit int) string {
+	if key == "" {
+		return fmt.Sprintf("waiting for concurrency slot: workflow %s (%d at once)", workflow, limit)
+	}
+	return fmt.Sprintf("waiting for concurrency slot: workflow %s, key %s (%d at once)", workflow, key, limit)
 }
 
 // acquireConcurrency takes the slot of the instance's concurrency key, if
-// its workflow has one, before the run replays. It reports whether the
-// run goes on; if not, it ended the run (released the instance waiting
-// for the slot, failed it, or stopped). Granted, it sets r.slot, which
+// its workflow has one, before the run replays; wait is the instance's
+// journal entry of an earlier wait, if any. It reports whether the run
+// goes on; if not, it ended the run (released the instance waiting for
+// the slot, failed it, or stopped). Granted, it sets r.slot, which
 // releaseConcurrency frees when the run ended.
-func (r *run) acquireConcurrency() bool {
-	l, err := r.def.concurrencyOf(r.ctx, r.inst.Params)
+func (r *run) acquireConcurrency(wait *store.Step) bool {
+	key, l, err := r.def.concurrencyOf(r.ctx, r.inst.Params)
 	switch {
 	case err != nil && IsNonRetryable(err):
 		r.logger().Error("ordo: concurrency key failed; failing the instance", "err", err)
@@ -181,14 +203,38 @@ func (r *run) acquireConcurrency() bool {
 		return false
 	case !g.Granted:
 		wake := g.RetryAt
-		r.logger().Info("ordo: instance waits for its concurrency slot", "limit", l.Name, "retry_at", wake)
-		if _, err := r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: &wake}); err == nil {
+		r.logger().Info("ordo: instance waits for its concurrency slot", "limit", l.Name, "key", key, "retry_at", wake)
+		entry := r.slotWaitEntry(wait, ConcurrencyWaitStatus(r.inst.Workflow, key, l.Concurrency), wake)
+		if _, err := r.releaseWith(&store.Update{Steps: []*store.Step{entry}, Release: true,
+			State: &store.StateChange{Status: store.StatusWaiting, WakeAt: &wake}}); err == nil {
 			r.e.worker.wakeHint(wake)
 		}
 		return false
 	}
 	r.slot = l
+	if wait != nil && wait.Status == store.StepWaiting {
+		done := *wait
+		now := r.now()
+		done.History, done.Status, done.WakeAt, done.FinishedAt, done.CustomStatus = nil, store.StepCompleted, nil, &now, ""
+		r.mu.Lock()
+		r.pending.Steps = append(r.pending.Steps, &done) // goes with the run's next commit
+		r.mu.Unlock()
+	}
 	return true
+}
+
+// slotWaitEntry is the instance's store.KindConcurrency journal entry
+// while it waits for its slot until wake: prev's, if it waited already,
+// with one more try.
+func (r *run) slotWaitEntry(prev *store.Step, status string, wake time.Time) *store.Step {
+	st := &store.Step{InstanceID: r.inst.ID, Key: store.ConcurrencyWaitKey, Name: "concurrency",
+		Ordinal: r.replayed.last + 1, Kind: store.KindConcurrency, StartedAt: r.now()}
+	if prev != nil && prev.Status == store.StepWaiting {
+		st.StartedAt, st.Ordinal, st.Attempts = prev.StartedAt, prev.Ordinal, prev.Attempts
+	}
+	st.Status, st.WakeAt, st.CustomStatus = store.StepWaiting, &wake, status
+	st.Attempts++
+	return st
 }
 
 // releaseConcurrency frees the run's concurrency slot after the run's

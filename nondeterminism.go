@@ -61,7 +61,7 @@ type replayed struct {
 func newReplayed(steps []*store.Step) replayed {
 	rp := replayed{byOrdinal: map[int]*store.Step{}, byKey: map[string]*store.Step{}, last: -1}
 	for _, s := range steps {
-		if s.Kind == store.KindPatch {
+		if s.Kind == store.KindPatch || s.Kind == store.KindConcurrency {
 			continue
 		}
 		rp.byOrdinal[s.Ordinal] = s

@@ -214,13 +214,6 @@ func (r *run) logger() interface {
 
 func (r *run) execute() {
 	defer r.cancel(nil)
-	// The concurrency slot is taken before the journal is read, so that a
-	// refused instance costs no journal read; it is freed after the run's
-	// final commit.
-	if !r.acquireConcurrency() {
-		return
-	}
-	defer r.releaseConcurrency()
 	j := &store.Journal{}
 	var err error
 	if !r.fresh {
@@ -231,7 +224,12 @@ func (r *run) execute() {
 		_, _ = r.release(&store.StateChange{Status: store.StatusQueued})
 		return
 	}
+	var slotWait *store.Step // the instance's wait for its concurrency slot
 	for _, s := range j.Steps {
+		if s.Kind == store.KindConcurrency {
+			slotWait = s
+			continue
+		}
 		r.steps[s.Key] = s
 	}
 	r.replayed = newReplayed(j.Steps)
@@ -241,6 +239,11 @@ func (r *run) execute() {
 			r.consumed[ev.ID] = true
 		}
 	}
+	// The concurrency slot is freed after the run's final commit.
+	if !r.acquireConcurrency(slotWait) {
+		return
+	}
+	defer r.releaseConcurrency()
 
 	out, sig, wfErr := r.callWorkflow()
 	if sig == nil && r.ctx.Err() == nil && r.stopReason() == nil {

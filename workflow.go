@@ -22,9 +22,9 @@ type Definition interface {
 	// concurrencyCheck validates the workflow's Concurrency at Register,
 	// on a store with named limits or not.
 	concurrencyCheck(limits bool) error
-	// concurrencyOf is the concurrency limit an instance with params runs
-	// under (WithConcurrency), nil for none.
-	concurrencyOf(ctx context.Context, params json.RawMessage) (*store.Limit, error)
+	// concurrencyOf is the concurrency key and limit an instance with
+	// params runs under (WithConcurrency), a nil limit for none.
+	concurrencyOf(ctx context.Context, params json.RawMessage) (string, *store.Limit, error)
 }
 
 // Workflow is a named workflow with typed params In and output Out. Both must

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordohq/ordo"
 	"github.com/ordohq/ordo/ordotest"
+	"github.com/ordohq/ordo/store"
 )
 
 // payment is the params of the keyed workflow of the concurrency tests.
@@ -21,6 +22,8 @@ type payment struct {
 	N        int    `json:"n"`
 	// Nap sleeps an hour before the charge.
 	Nap bool `json:"nap,omitempty"`
+	// Await waits for an event "go" before the charge.
+	Await bool `json:"await,omitempty"`
 }
 
 // keyRuns records the charges of the keyed workflow: how many run at once
@@ -84,6 +87,12 @@ func (k *keyRuns) running(want map[string]int) bool {
 	return true
 }
 
+func (k *keyRuns) mostOf(customer string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.most[customer]
+}
+
 func (k *keyRuns) startedOnce(n int) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -96,6 +105,11 @@ func keyed(k *keyRuns, limit int) *ordo.Workflow[payment, int] {
 	return ordo.NewWorkflow("payment", func(ctx context.Context, p payment) (int, error) {
 		if p.Nap {
 			if err := ordo.Sleep(ctx, "nap", time.Hour); err != nil {
+				return 0, err
+			}
+		}
+		if p.Await {
+			if _, err := ordo.WaitForEvent[struct{}](ctx, "go", "go", 24*time.Hour); err != nil {
 				return 0, err
 			}
 		}
@@ -122,11 +136,15 @@ func createPayment(t *testing.T, e *ordo.Engine, p payment) string {
 }
 
 // waitsForSlot waits until the instance waits, without a worker, for its
-// concurrency slot (it never ran its charge).
+// concurrency slot (it never ran its charge), its journal saying so.
 func waitsForSlot(t *testing.T, e *ordo.Engine, k *keyRuns, id string, n int) {
 	t.Helper()
+	want := ordo.ConcurrencyWaitStatus("payment", "a", 1)
 	waitFor(t, e, id, "waiting for its concurrency slot", func(in *ordo.Instance) bool {
-		return in.Status == ordo.StatusWaiting && in.WakeAt != nil && len(in.Steps) == 0
+		w := stepByKey(in, store.ConcurrencyWaitKey)
+		return in.Status == ordo.StatusWaiting && in.WakeAt != nil && len(in.Steps) == 1 &&
+			w.Kind == store.KindConcurrency && w.Status == store.StepWaiting && w.CustomStatus == want &&
+			w.WakeAt != nil && w.WakeAt.Equal(*in.WakeAt)
 	})
 	if k.startedOnce(n) {
 		t.Fatalf("payment %d ran its charge although its key's slot is taken", n)
@@ -162,14 +180,24 @@ func testConcurrencyPerKey(t *testing.T, s Suite) {
 		k.open(n)
 	}
 	for _, id := range []string{a1, a2, a3, b4} {
-		if got := waitDone(t, e, id); got.Status != ordo.StatusComplete {
+		got := waitDone(t, e, id)
+		if got.Status != ordo.StatusComplete {
 			t.Fatalf("%s ended %s: %+v", id, got.Status, got.Error)
+		}
+		w := stepByKey(got, store.ConcurrencyWaitKey)
+		waited := id == a2 || id == a3
+		if waited && (w.Status != store.StepCompleted || w.FinishedAt == nil || w.CustomStatus != "" || w.Attempts < 1) ||
+			!waited && w.Key != "" {
+			t.Errorf("%s: concurrency wait entry %+v; want one completed for a payment that waited, none otherwise", id, w)
+		}
+		if got.CustomStatus != "" || string(got.Output) != strings.TrimPrefix(id, "pay-") {
+			t.Errorf("%s: custom status %q, output %s; the wait must not touch them", id, got.CustomStatus, got.Output)
 		}
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.most["a"] != 1 {
-		t.Errorf("%d payments of customer a charged at once, want 1", k.most["a"])
+	if m := k.most["a"]; m != 1 {
+		t.Errorf("%d payments of customer a charged at once, want 1", m)
 	}
 	if a := slices.DeleteFunc(slices.Clone(k.started), func(n int) bool { return n == 4 }); !slices.Equal(a, []int{1, 2, 3}) {
 		t.Errorf("customer a's payments charged in the order %v, want 1 2 3 (oldest waiter first)", a)
@@ -204,30 +232,44 @@ func testConcurrencyLimitTwo(t *testing.T, s Suite) {
 			t.Fatalf("%s ended %s: %+v", id, got.Status, got.Error)
 		}
 	}
-	if m := k.most["a"]; m != 2 {
+	if m := k.mostOf("a"); m != 2 {
 		t.Errorf("at most %d payments of one key charged at once, want 2", m)
 	}
 }
 
-// testConcurrencySleepFrees: an instance that sleeps holds no slot: with
-// a limit of 1, another payment of its key charges while it sleeps.
+// testConcurrencySleepFrees: an instance that sleeps, or waits for an
+// event, holds no slot: with a limit of 1, another payment of its key
+// charges meanwhile. One woken while that payment holds the slot waits for
+// it (its wait is in the journal after the steps it replays) and goes on
+// once the slot is free.
 func testConcurrencySleepFrees(t *testing.T, s Suite) {
 	k := newKeyRuns()
 	env := s.Env(t, nil)
 	env.Register(keyed(k, 1))
 	napper := createPayment(t, env.Engine, payment{Customer: "a", N: 1, Nap: true})
 	waitingOn(t, env.Engine, napper, "nap#1")
-	other := createPayment(t, env.Engine, payment{Customer: "a", N: 2})
-	eventually(t, "payment 2 charging while payment 1 sleeps", func() bool { return k.running(map[string]int{"a": 1}) })
-	if k.startedOnce(1) {
-		t.Fatal("the sleeping payment charged")
-	}
+	awaiter := createPayment(t, env.Engine, payment{Customer: "a", N: 2, Await: true})
+	waitingOn(t, env.Engine, awaiter, "go#1")
+	other := createPayment(t, env.Engine, payment{Customer: "a", N: 3})
+	eventually(t, "payment 3 charging while 1 sleeps and 2 awaits an event", func() bool {
+		return k.running(map[string]int{"a": 1}) && k.startedOnce(3)
+	})
+	env.SendEvent(awaiter, "go", struct{}{})
+	waitFor(t, env.Engine, awaiter, "payment 2 waiting for the slot after its event", func(in *ordo.Instance) bool {
+		w := stepByKey(in, store.ConcurrencyWaitKey)
+		return in.Status == ordo.StatusWaiting && w.Status == store.StepWaiting && w.Ordinal == 1
+	})
+	k.open(3)
+	eventually(t, "payment 2 charging once 3 is done", func() bool { return k.running(map[string]int{"a": 1}) && k.startedOnce(2) })
 	k.open(2)
 	k.open(1)
-	for _, id := range []string{other, napper} {
+	for _, id := range []string{other, awaiter, napper} {
 		if got := env.WaitDone(id); got.Status != ordo.StatusComplete {
 			t.Fatalf("%s ended %s: %+v", id, got.Status, got.Error)
 		}
+	}
+	if m := k.mostOf("a"); m != 1 {
+		t.Errorf("%d payments of customer a charged at once, want 1", m)
 	}
 }
 
@@ -258,7 +300,7 @@ func testConcurrencyDeadWorker(t *testing.T, s Suite) {
 			t.Fatalf("%s ended %s: %+v", id, got.Status, got.Error)
 		}
 	}
-	if m := liveRuns.most["a"]; m != 1 {
+	if m := liveRuns.mostOf("a"); m != 1 {
 		t.Errorf("%d payments of customer a charged at once on the live engine, want 1", m)
 	}
 	deadRuns.open(1)

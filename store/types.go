@@ -208,7 +208,19 @@ const (
 	// ordo.StartChild); an awaited one waits for an event of type
 	// ChildResultType(child) that the child's end sends (Update.Notify).
 	KindChild StepKind = "child"
+	// KindConcurrency is the wait of an instance for its workflow's
+	// concurrency slot (ordo.Concurrency), one entry per instance under
+	// ConcurrencyWaitKey: waiting while the instance waits (CustomStatus
+	// says for what, WakeAt when it tries again, Attempts how often it
+	// asked), completed once it got the slot (FinishedAt). Like KindPatch
+	// it is no step call: replay does not expect it, and it is neither
+	// compensated nor counted as a step.
+	KindConcurrency StepKind = "concurrency"
 )
+
+// ConcurrencyWaitKey is the journal key of an instance's
+// KindConcurrency entry; no step call's key ("name#seq") can equal it.
+const ConcurrencyWaitKey = "concurrency:wait"
 
 // PatchKey is the journal key of the marker of patch id (KindPatch); no
 // step call's key ("name#seq") can equal it.

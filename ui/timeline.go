@@ -202,6 +202,14 @@ func buildRow(st *store.Step, sp span, f clockFormat) stepRow {
 		r.Took = formatDuration(end.Sub(st.StartedAt))
 	}
 	switch st.Kind {
+	case store.KindConcurrency: // the instance's wait for its slot (ordo.ConcurrencyWaitStatus)
+		class := "event"
+		if st.Status == store.StepWaiting {
+			r.LimitWait, r.CustomStatus = st.CustomStatus, ""
+			r.WaitUntil = f.at(st.WakeAt)
+			class += " open"
+		}
+		r.Bars = append(r.Bars, sp.seg(st.StartedAt, end, class, fmt.Sprintf("%s %s", r.KindLabel, st.Status)))
 	case store.KindSleep, store.KindEvent:
 		r.WaitUntil = f.at(st.WakeAt)
 		class := string(st.Kind)
@@ -320,6 +328,8 @@ func kindLabel(k store.StepKind) string {
 		return "patch marker"
 	case store.KindChild:
 		return "child workflow"
+	case store.KindConcurrency:
+		return "concurrency wait"
 	}
 	return "step"
 }

@@ -84,3 +84,30 @@ func TestTimelineLimitWait(t *testing.T) {
 		t.Errorf("limit-waiting row: LimitWait %q, CustomStatus %q, WaitUntil %+v", row.LimitWait, row.CustomStatus, row.WaitUntil)
 	}
 }
+
+// TestTimelineConcurrencyWait: an instance's wait for its concurrency
+// slot is a row with the reason and the next try while it waits, and a
+// bar of how long it waited once it got the slot.
+func TestTimelineConcurrencyWait(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+	next := t0.Add(5 * time.Second)
+	reason := ordo.ConcurrencyWaitStatus("payment", "customer-42", 1)
+	wait := &store.Step{Key: store.ConcurrencyWaitKey, Name: "concurrency", Kind: store.KindConcurrency,
+		Status: store.StepWaiting, StartedAt: t0, WakeAt: &next, CustomStatus: reason, Attempts: 2}
+	inst := &ordo.Instance{Instance: store.Instance{ID: "i", Status: store.StatusWaiting, CreatedAt: t0}, Steps: []*store.Step{wait}}
+	row := buildTimeline(inst, clockFormat{now: t0.Add(time.Second), loc: time.UTC}).Rows[0]
+	if row.LimitWait != "waiting for concurrency slot: workflow payment, key customer-42 (1 at once)" || row.CustomStatus != "" ||
+		row.WaitUntil == nil || row.WaitUntil.Rel != "in 4.0s" || row.KindLabel != "concurrency wait" || len(row.Bars) != 1 {
+		t.Errorf("waiting row: LimitWait %q, CustomStatus %q, WaitUntil %+v, kind %q, bars %+v", row.LimitWait, row.CustomStatus,
+			row.WaitUntil, row.KindLabel, row.Bars)
+	}
+	done := *wait
+	end := t0.Add(3 * time.Second)
+	done.Status, done.WakeAt, done.FinishedAt, done.CustomStatus = store.StepCompleted, nil, &end, ""
+	inst.Steps = []*store.Step{&done}
+	row = buildTimeline(inst, clockFormat{now: t0.Add(10 * time.Second), loc: time.UTC}).Rows[0]
+	if row.LimitWait != "" || row.WaitUntil != nil || row.Took != "3.0s" || len(row.Bars) != 1 {
+		t.Errorf("completed row: LimitWait %q, WaitUntil %+v, took %q, bars %+v", row.LimitWait, row.WaitUntil, row.Took, row.Bars)
+	}
+}

@@ -176,6 +176,9 @@ func describeInstance(w io.Writer, in *ordo.Instance) error {
 		if st.Kind == store.KindDo && st.Status == store.StepWaiting {
 			writeWrapped(w, "Waits     ", st.CustomStatus+" (step "+st.Key+")")
 		}
+		if st.Kind == store.KindConcurrency && st.Status == store.StepWaiting {
+			writeWrapped(w, "Waits     ", st.CustomStatus+", since "+st.StartedAt.Local().Format(time.RFC3339))
+		}
 		if st.Kind == store.KindAsync && st.Status == store.StepWaiting {
 			writeWrapped(w, "Awaits    ", fmt.Sprintf("the result of asynchronous step %s, attempt %d (ordo instances complete-step / fail-step)", st.Key, st.Attempts))
 		}
