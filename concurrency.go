@@ -33,7 +33,9 @@ import (
 // An instance refused a slot is stored waiting, and its workflow function
 // does not run; a run that ends wakes the oldest waiter of its key at
 // once, and every waiter looks again at the latest after
-// Config.LimitRecheck.
+// Config.LimitRecheck. Waiters are woken oldest first but not strictly
+// served in order (see Limit): one arriving while a woken waiter is being
+// claimed may take the slot first.
 type Concurrency[In any] struct {
 	// Key returns the instance's key from its params ("customer-42"); at
 	// most store.MaxConcurrencyKeyLen (256) bytes. nil: one key shared by
