@@ -207,6 +207,12 @@ func (r *run) acquireConcurrency(wait *store.Step) bool {
 		wake := g.RetryAt
 		r.logger().Info("ordo: instance waits for its concurrency slot", "limit", l.Name, "key", key, "retry_at", wake)
 		entry := r.slotWaitEntry(wait, ConcurrencyWaitStatus(r.inst.Workflow, key, l.Concurrency), wake)
+		if r.cutOff.Load() || waitCutOff(wait) {
+			// The run that takes the slot charges the attempt the dead
+			// worker was running (run.cutOff); the claim's LeaseExpired is
+			// not stored, so the wait entry carries it until then.
+			entry.Output = cutOffPending
+		}
 		if _, err := r.releaseWith(&store.Update{Steps: []*store.Step{entry}, Release: true,
 			State: &store.StateChange{Status: store.StatusWaiting, WakeAt: &wake}}); err == nil {
 			r.e.worker.wakeHint(wake)
@@ -214,15 +220,37 @@ func (r *run) acquireConcurrency(wait *store.Step) bool {
 		return false
 	}
 	r.slot = l
+	if waitCutOff(wait) {
+		r.cutOff.Store(true)
+	}
 	if wait != nil && wait.Status == store.StepWaiting {
 		done := *wait
 		now := r.now()
 		done.History, done.Status, done.WakeAt, done.FinishedAt, done.CustomStatus = nil, store.StepCompleted, nil, &now, ""
+		done.Output = nil
 		r.mu.Lock()
 		r.pending.Steps = append(r.pending.Steps, &done) // goes with the run's next commit
 		r.mu.Unlock()
 	}
 	return true
+}
+
+// cutOffPending is the Output of a concurrency wait entry whose instance
+// was taken over from a dead worker (store.Instance.LeaseExpired) and
+// refused its slot: the run that gets the slot charges the cut-off
+// attempt, as the refused run would have.
+var cutOffPending = json.RawMessage(`{"cutOff":true}`)
+
+// waitCutOff reports whether the concurrency wait entry w carries a
+// cut-off charge still to make (cutOffPending).
+func waitCutOff(w *store.Step) bool {
+	if w == nil || w.Status != store.StepWaiting || len(w.Output) == 0 {
+		return false
+	}
+	var v struct {
+		CutOff bool `json:"cutOff"`
+	}
+	return json.Unmarshal(w.Output, &v) == nil && v.CutOff
 }
 
 // slotWaitEntry is the instance's store.KindConcurrency journal entry

@@ -88,6 +88,7 @@ var tests = []Test{
 	{"DeadWorkerRecovery", testDeadWorkerRecovery},
 	{"CutOffAttemptIsCounted", testCutOffAttemptIsCounted},
 	{"CutOffAttemptUnderFullLimit", testCutOffAttemptUnderFullLimit},
+	{"ConcurrencyCutOffCharged", testConcurrencyCutOffCharged},
 }
 
 // Run runs the suite, and the extra tests after it, each in parallel on

@@ -647,13 +647,6 @@ func attemptNumbers(j *store.Journal, key string) (ran, cut map[int]bool, twice 
 	return ran, cut, twice
 }
 
-// attemptsOf returns how many of step key's attempts in j were recorded
-// as run and as cut off.
-func attemptsOf(j *store.Journal, key string) (ran, cut int) {
-	r, c, _ := attemptNumbers(j, key)
-	return len(r), len(c)
-}
-
 // checkComplete verifies that every instance completed with its output.
 func checkComplete(t *testing.T, st *postgres.Store, ids []string) {
 	t.Helper()

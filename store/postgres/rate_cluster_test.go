@@ -84,7 +84,7 @@ func TestLimitRateAcrossWorkers(t *testing.T) {
 	t.Logf("%d calls in %s, at most %d starting within %s at the endpoint (each after its grant)",
 		len(starts), starts[len(starts)-1].Sub(starts[0]).Round(time.Millisecond), most, per)
 
-	checkCalled(t, st, effects, ids, nil)
+	checkCalled(t, st, effects, ids)
 }
 
 // logGrants keeps a copy of every rate grant the store writes, in table
