@@ -99,6 +99,15 @@ func Open(ctx context.Context, connString string, opts *Options) (*Store, error)
 	if o.Tracer != nil {
 		cfg.ConnConfig.Tracer = o.Tracer
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		// JIT compiles a statement whose estimated cost passes
+		// jit_above_cost, at every execution: for the commit batch, a
+		// statement of a few rows, that costs seconds whenever an
+		// estimate is off (with enable_seqscan=off, every run). The
+		// store runs short statements only. A connection string's jit
+		// wins.
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	if o.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{o.Schema}.Sanitize()
 	}
