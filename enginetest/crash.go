@@ -49,7 +49,7 @@ func testDeadWorkerRecovery(t *testing.T, s Suite) {
 	id := dead.Start("recover", struct{}{})
 	select {
 	case <-entered:
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("step b never started")
 	}
 

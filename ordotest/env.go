@@ -26,7 +26,9 @@ type Options struct {
 	Store store.Store
 	// Logger receives engine logs. Default: discarded.
 	Logger *slog.Logger
-	// Timeout bounds each wait in real time. Default 30 s.
+	// Timeout bounds each wait in real time. Default 2 min: it only
+	// bounds a failing test, so it leaves room for a CI machine saturated
+	// by other work.
 	Timeout time.Duration
 	// TracerProvider is the engine's (ordo.Config.TracerProvider), for a
 	// test of the spans with an in-memory exporter. Default: the global
@@ -77,7 +79,7 @@ func New(t testing.TB, opts *Options) *Env {
 	env := &Env{t: t, Clock: NewClock(start), Store: st, timeout: opts.Timeout,
 		replaced: map[string]StepFunc{}, calls: map[string]int{}}
 	if env.timeout == 0 {
-		env.timeout = 30 * time.Second
+		env.timeout = 2 * time.Minute
 	}
 	eng, err := ordo.NewEngine(ordo.Config{
 		Store: st, Clock: env.Clock, Logger: logger, Concurrency: 8,
