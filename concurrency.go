@@ -116,11 +116,9 @@ func (w *Workflow[In, Out]) concurrencyOf(ctx context.Context, params json.RawMe
 	fail := func(err error) error {
 		return NonRetryable(fmt.Errorf("workflow %q: concurrency key: %w", w.name, err))
 	}
-	var in In
-	if len(params) > 0 && string(params) != "null" {
-		if err := json.Unmarshal(params, &in); err != nil {
-			return "", nil, fail(fmt.Errorf("decode params: %w", err))
-		}
+	in, err := decodeIn[In](params)
+	if err != nil {
+		return "", nil, fail(fmt.Errorf("decode params: %w", err))
 	}
 	defer func() {
 		if p := recover(); p != nil {

@@ -101,11 +101,9 @@ func (w *Workflow[In, Out]) validateParams(params json.RawMessage) error {
 }
 
 func (w *Workflow[In, Out]) execute(ctx context.Context, params json.RawMessage) (json.RawMessage, error) {
-	var in In
-	if len(params) > 0 && string(params) != "null" {
-		if err := json.Unmarshal(params, &in); err != nil {
-			return nil, NonRetryable(fmt.Errorf("decode params of workflow %q: %w", w.name, err))
-		}
+	in, err := decodeIn[In](params)
+	if err != nil {
+		return nil, NonRetryable(fmt.Errorf("decode params of workflow %q: %w", w.name, err))
 	}
 	out, err := w.fn(ctx, in)
 	if err != nil {
@@ -116,4 +114,15 @@ func (w *Workflow[In, Out]) execute(ctx context.Context, params json.RawMessage)
 		return nil, NonRetryable(fmt.Errorf("encode output of workflow %q: %w", w.name, err))
 	}
 	return b, nil
+}
+
+// decodeIn decodes an instance's params as In; empty or null params are
+// In's zero value.
+func decodeIn[In any](params json.RawMessage) (In, error) {
+	var in In
+	if len(params) == 0 || string(params) == "null" {
+		return in, nil
+	}
+	err := json.Unmarshal(params, &in)
+	return in, err
 }

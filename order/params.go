@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -63,15 +62,6 @@ func (p *params) concurrencyKey(path string) string {
 	if !ok {
 		return ""
 	}
-	switch v := p.Metadata[name].(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	}
-	return ""
+	v, _ := metaText(p.Metadata[name])
+	return v
 }
