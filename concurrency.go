@@ -33,9 +33,8 @@ import (
 // An instance refused a slot is stored waiting, and its workflow function
 // does not run; a run that ends wakes the oldest waiter of its key at
 // once, and every waiter looks again at the latest after
-// Config.LimitRecheck. Waiters are woken oldest first but not strictly
-// served in order (see Limit): one arriving while a woken waiter is being
-// claimed may take the slot first.
+// Config.LimitRecheck. Waiters are served in order (see Limit): one
+// arriving while a woken waiter is being claimed waits behind it.
 type Concurrency[In any] struct {
 	// Key returns the instance's key from its params ("customer-42"); at
 	// most store.MaxConcurrencyKeyLen (256) bytes. nil: one key shared by
@@ -202,6 +201,7 @@ func (r *run) acquireConcurrency(wait *store.Step) bool {
 		_, _ = r.release(&store.StateChange{Status: store.StatusWaiting, WakeAt: &wake})
 		return false
 	case !g.Granted:
+		r.refused(l, g)
 		wake := g.RetryAt
 		r.logger().Info("ordo: instance waits for its concurrency slot", "limit", l.Name, "key", key, "retry_at", wake)
 		entry := r.slotWaitEntry(wait, ConcurrencyWaitStatus(r.inst.Workflow, key, l.Concurrency), wake)
@@ -276,7 +276,7 @@ func (r *run) releaseConcurrency() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	woke, err := ls.LimitRelease(ctx, &store.LimitReleaseParams{Limit: r.slot.Name, InstanceID: r.inst.ID,
-		StepKey: store.ConcurrencySlotKey, LeaseToken: r.inst.LeaseToken, Now: r.now()})
+		StepKey: store.ConcurrencySlotKey, LeaseToken: r.inst.LeaseToken, Now: r.now(), Concurrency: r.slot.Concurrency})
 	if err != nil {
 		r.logger().Warn("ordo: releasing the concurrency slot failed; its waiters wait for their recheck", "limit", r.slot.Name, "err", err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +22,12 @@ import (
 // waiting, its CustomStatus says "waiting for limit erp (5 at once)") and
 // is claimed again when the limit's window frees a grant, or, for the
 // concurrency, when a holder's step ends (its release wakes the oldest
-// waiter) and at the latest after Config.LimitRecheck. Waiters are not
-// strictly first-come first-served: a step arriving while a woken waiter
-// is being claimed may take the freed slot first.
+// waiter) and at the latest after Config.LimitRecheck. Waiters are served
+// first come, first served (store.DecideLimit): a step is refused while
+// the waiters ahead of it fill the free slots, so one arriving while a
+// woken waiter is being claimed waits behind it. A waiter keeps its place
+// while its instance is queued, running or waiting and tries again within
+// twice Config.LimitRecheck.
 type Limit struct {
 	// Name identifies the limit: 1 to 64 ASCII letters, digits, '.', '_'
 	// or '-'. Required.
@@ -176,6 +180,7 @@ func (r *run) acquireLimit(c *stepCall, prev *store.Step, started time.Time) *st
 		cp.History = nil
 		step = &cp
 	}
+	r.refused(c.limit, g)
 	wake := g.RetryAt
 	step.Status, step.WakeAt, step.NextAttemptAt = store.StepWaiting, &wake, nil
 	step.CustomStatus = LimitWaitStatus(Limit{Name: c.limit.Name, Concurrency: c.limit.Concurrency, Rate: c.limit.Rate, Per: c.limit.Per})
@@ -194,10 +199,56 @@ func (r *run) releaseLimit(c *stepCall) {
 	ls := r.e.store.(store.LimitStore)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	woke, err := ls.LimitRelease(ctx, &store.LimitReleaseParams{Limit: c.limit.Name, InstanceID: c.iid, StepKey: c.key, Now: r.now()})
+	woke, err := ls.LimitRelease(ctx, &store.LimitReleaseParams{Limit: c.limit.Name, InstanceID: c.iid, StepKey: c.key,
+		Now: r.now(), Concurrency: c.limit.Concurrency})
 	if err != nil {
 		r.logger().Warn("ordo: releasing a limit slot failed; its waiters wait for their recheck", LogKeyStep, c.key, "limit", c.limit.Name, "err", err)
 		return
+	}
+	if woke {
+		r.e.worker.notify()
+	}
+}
+
+// refused notes that limit l refused a step of this run with g; one
+// refused by the concurrency wakes the limit's line when the run ends
+// (nudgeLimits).
+func (r *run) refused(l *store.Limit, g *store.LimitGrant) {
+	if l.Concurrency == 0 || !strings.Contains(g.Full, "concurrency") {
+		return
+	}
+	r.mu.Lock()
+	r.refusedBy = append(r.refusedBy, *l)
+	r.mu.Unlock()
+}
+
+// nudgeLimits runs when the run has ended, its refusals stored: for each
+// limit whose concurrency refused a step of the run, it wakes the waiters
+// that the limit's free slots serve. Waiters are served in order, so a
+// slot freed while a refused step was on its way to waiting (its instance
+// still running, which no release wakes) would otherwise stay unused
+// until the step's recheck. A failure only costs the waiters their
+// recheck.
+func (r *run) nudgeLimits() {
+	r.mu.Lock()
+	limits := r.refusedBy
+	r.refusedBy = nil
+	r.mu.Unlock()
+	if len(limits) == 0 {
+		return
+	}
+	ls := r.e.store.(store.LimitStore)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	woke := false
+	for _, l := range limits {
+		w, err := ls.LimitRelease(ctx, &store.LimitReleaseParams{Limit: l.Name, InstanceID: r.inst.ID,
+			StepKey: store.LimitNudgeKey, Now: r.now(), Concurrency: l.Concurrency})
+		if err != nil {
+			r.logger().Warn("ordo: waking a limit's waiters failed; they wait for their recheck", "limit", l.Name, "err", err)
+			continue
+		}
+		woke = woke || w
 	}
 	if woke {
 		r.e.worker.notify()

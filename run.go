@@ -89,6 +89,10 @@ type run struct {
 	// slot is the concurrency limit whose slot this run holds
 	// (acquireConcurrency), nil for none.
 	slot *store.Limit
+	// refusedBy are the limits whose concurrency refused a step of this
+	// run (guarded by mu); nudgeLimits wakes their line once the run
+	// stored its refusals.
+	refusedBy []store.Limit
 
 	inflight sync.WaitGroup
 }
@@ -214,6 +218,7 @@ func (r *run) logger() interface {
 
 func (r *run) execute() {
 	defer r.cancel(nil)
+	defer r.nudgeLimits()
 	j := &store.Journal{}
 	var err error
 	if !r.fresh {

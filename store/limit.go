@@ -28,7 +28,7 @@ import (
 // failed in the journal, whichever comes first (LimitHolder.Live). So a
 // worker killed while it holds a slot gives it back when its lease
 // expires, and a step's final commit frees its slot in the commit's own
-// transaction. LimitRelease frees it at once and wakes the oldest waiter.
+// transaction. LimitRelease frees it at once and wakes the oldest waiters.
 //
 // The rate is a sliding window: a slot is handed out at Now only if fewer
 // than Rate were handed out in (Now-Per, Now], so no window of length Per
@@ -46,8 +46,13 @@ type LimitStore interface {
 	// keeps it (the concurrency is not counted twice).
 	LimitAcquire(ctx context.Context, p *LimitAcquireParams) (*LimitGrant, error)
 	// LimitRelease frees the slot of p.Limit that p.StepKey of
-	// p.InstanceID holds, if any, and makes the oldest waiter of the limit
-	// that is waiting due at p.Now. It reports whether it woke one.
+	// p.InstanceID holds, if any, and makes due at p.Now those of the
+	// oldest active waiters that the free slots serve (LimitWakeCount)
+	// whose instance sleeps (LimitWaiter.Asleep); a waiter on its way to
+	// its slot already is left alone. It reports whether it woke one. A
+	// step refused by the concurrency calls it too once its refusal is
+	// stored, so that a slot freed while it was on its way to waiting is
+	// not lost.
 	LimitRelease(ctx context.Context, p *LimitReleaseParams) (bool, error)
 }
 
@@ -174,7 +179,16 @@ type LimitReleaseParams struct {
 	// Now is the wake-up time of the waiter woken (the wall clock when
 	// zero).
 	Now time.Time
+	// Concurrency is the limit's concurrency, which tells how many of the
+	// oldest active waiters the free slots serve (LimitWakeCount); 0 for
+	// one.
+	Concurrency int
 }
+
+// LimitNudgeKey is the step key of a LimitRelease that frees no slot and
+// only wakes the line (the call a refused step makes once its refusal is
+// stored): no step holds a slot under it.
+const LimitNudgeKey = "$nudge"
 
 // ValidateLimitRelease checks p before a backend acts on it.
 func ValidateLimitRelease(p *LimitReleaseParams) error {
@@ -237,12 +251,28 @@ type LimitDecision struct {
 	// At is the rate grant's time: p.Now, or the latest grant's time if
 	// that is later.
 	At time.Time
+	// Live is how many other steps hold a live slot.
+	Live int
+	// ActiveUntil, when refused by a limit with a concurrency, is the
+	// waiter's new LimitWaiter.ActiveUntil (upsert the waiter: a new one,
+	// or one no longer active, waits since now; an active one keeps its
+	// place). Zero: record no waiter.
+	ActiveUntil time.Time
 }
 
 // DecideLimit is the rule of LimitAcquire, given the limit's slots
-// (holders, the step's own included if it has one) and the times of its
-// rate grants still stored (any order). now is p.Now resolved.
-func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, grants []time.Time) LimitDecision {
+// (holders, the step's own included if it has one), the number of active
+// waiters ahead of the step (LimitWaiter.Ahead; a backend may stop
+// counting at p.Limit.Concurrency) and the times of its rate grants still
+// stored (any order). now is p.Now resolved.
+//
+// A concurrency serves its waiters first come, first served: a step is
+// refused while the live slots and the active waiters ahead of it fill
+// the concurrency, even when a slot is free, so a newcomer never takes the
+// slot a woken waiter is on its way to. A refused step keeps its place
+// (the time of its first refusal) as long as it stays active
+// (LimitWaiter.Active).
+func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, ahead int, grants []time.Time) LimitDecision {
 	var d LimitDecision
 	l := p.Limit
 	live, own := 0, false
@@ -259,7 +289,8 @@ func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, gr
 	}
 	var full []string
 	var retry time.Time
-	if l.Concurrency > 0 && !own && live >= l.Concurrency {
+	d.Live = live
+	if l.Concurrency > 0 && !own && live+ahead >= l.Concurrency {
 		full = append(full, "concurrency")
 		retry = now.Add(p.Recheck)
 	}
@@ -302,6 +333,9 @@ func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, gr
 	}
 	if len(full) > 0 {
 		d.Grant = LimitGrant{RetryAt: retry, Full: strings.Join(full, ",")}
+		if l.Concurrency > 0 {
+			d.ActiveUntil = LimitWaiterActiveUntil(now, p.Recheck)
+		}
 		return d
 	}
 	d.Grant.Granted = true

@@ -18,8 +18,11 @@ type limitTable map[string]*limitState
 type limitState struct {
 	slots   map[slotKey]string // the lease token each slot was acquired under
 	grants  []time.Time
-	waiters map[slotKey]time.Time // since when each waits
+	waiters map[slotKey]place
 }
+
+// place is a waiter's place in line (store.LimitWaiter).
+type place struct{ since, activeUntil time.Time }
 
 // slotKey is a step of an instance.
 type slotKey struct{ instanceID, stepKey string }
@@ -43,11 +46,19 @@ func (s *Store) LimitAcquire(ctx context.Context, p *store.LimitAcquireParams) (
 	}
 	l := s.limits[p.Limit.Name]
 	if l == nil {
-		l = &limitState{slots: make(map[slotKey]string), waiters: make(map[slotKey]time.Time)}
+		l = &limitState{slots: make(map[slotKey]string), waiters: make(map[slotKey]place)}
 		s.limits[p.Limit.Name] = l
 	}
 	t := now(p.Now)
-	d := store.DecideLimit(p, t, s.holders(l), l.grants)
+	me := slotKey{p.InstanceID, p.StepKey}
+	waiters := s.waiters(l)
+	var own *store.LimitWaiter
+	for i := range waiters {
+		if waiters[i].InstanceID == me.instanceID && waiters[i].StepKey == me.stepKey {
+			own = &waiters[i]
+		}
+	}
+	d := store.DecideLimit(p, t, s.holders(l), store.LimitWaitersAhead(t, own, waiters), l.grants)
 	for _, h := range d.Dead {
 		delete(l.slots, slotKey{h.InstanceID, h.StepKey})
 	}
@@ -60,11 +71,15 @@ func (s *Store) LimitAcquire(ctx context.Context, p *store.LimitAcquireParams) (
 		}
 		l.grants = kept
 	}
-	me := slotKey{p.InstanceID, p.StepKey}
 	if !d.Grant.Granted {
-		if _, waits := l.waiters[me]; !waits {
-			l.waiters[me] = t
+		if d.ActiveUntil.IsZero() { // a rate alone keeps no line
+			return &d.Grant, nil
 		}
+		pl := place{since: t, activeUntil: d.ActiveUntil}
+		if own != nil && own.Active(t) {
+			pl.since = own.Since
+		}
+		l.waiters[me] = pl
 		return &d.Grant, nil
 	}
 	delete(l.waiters, me)
@@ -111,24 +126,34 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 		delete(l.slots, k)
 	}
 	t := now(p.Now)
-	for len(l.waiters) > 0 {
-		var first slotKey
-		var since time.Time
-		for k, at := range l.waiters {
-			if since.IsZero() || at.Before(since) || at.Equal(since) && k.instanceID+"\x00"+k.stepKey < first.instanceID+"\x00"+first.stepKey {
-				first, since = k, at
-			}
+	live := 0
+	for _, h := range s.holders(l) {
+		if h.Live(t) {
+			live++
 		}
-		delete(l.waiters, first)
-		x, ok := s.instances[first.instanceID]
-		if !ok || x.in.Status != store.StatusWaiting {
+	}
+	woke := false
+	for _, w := range store.LimitWake(t, s.waiters(l), store.LimitWakeCount(p.Concurrency, live)) {
+		x := s.instances[w.InstanceID]
+		x.in.WakeAt = &t
+		x.in.UpdatedAt = t
+		woke = true
+	}
+	return woke, nil
+}
+
+// waiters returns l's waiters with their instances' status (s.mu held);
+// those of deleted instances are dropped.
+func (s *Store) waiters(l *limitState) []store.LimitWaiter {
+	out := make([]store.LimitWaiter, 0, len(l.waiters))
+	for k, pl := range l.waiters {
+		x, ok := s.instances[k.instanceID]
+		if !ok {
+			delete(l.waiters, k)
 			continue
 		}
-		if x.in.WakeAt == nil || x.in.WakeAt.After(t) {
-			x.in.WakeAt = &t
-			x.in.UpdatedAt = t
-		}
-		return true, nil
+		out = append(out, store.LimitWaiter{InstanceID: k.instanceID, StepKey: k.stepKey, Since: pl.since,
+			ActiveUntil: pl.activeUntil, Status: x.in.Status, WakeAt: x.in.WakeAt})
 	}
-	return false, nil
+	return out
 }

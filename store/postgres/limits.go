@@ -12,6 +12,15 @@ import (
 
 var _ store.LimitStore = (*Store)(nil)
 
+// waiterStatuses are store.LimitWaiterStatuses as a query parameter.
+var waiterStatuses = func() []string {
+	out := make([]string, len(store.LimitWaiterStatuses))
+	for i, st := range store.LimitWaiterStatuses {
+		out[i] = string(st)
+	}
+	return out
+}()
+
 const (
 	sqlLimitRow = `INSERT INTO limits (name) VALUES ($1) ON CONFLICT DO NOTHING`
 	// sqlLimitLock serializes the acquirers of one limit: each holds the
@@ -34,24 +43,36 @@ const (
 	sqlLimitSlotUpsert = `INSERT INTO limit_slots (name, instance_id, step_key, lease_token, acquired_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, instance_id, step_key)
 		DO UPDATE SET lease_token = excluded.lease_token, acquired_at = excluded.acquired_at`
-	sqlLimitGrantsPrune  = `DELETE FROM limit_grants WHERE name = $1 AND at <= $2`
-	sqlLimitGrants       = `SELECT at FROM limit_grants WHERE name = $1`
-	sqlLimitGrantInsert  = `INSERT INTO limit_grants (name, at) VALUES ($1, $2)`
-	sqlLimitWaiterUpsert = `INSERT INTO limit_waiters (name, instance_id, step_key, since) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`
+	sqlLimitGrantsPrune = `DELETE FROM limit_grants WHERE name = $1 AND at <= $2`
+	sqlLimitGrants      = `SELECT at FROM limit_grants WHERE name = $1`
+	sqlLimitGrantInsert = `INSERT INTO limit_grants (name, at) VALUES ($1, $2)`
+	// sqlLimitWaiterUpsert records a refused step in line: a new waiter,
+	// or one no longer active at $4, takes its place at $4; an active one
+	// keeps it (store.DecideLimit).
+	sqlLimitWaiterUpsert = `INSERT INTO limit_waiters (name, instance_id, step_key, since, active_until)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, instance_id, step_key) DO UPDATE SET
+		since = CASE WHEN limit_waiters.active_until > $4 THEN limit_waiters.since ELSE excluded.since END,
+		active_until = excluded.active_until`
 	sqlLimitWaiterDelete = `DELETE FROM limit_waiters WHERE name = $1 AND instance_id = $2 AND step_key = $3`
-	// sqlLimitWakeFirst takes the oldest waiter of a limit whose instance
-	// waits off the list and makes the instance due at $2.
-	sqlLimitWakeFirst = `WITH first AS (
-			SELECT w.instance_id, w.step_key FROM limit_waiters w
-			JOIN instances i ON i.id = w.instance_id WHERE w.name = $1 AND i.status = 'waiting'
-			ORDER BY w.since, w.instance_id, w.step_key LIMIT 1 FOR UPDATE OF w SKIP LOCKED),
-		gone AS (
-			DELETE FROM limit_waiters w USING first f WHERE w.name = $1 AND w.instance_id = f.instance_id
-			AND w.step_key = f.step_key)
-		UPDATE instances SET wake_at = least(coalesce(instances.wake_at, $2), $2), updated_at = $2 FROM first f
-		WHERE instances.id = f.instance_id AND instances.status = 'waiting'
-		RETURNING instances.id`
+	// sqlLimitWaitersAhead counts, up to $6, the active waiters of a limit
+	// at $4 (store.LimitWaitersAhead) ahead of step $3 of $2: all of them
+	// unless the step holds an active place itself.
+	sqlLimitWaitersAhead = `WITH me AS (SELECT since FROM limit_waiters
+			WHERE name = $1 AND instance_id = $2 AND step_key = $3 AND active_until > $4)
+		SELECT count(*) FROM (SELECT 1 FROM limit_waiters w JOIN instances i ON i.id = w.instance_id
+			WHERE w.name = $1 AND w.active_until > $4 AND i.status = ANY($5::text[])
+			AND NOT (w.instance_id = $2 AND w.step_key = $3)
+			AND (w.since, w.instance_id, w.step_key) < (coalesce((SELECT since FROM me), 'infinity'), $2, $3)
+			LIMIT $6) ahead`
+	// sqlLimitWake makes due at $2 those of the first $4 active waiters of
+	// a limit (store.LimitWake) whose instance sleeps.
+	sqlLimitWake = `WITH head AS (
+			SELECT w.instance_id FROM limit_waiters w JOIN instances i ON i.id = w.instance_id
+			WHERE w.name = $1 AND w.active_until > $2 AND i.status = ANY($3::text[])
+			ORDER BY w.since, w.instance_id, w.step_key LIMIT $4)
+		UPDATE instances SET wake_at = $2, updated_at = $2 FROM head h
+		WHERE instances.id = h.instance_id AND instances.status = 'waiting'
+		AND (instances.wake_at IS NULL OR instances.wake_at > $2)`
 )
 
 // LimitAcquire grants a slot of p.Limit or says when to try again, in one
@@ -99,7 +120,13 @@ func limitAcquire(ctx context.Context, tx pgx.Tx, p *store.LimitAcquireParams) (
 			return nil, err
 		}
 	}
-	d := store.DecideLimit(p, t, holders, grants)
+	ahead := 0
+	if c := p.Limit.Concurrency; c > 0 {
+		if err := tx.QueryRow(ctx, sqlLimitWaitersAhead, name, p.InstanceID, p.StepKey, t, waiterStatuses, c).Scan(&ahead); err != nil {
+			return nil, err
+		}
+	}
+	d := store.DecideLimit(p, t, holders, ahead, grants)
 	b := &pgx.Batch{}
 	if len(d.Dead) > 0 {
 		ids, keys := make([]string, len(d.Dead)), make([]string, len(d.Dead))
@@ -113,7 +140,9 @@ func limitAcquire(ctx context.Context, tx pgx.Tx, p *store.LimitAcquireParams) (
 	}
 	switch {
 	case !d.Grant.Granted:
-		b.Queue(sqlLimitWaiterUpsert, name, p.InstanceID, p.StepKey, t)
+		if !d.ActiveUntil.IsZero() {
+			b.Queue(sqlLimitWaiterUpsert, name, p.InstanceID, p.StepKey, t, ts(d.ActiveUntil))
+		}
 	default:
 		b.Queue(sqlLimitWaiterDelete, name, p.InstanceID, p.StepKey)
 		if d.Hold {
@@ -148,15 +177,34 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 	}
 	woke := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var one int
+		if err := tx.QueryRow(ctx, sqlLimitLock, p.Limit).Scan(&one); noRows(err) {
+			return nil // never acquired: no slot, no waiter
+		} else if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, sqlLimitSlotFree, p.Limit, p.InstanceID, p.StepKey, p.LeaseToken); err != nil {
 			return err
 		}
-		var id string
-		err := tx.QueryRow(ctx, sqlLimitWakeFirst, p.Limit, ts(now(p.Now))).Scan(&id)
-		if noRows(err) {
+		t := ts(now(p.Now))
+		live := 0
+		if p.Concurrency > 0 {
+			holders, err := limitHolders(ctx, tx, p.Limit)
+			if err != nil {
+				return err
+			}
+			for i := range holders {
+				if holders[i].Live(t) {
+					live++
+				}
+			}
+		}
+		n := store.LimitWakeCount(p.Concurrency, live)
+		if n == 0 {
 			return nil
 		}
-		if err != nil {
+		tag, err := tx.Exec(ctx, sqlLimitWake, p.Limit, t, waiterStatuses, n)
+		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
 		woke = true

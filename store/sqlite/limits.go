@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ordohq/ordo/store"
@@ -28,19 +29,45 @@ const (
 	sqlLimitSlotUpsert = `INSERT INTO limit_slots (name, instance_id, step_key, lease_token, acquired_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, instance_id, step_key)
 		DO UPDATE SET lease_token = excluded.lease_token, acquired_at = excluded.acquired_at`
-	sqlLimitGrantsPrune  = `DELETE FROM limit_grants WHERE name = ? AND at <= ?`
-	sqlLimitGrants       = `SELECT at FROM limit_grants WHERE name = ?`
-	sqlLimitGrantInsert  = `INSERT INTO limit_grants (name, at) VALUES (?, ?)`
-	sqlLimitWaiterUpsert = `INSERT INTO limit_waiters (name, instance_id, step_key, since) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`
+	sqlLimitGrantsPrune = `DELETE FROM limit_grants WHERE name = ? AND at <= ?`
+	sqlLimitGrants      = `SELECT at FROM limit_grants WHERE name = ?`
+	sqlLimitGrantInsert = `INSERT INTO limit_grants (name, at) VALUES (?, ?)`
+	// sqlLimitWaiterUpsert records a refused step in line: a new waiter,
+	// or one no longer active at ?4, takes its place at ?4; an active one
+	// keeps it (store.DecideLimit).
+	sqlLimitWaiterUpsert = `INSERT INTO limit_waiters (name, instance_id, step_key, since, active_until)
+		VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name, instance_id, step_key) DO UPDATE SET
+		since = CASE WHEN limit_waiters.active_until > ?4 THEN limit_waiters.since ELSE excluded.since END,
+		active_until = excluded.active_until`
 	sqlLimitWaiterDelete = `DELETE FROM limit_waiters WHERE name = ? AND instance_id = ? AND step_key = ?`
-	// sqlLimitWaiterFirst is the oldest waiter of a limit.
-	sqlLimitWaiterFirst = `SELECT instance_id, step_key FROM limit_waiters WHERE name = ?
-		ORDER BY since, instance_id, step_key LIMIT 1`
-	// sqlLimitWake makes a waiting instance due at a time.
+)
+
+// waiterStatusList is store.LimitWaiterStatuses as an SQL list.
+var waiterStatusList = func() string {
+	q := make([]string, len(store.LimitWaiterStatuses))
+	for i, st := range store.LimitWaiterStatuses {
+		q[i] = "'" + string(st) + "'"
+	}
+	return strings.Join(q, ", ")
+}()
+
+var (
+	// sqlLimitWaitersAhead counts, up to ?5, the active waiters of a limit
+	// at ?4 (store.LimitWaitersAhead) ahead of step ?3 of ?2: all of them
+	// unless the step holds an active place itself.
+	sqlLimitWaitersAhead = `SELECT count(*) FROM (SELECT 1 FROM limit_waiters w JOIN instances i ON i.id = w.instance_id
+		WHERE w.name = ?1 AND w.active_until > ?4 AND i.status IN (` + waiterStatusList + `)
+		AND NOT (w.instance_id = ?2 AND w.step_key = ?3)
+		AND (w.since, w.instance_id, w.step_key) < (coalesce((SELECT since FROM limit_waiters
+			WHERE name = ?1 AND instance_id = ?2 AND step_key = ?3 AND active_until > ?4), 9223372036854775807), ?2, ?3)
+		LIMIT ?5)`
+	// sqlLimitWake makes due at ?2 those of the first ?3 active waiters of
+	// a limit (store.LimitWake) whose instance sleeps.
 	sqlLimitWake = `UPDATE instances SET wake_at = ?2, updated_at = ?2
-		WHERE id = ?1 AND status = 'waiting' AND (wake_at IS NULL OR wake_at > ?2)`
-	sqlLimitWaiting = `SELECT 1 FROM instances WHERE id = ? AND status = 'waiting'`
+		WHERE status = 'waiting' AND (wake_at IS NULL OR wake_at > ?2) AND id IN (
+			SELECT w.instance_id FROM limit_waiters w JOIN instances i ON i.id = w.instance_id
+			WHERE w.name = ?1 AND w.active_until > ?2 AND i.status IN (` + waiterStatusList + `)
+			ORDER BY w.since, w.instance_id, w.step_key LIMIT ?3)`
 )
 
 // LimitAcquire grants a slot of p.Limit or says when to try again, in one
@@ -82,7 +109,13 @@ func (w *writeTx) limitAcquire(p *store.LimitAcquireParams) (*store.LimitGrant, 
 			return nil, err
 		}
 	}
-	d := store.DecideLimit(p, t, holders, grants)
+	ahead := 0
+	if c := p.Limit.Concurrency; c > 0 {
+		if err := w.queryRow(sqlLimitWaitersAhead, p.Limit.Name, p.InstanceID, p.StepKey, micros(t), c).Scan(&ahead); err != nil {
+			return nil, err
+		}
+	}
+	d := store.DecideLimit(p, t, holders, ahead, grants)
 	for _, h := range d.Dead {
 		if _, err := w.exec(sqlLimitSlotDelete, p.Limit.Name, h.InstanceID, h.StepKey); err != nil {
 			return nil, err
@@ -94,7 +127,10 @@ func (w *writeTx) limitAcquire(p *store.LimitAcquireParams) (*store.LimitGrant, 
 		}
 	}
 	if !d.Grant.Granted {
-		_, err := w.exec(sqlLimitWaiterUpsert, p.Limit.Name, p.InstanceID, p.StepKey, micros(t))
+		if d.ActiveUntil.IsZero() {
+			return &d.Grant, nil
+		}
+		_, err := w.exec(sqlLimitWaiterUpsert, p.Limit.Name, p.InstanceID, p.StepKey, micros(t), micros(d.ActiveUntil))
 		return &d.Grant, err
 	}
 	if _, err := w.exec(sqlLimitWaiterDelete, p.Limit.Name, p.InstanceID, p.StepKey); err != nil {
@@ -175,28 +211,27 @@ func (w *writeTx) limitRelease(p *store.LimitReleaseParams) (bool, error) {
 	if _, err := w.exec(sqlLimitSlotFree, p.Limit, p.InstanceID, p.StepKey, p.LeaseToken); err != nil {
 		return false, err
 	}
-	t := micros(now(p.Now))
-	for {
-		var id, key string
-		err := w.queryRow(sqlLimitWaiterFirst, p.Limit).Scan(&id, &key)
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, nil
-		}
+	t := now(p.Now)
+	live := 0
+	if p.Concurrency > 0 {
+		holders, err := w.limitHolders(p.Limit)
 		if err != nil {
 			return false, err
 		}
-		if _, err := w.exec(sqlLimitWaiterDelete, p.Limit, id, key); err != nil {
-			return false, err
+		for i := range holders {
+			if holders[i].Live(t) {
+				live++
+			}
 		}
-		var one int
-		err = w.queryRow(sqlLimitWaiting, id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return false, err
-		}
-		_, err = w.exec(sqlLimitWake, id, t)
-		return err == nil, err
 	}
+	n := store.LimitWakeCount(p.Concurrency, live)
+	if n == 0 {
+		return false, nil
+	}
+	res, err := w.exec(sqlLimitWake, p.Limit, micros(t), n)
+	if err != nil {
+		return false, err
+	}
+	woke, err := res.RowsAffected()
+	return woke > 0, err
 }

@@ -29,6 +29,9 @@ func RunLimits(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReleaseToken", testLimitReleaseToken},
 		{"Refuses", testLimitRefuses},
 		{"ConcurrentAcquirers", testLimitConcurrentAcquirers},
+		{"WaitersInOrder", testLimitWaitersInOrder},
+		{"WaiterLosesPlace", testLimitWaiterLosesPlace},
+		{"NudgeAfterRefusal", testLimitNudgeAfterRefusal},
 	})
 }
 
@@ -301,5 +304,122 @@ func testLimitConcurrentAcquirers(t *testing.T, s limitBackend) {
 		if want := max(l.Concurrency, l.Rate); granted != want {
 			t.Errorf("%s: %d of %d racing acquirers granted, want %d", l.Name, granted, n, want)
 		}
+	}
+}
+
+// park stores in as waiting until wakeAt, as an engine stores a refused
+// step, at now.
+func park(f *fixture, in *store.Instance, now time.Time) {
+	f.t.Helper()
+	f.mustApply(&store.Update{InstanceID: in.ID, LeaseToken: in.LeaseToken, Now: now,
+		State: &store.StateChange{Status: store.StatusWaiting, WakeAt: ptr(wakeAt)}, Release: true})
+}
+
+// release frees in's slot of l at now and wakes l's line.
+func release(t *testing.T, s limitBackend, l store.Limit, in *store.Instance, key string, now time.Time) bool {
+	t.Helper()
+	woke, err := s.LimitRelease(t.Context(), &store.LimitReleaseParams{Limit: l.Name, InstanceID: in.ID, StepKey: key,
+		LeaseToken: in.LeaseToken, Now: now, Concurrency: l.Concurrency})
+	if err != nil {
+		t.Fatalf("LimitRelease %s by %s: %v", l.Name, in.ID, err)
+	}
+	return woke
+}
+
+// wantWoken fails unless exactly the instances in want are due at now
+// among in.
+func wantWoken(f *fixture, what string, now time.Time, in []*store.Instance, want ...string) {
+	f.t.Helper()
+	var got []string
+	for _, x := range in {
+		if w := f.get(x.ID).WakeAt; w != nil && !w.After(now) {
+			got = append(got, x.ID)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		f.t.Errorf("%s: due %v, want %v", what, got, want)
+	}
+}
+
+// testLimitWaitersInOrder: a concurrency serves its waiters first come,
+// first served: a newcomer is refused while waiters ahead fill the free
+// slot, a release wakes only the head of the line, and a waiter keeps its
+// place across refusals.
+func testLimitWaitersInOrder(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 4)
+	line := store.Limit{Name: "line", Concurrency: 1}
+	wantGrant(t, "l0", acquire(t, s, line, in[0], at(2*time.Second)), true, time.Time{})
+	wantGrant(t, "l1", acquire(t, s, line, in[1], at(2*time.Second)), false, at(2*time.Second+limitRecheck))
+	wantGrant(t, "l2", acquire(t, s, line, in[2], at(3*time.Second)), false, at(3*time.Second+limitRecheck))
+	park(f, in[1], at(3*time.Second))
+	park(f, in[2], at(3*time.Second))
+	finishCall(f, in[0], at(4*time.Second))
+	now := at(4 * time.Second)
+	g := acquire(t, s, line, in[3], now)
+	wantGrant(t, "newcomer l3 with the slot free and two waiters ahead", g, false, now.Add(limitRecheck))
+	if g.Full != "concurrency" {
+		t.Errorf("Full = %q, want concurrency", g.Full)
+	}
+	if !release(t, s, line, in[0], "call#1", now) {
+		t.Fatal("release woke nobody, want the head of the line")
+	}
+	wantWoken(f, "after the release", now, in[1:3], "l1")
+	l1 := f.claimOne("wf-l1", now, now.Add(time.Minute))
+	wantGrant(t, "l3 again while woken l1 is on its way", acquire(t, s, line, in[3], now), false, now.Add(limitRecheck))
+	wantGrant(t, "woken l1", acquire(t, s, line, l1, now), true, time.Time{})
+
+	now = at(6 * time.Second)
+	finishCall(f, l1, now)
+	if !release(t, s, line, l1, "call#1", now) {
+		t.Fatal("second release woke nobody, want l2")
+	}
+	wantWoken(f, "after the second release", now, in[2:3], "l2")
+	l2 := f.claimOne("wf-l2", now, now.Add(time.Minute))
+	wantGrant(t, "l3 behind l2", acquire(t, s, line, in[3], now), false, now.Add(limitRecheck))
+	wantGrant(t, "woken l2, ahead of l3 since its first refusal", acquire(t, s, line, l2, now), true, time.Time{})
+}
+
+// testLimitWaiterLosesPlace: a waiter that is not refused again within
+// twice its recheck loses its place, and its next refusal puts it at the
+// end of the line.
+func testLimitWaiterLosesPlace(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 3)
+	line := store.Limit{Name: "line", Concurrency: 1}
+	wantGrant(t, "l0", acquire(t, s, line, in[0], at(2*time.Second)), true, time.Time{})
+	wantGrant(t, "l1", acquire(t, s, line, in[1], at(2*time.Second)), false, at(2*time.Second+limitRecheck))
+	gone := store.LimitWaiterActiveUntil(at(2*time.Second), limitRecheck)
+	wantGrant(t, "l2 after l1's place lapsed", acquire(t, s, line, in[2], gone), false, gone.Add(limitRecheck))
+	wantGrant(t, "l1 again, behind l2", acquire(t, s, line, in[1], gone.Add(time.Second)), false, gone.Add(time.Second+limitRecheck))
+	now := gone.Add(2 * time.Second)
+	finishCall(f, in[0], now)
+	wantGrant(t, "l1 with the slot free, l2 ahead", acquire(t, s, line, in[1], now), false, now.Add(limitRecheck))
+	wantGrant(t, "l2 at the head", acquire(t, s, line, in[2], now), true, time.Time{})
+}
+
+// testLimitNudgeAfterRefusal: a slot freed while a refused step is on its
+// way to waiting wakes nobody (the step's instance still runs); the
+// step's own nudge once it is stored waiting wakes it.
+func testLimitNudgeAfterRefusal(t *testing.T, s limitBackend) {
+	f := &fixture{t: t, s: s, ctx: context.Background()}
+	in := running(f, 2)
+	line := store.Limit{Name: "line", Concurrency: 1}
+	wantGrant(t, "l0", acquire(t, s, line, in[0], at(2*time.Second)), true, time.Time{})
+	wantGrant(t, "l1", acquire(t, s, line, in[1], at(2*time.Second)), false, at(2*time.Second+limitRecheck))
+	now := at(3 * time.Second)
+	finishCall(f, in[0], now)
+	if release(t, s, line, in[0], "call#1", now) {
+		t.Error("release woke a waiter, want none (l1 still runs)")
+	}
+	park(f, in[1], now)
+	if !release(t, s, line, &store.Instance{ID: in[1].ID}, store.LimitNudgeKey, now) {
+		t.Fatal("l1's nudge woke nobody, want l1")
+	}
+	wantWoken(f, "after the nudge", now, in[1:], "l1")
+	l1 := f.claimOne("wf-l1", now, now.Add(time.Minute))
+	wantGrant(t, "woken l1", acquire(t, s, line, l1, now), true, time.Time{})
+	if release(t, s, line, &store.Instance{ID: "l1"}, store.LimitNudgeKey, now) {
+		t.Error("a nudge with every slot held woke a waiter")
 	}
 }
