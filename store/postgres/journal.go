@@ -28,11 +28,16 @@ const (
 
 	// The journals of the instances one claim took back (claimed before:
 	// the engine reads no journal at a first claim, which has none but
-	// events): their lease tokens lie in [$1, $2).
-	sqlClaimed         = `(SELECT id FROM instances WHERE lease_token >= $1 AND lease_token < $2 AND claims > 1)`
-	sqlClaimedSteps    = `SELECT ` + stepColumns + ` FROM steps WHERE instance_id IN ` + sqlClaimed + ` ORDER BY instance_id, ordinal, key`
-	sqlClaimedAttempts = `SELECT ` + attemptColumns + ` FROM attempts WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
-	sqlClaimedEvents   = `SELECT ` + eventColumns + ` FROM events WHERE instance_id IN ` + sqlClaimed + ` ORDER BY id`
+	// events): their lease tokens lie in [$1, $2). Each is read by a
+	// LATERAL lookup of one instance's rows, which OFFSET 0 keeps from
+	// being flattened into a join: as "instance_id IN (...)" the planner,
+	// with statistics that lag a growing table, hashed the claimed ids and
+	// scanned the whole journal table on every claim of waking instances.
+	sqlClaimed         = `(SELECT id FROM instances WHERE lease_token >= $1 AND lease_token < $2 AND claims > 1) c`
+	sqlClaimedSteps    = `SELECT j.* FROM ` + sqlClaimed + ` CROSS JOIN LATERAL (SELECT ` + stepColumns + ` FROM steps WHERE instance_id = c.id OFFSET 0) j ORDER BY j.instance_id, j.ordinal, j.key`
+	sqlClaimedAttempts = `SELECT j.instance_id, j.step_key, j.number, j.compensation, j.started_at, j.finished_at, j.error FROM ` + sqlClaimed +
+		` CROSS JOIN LATERAL (SELECT id, ` + attemptColumns + ` FROM attempts WHERE instance_id = c.id OFFSET 0) j ORDER BY j.id`
+	sqlClaimedEvents = `SELECT j.* FROM ` + sqlClaimed + ` CROSS JOIN LATERAL (SELECT ` + eventColumns + ` FROM events WHERE instance_id = c.id OFFSET 0) j ORDER BY j.id`
 
 	// EventSend, in one implicit transaction: lock the instance (so a
 	// Commit that starts it waiting for this event type either sees the
