@@ -54,3 +54,65 @@ func TestWakeUpNotLost(t *testing.T) {
 		}
 	}
 }
+
+// clockMovingStore is a store whose NextWakeAt, before it answers, sets
+// the test's clock to the answer, as ordotest's WaitStatus does from
+// another goroutine when nothing runs and the instance's wake-up is ahead.
+type clockMovingStore struct {
+	store.Store
+	clock *ordotest.Clock
+}
+
+func (s *clockMovingStore) NextWakeAt(ctx context.Context) (time.Time, bool, error) {
+	at, ok, err := s.Store.NextWakeAt(ctx)
+	if err == nil && ok {
+		s.clock.Set(at)
+	}
+	return at, ok, err
+}
+
+// TestIdleTimerAfterClockMoved: the idle claim loop waits until the next
+// wake-up time, not for a duration measured before the clock moved: a
+// timer of the whole wait made after the clock reached the wake-up would
+// fire an hour late, on a clock nobody sets again, and the instance would
+// wait for ever.
+func TestIdleTimerAfterClockMoved(t *testing.T) {
+	t.Parallel()
+	clock := ordotest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e, err := ordo.NewEngine(ordo.Config{Store: &clockMovingStore{Store: memory.New(), clock: clock}, Clock: clock,
+		PollInterval: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nap := ordo.NewWorkflow("nap", func(ctx context.Context, _ struct{}) (string, error) {
+		if err := ordo.Sleep(ctx, "rest", time.Hour); err != nil {
+			return "", err
+		}
+		return "rested", nil
+	})
+	if err := e.Register(nap); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Stop(context.Background()) })
+	in, err := nap.Create(t.Context(), e, struct{}{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got, err := e.Get(t.Context(), in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == ordo.StatusComplete {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance %s is %s (wake at %v, clock at %v), want complete", in.ID, got.Status, got.WakeAt, clock.Now())
+		}
+		time.Sleep(5 * time.Millisecond) // real time: the engine runs on other goroutines
+	}
+}

@@ -245,11 +245,17 @@ func (w *worker) gather(ctx context.Context, d time.Duration) {
 }
 
 // idle waits for a notification, the poll interval or the next due timer.
+//
+// The wait ends at a time read once (deadline), with a timer for that
+// time (newTimerAt): a virtual clock, ordotest's, is set ahead to the due
+// wake-up by another goroutine, and a timer of the whole wait made after
+// that would fire late, at a time that clock is never set to.
 func (w *worker) idle(ctx context.Context, checkTimers bool) {
 	wait := w.e.cfg.PollInterval
+	now := w.e.clock.Now()
 	if checkTimers {
 		if at, ok, err := w.e.store.NextWakeAt(ctx); err == nil && ok {
-			if d := at.Sub(w.e.clock.Now()); d < wait {
+			if d := at.Sub(now); d < wait {
 				wait = max(d, 0)
 			}
 		}
@@ -257,19 +263,22 @@ func (w *worker) idle(ctx context.Context, checkTimers bool) {
 	if wait == 0 {
 		return
 	}
+	deadline := now.Add(wait)
 	w.mu.Lock()
-	w.plannedAt = w.e.clock.Now().Add(wait)
+	w.plannedAt = deadline
 	w.mu.Unlock()
-	t := w.e.clock.NewTimer(wait)
+	defer func() {
+		w.mu.Lock()
+		w.plannedAt = time.Time{} // looking now; a hint until the next idle must notify
+		w.mu.Unlock()
+	}()
+	t := newTimerAt(w.e.clock, deadline)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-w.wake:
 	case <-t.C():
 	}
-	w.mu.Lock()
-	w.plannedAt = time.Time{} // looking now; a hint until the next idle must notify
-	w.mu.Unlock()
 }
 
 func (w *worker) sleep(ctx context.Context, d time.Duration) {

@@ -17,7 +17,7 @@ type Clock struct {
 	timers []*timer
 }
 
-var _ ordo.Clock = (*Clock)(nil)
+var _ ordo.TimerAtClock = (*Clock)(nil)
 
 // NewClock returns a clock reading start.
 func NewClock(start time.Time) *Clock { return &Clock{now: start} }
@@ -34,21 +34,32 @@ func (c *Clock) NewTimer(d time.Duration) ordo.Timer {
 	return c.add(d, nil)
 }
 
+// NewTimerAt returns a timer that fires when the clock reaches t.
+func (c *Clock) NewTimerAt(t time.Time) ordo.Timer {
+	return c.addAt(func(time.Time) time.Time { return t }, nil)
+}
+
 // AfterFunc calls f in its own goroutine when the clock passes now+d.
 func (c *Clock) AfterFunc(d time.Duration, f func()) ordo.Timer {
 	return c.add(d, f)
 }
 
 func (c *Clock) add(d time.Duration, f func()) *timer {
+	return c.addAt(func(now time.Time) time.Time { return now.Add(d) }, f)
+}
+
+// addAt adds a timer firing at at(now), now read under the same lock.
+func (c *Clock) addAt(at func(now time.Time) time.Time, f func()) *timer {
 	c.mu.Lock()
 	c.seq++
-	t := &timer{clock: c, at: c.now.Add(d), fn: f, seq: c.seq}
+	t := &timer{clock: c, at: at(c.now), fn: f, seq: c.seq}
 	if f == nil {
 		t.ch = make(chan time.Time, 1)
 	}
 	c.timers = append(c.timers, t)
+	due := !t.at.After(c.now)
 	c.mu.Unlock()
-	if d <= 0 {
+	if due {
 		c.Advance(0)
 	}
 	return t
