@@ -81,7 +81,7 @@ func (c *committer) pendingRetry() (time.Time, bool) {
 // It returns false at once when the committer is closing.
 func (c *committer) pause(lane int, d time.Duration) bool {
 	at := c.clock.Now().Add(d)
-	t := c.clock.NewTimer(d)
+	t := newTimerAt(c.clock, at) // at is what pendingRetry tells; a clock set to it fires this timer
 	defer t.Stop()
 	c.retryAt[lane].Store(&at)
 	defer c.retryAt[lane].Store(nil)
