@@ -251,8 +251,6 @@ type LimitDecision struct {
 	// At is the rate grant's time: p.Now, or the latest grant's time if
 	// that is later.
 	At time.Time
-	// Live is how many other steps hold a live slot.
-	Live int
 	// ActiveUntil, when refused by a limit with a concurrency, is the
 	// waiter's new LimitWaiter.ActiveUntil (upsert the waiter: a new one,
 	// or one no longer active, waits since now; an active one keeps its
@@ -262,7 +260,7 @@ type LimitDecision struct {
 
 // DecideLimit is the rule of LimitAcquire, given the limit's slots
 // (holders, the step's own included if it has one), the number of active
-// waiters ahead of the step (LimitWaiter.Ahead; a backend may stop
+// waiters ahead of the step (LimitWaitersAhead; a backend may stop
 // counting at p.Limit.Concurrency) and the times of its rate grants still
 // stored (any order). now is p.Now resolved.
 //
@@ -289,7 +287,6 @@ func DecideLimit(p *LimitAcquireParams, now time.Time, holders []LimitHolder, ah
 	}
 	var full []string
 	var retry time.Time
-	d.Live = live
 	if l.Concurrency > 0 && !own && live+ahead >= l.Concurrency {
 		full = append(full, "concurrency")
 		retry = now.Add(p.Recheck)

@@ -73,6 +73,18 @@ func LimitWaitersAhead(now time.Time, me *LimitWaiter, waiters []LimitWaiter) in
 	return n
 }
 
+// LiveHolders counts the holders that still hold their slot at now
+// (LimitHolder.Live).
+func LiveHolders(holders []LimitHolder, now time.Time) int {
+	n := 0
+	for i := range holders {
+		if holders[i].Live(now) {
+			n++
+		}
+	}
+	return n
+}
+
 // LimitWakeCount is how many of a limit's oldest active waiters a release
 // serves: the slots free besides the live ones, or one when the
 // concurrency is not given (0).

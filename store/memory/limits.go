@@ -126,14 +126,9 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 		delete(l.slots, k)
 	}
 	t := now(p.Now)
-	live := 0
-	for _, h := range s.holders(l) {
-		if h.Live(t) {
-			live++
-		}
-	}
 	woke := false
-	for _, w := range store.LimitWake(t, s.waiters(l), store.LimitWakeCount(p.Concurrency, live)) {
+	n := store.LimitWakeCount(p.Concurrency, store.LiveHolders(s.holders(l), t))
+	for _, w := range store.LimitWake(t, s.waiters(l), n) {
 		x := s.instances[w.InstanceID]
 		x.in.WakeAt = &t
 		x.in.UpdatedAt = t

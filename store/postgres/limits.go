@@ -193,11 +193,7 @@ func (s *Store) LimitRelease(ctx context.Context, p *store.LimitReleaseParams) (
 			if err != nil {
 				return err
 			}
-			for i := range holders {
-				if holders[i].Live(t) {
-					live++
-				}
-			}
+			live = store.LiveHolders(holders, t)
 		}
 		n := store.LimitWakeCount(p.Concurrency, live)
 		if n == 0 {

@@ -218,11 +218,7 @@ func (w *writeTx) limitRelease(p *store.LimitReleaseParams) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		for i := range holders {
-			if holders[i].Live(t) {
-				live++
-			}
-		}
+		live = store.LiveHolders(holders, t)
 	}
 	n := store.LimitWakeCount(p.Concurrency, live)
 	if n == 0 {
