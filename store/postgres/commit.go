@@ -22,7 +22,9 @@ import (
 //
 // Updates of the same instance apply in order: the batch is cut into
 // rounds in which each instance appears once, and the rounds run one after
-// the other in the same transaction.
+// the other in the same transaction. Updates that only add distinct
+// journal records to one instance are merged first
+// (store.CoalesceUpdates).
 func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.UpdateResult, error) {
 	if err := store.ValidateUpdates(updates); err != nil {
 		return nil, fmt.Errorf("postgres: commit: %w", err)
@@ -33,6 +35,10 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	for _, u := range updates {
 		s.prefetch.drop(u.InstanceID)
 	}
+	// One round per instance where its parallel steps finished together,
+	// not one round, a statement each, per step.
+	given := updates
+	updates, carrier := store.CoalesceUpdates(given)
 	rounds := splitRounds(updates)
 	b := &pgx.Batch{}
 	if len(rounds) > 1 {
@@ -60,7 +66,11 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	if err := s.existingStatus(ctx, updates, results); err != nil {
 		return nil, fmt.Errorf("postgres: commit of %d updates: %w", len(updates), err)
 	}
-	return results, nil
+	out := make([]store.UpdateResult, len(given))
+	for i := range given {
+		out[i] = results[carrier[i]]
+	}
+	return out, nil
 }
 
 // existingStatus fills in the status of the instances that creates found

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -206,5 +208,54 @@ func testCommitEmpty(t *testing.T, s suite) {
 	res, err := f.s.Commit(f.ctx, nil)
 	if err != nil || len(res) != 0 {
 		t.Fatalf("Commit(nil) = %v, %v; want no results, no error", res, err)
+	}
+}
+
+// testCommitParallelSteps: one batch holding several updates of one
+// instance, as its parallel steps finish together (each its own step and
+// attempt), then the same step again and a custom status, beside another
+// instance's: every update applies, in order, and reports the instance
+// running.
+func testCommitParallelSteps(t *testing.T, s suite) {
+	f := s.setup(t)
+	a := f.inStatus("a", store.StatusRunning)
+	b := f.inStatus("b", store.StatusRunning)
+	step := func(key string, ord int, status store.StepStatus) *store.Step {
+		return &store.Step{Key: key, Name: "s", Seq: ord + 1, Ordinal: ord, Kind: store.KindDo, Status: status,
+			Attempts: 1, StartedAt: at(time.Second)}
+	}
+	att := func(key string, n int) []store.AttemptRecord {
+		return []store.AttemptRecord{{StepKey: key, Attempt: store.Attempt{Number: n, StartedAt: at(time.Second), FinishedAt: at(2 * time.Second)}}}
+	}
+	upd := func(in *store.Instance, now time.Duration, st *store.Step, atts []store.AttemptRecord) *store.Update {
+		return &store.Update{InstanceID: in.ID, LeaseToken: in.LeaseToken, Now: at(now), Steps: []*store.Step{st}, Attempts: atts}
+	}
+	last := upd(a, 5*time.Minute, step("p#3", 2, store.StepCompleted), att("p#3", 2))
+	last.CustomStatus = ptr("charged")
+	res := f.commitAll(
+		upd(a, time.Minute, step("p#1", 0, store.StepCompleted), att("p#1", 1)),
+		upd(b, time.Minute, step("p#1", 0, store.StepCompleted), att("p#1", 1)),
+		upd(a, 2*time.Minute, step("p#2", 1, store.StepCompleted), att("p#2", 1)),
+		upd(a, 3*time.Minute, step("p#3", 2, store.StepRetrying), att("p#3", 1)),
+		last,
+	)
+	for i, r := range res {
+		if r.Err != nil || r.Status != store.StatusRunning {
+			t.Errorf("result %d = %+v, want running", i, r)
+		}
+	}
+	j := f.journal("a")
+	var got []string
+	for _, st := range j.Steps {
+		got = append(got, fmt.Sprintf("%s %s %d", st.Key, st.Status, len(st.History)))
+	}
+	if want := []string{"p#1 completed 1", "p#2 completed 1", "p#3 completed 2"}; !slices.Equal(got, want) {
+		t.Errorf("a's journal %v, want %v", got, want)
+	}
+	if in := f.get("a"); in.CustomStatus != "charged" || !in.UpdatedAt.Equal(at(5*time.Minute)) {
+		t.Errorf("a: custom status %q updated %v, want charged at %v", in.CustomStatus, in.UpdatedAt, at(5*time.Minute))
+	}
+	if n := len(f.journal("b").Steps); n != 1 {
+		t.Errorf("b has %d steps, want 1", n)
 	}
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitFencing", testCommitFencing},
 		{"CommitSteps", testCommitSteps},
 		{"CommitAttempts", testCommitAttempts},
+		{"CommitParallelSteps", testCommitParallelSteps},
 		{"CommitConsumeEvents", testCommitConsumeEvents},
 		{"CommitCustomStatus", testCommitCustomStatus},
 		{"CommitState", testCommitState},
