@@ -81,14 +81,21 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 		return nil, fmt.Errorf("sqlite: commit: %w", err)
 	}
 	defer w.rollback()
-	results := make([]store.UpdateResult, len(updates))
-	for i, u := range updates {
-		if results[i], err = w.apply(u); err != nil {
+	// An instance's parallel steps that finished together are fenced and
+	// written once, not once per step.
+	merged, carrier := store.CoalesceUpdates(updates)
+	applied := make([]store.UpdateResult, len(merged))
+	for i, u := range merged {
+		if applied[i], err = w.apply(u); err != nil {
 			return nil, fmt.Errorf("sqlite: commit: instance %q: %w", u.InstanceID, err)
 		}
 	}
 	if err := w.commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	results := make([]store.UpdateResult, len(updates))
+	for i := range updates {
+		results[i] = applied[carrier[i]]
 	}
 	return results, nil
 }
