@@ -392,13 +392,20 @@ func (e *Engine) checkPayload(what string, b []byte) error {
 	return nil
 }
 
-// StoreRetryAt reports whether the engine waits to write again to its
-// store after a write failed (a batch of step results whose transaction
-// failed is retried with backoff, for up to LeaseDuration/2), and when on
-// the engine's Clock it tries next. Test environments on a virtual clock
-// (package ordotest) advance the clock to it, so that a store fault costs
-// no real time.
-func (e *Engine) StoreRetryAt() (time.Time, bool) { return e.committer.pendingRetry() }
+// StoreRetryAt reports whether the engine waits to use its store again
+// after a call failed (a batch of step results whose transaction failed
+// is retried with backoff, for up to LeaseDuration/2; a failed claim is
+// tried again with backoff), and when on the engine's Clock it tries next
+// (the earliest of them). Test environments on a virtual clock (package
+// ordotest) advance the clock to it, so that a store fault costs no real
+// time.
+func (e *Engine) StoreRetryAt() (time.Time, bool) {
+	at, ok := e.committer.pendingRetry()
+	if c, cok := e.worker.claimRetry(); cok && (!ok || c.Before(at)) {
+		return c, true
+	}
+	return at, ok
+}
 
 // Active returns how many instances are executing in this engine right now
 // (waiting instances do not count).

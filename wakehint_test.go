@@ -2,7 +2,9 @@ package ordo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,5 +116,44 @@ func TestIdleTimerAfterClockMoved(t *testing.T) {
 			t.Fatalf("instance %s is %s (wake at %v, clock at %v), want complete", in.ID, got.Status, got.WakeAt, clock.Now())
 		}
 		time.Sleep(5 * time.Millisecond) // real time: the engine runs on other goroutines
+	}
+}
+
+// failingClaims is a store whose first claims fail, as a database that is
+// briefly unreachable.
+type failingClaims struct {
+	store.Store
+	left atomic.Int32
+}
+
+func (s *failingClaims) InstanceClaim(ctx context.Context, p *store.ClaimParams) ([]*store.Instance, error) {
+	if s.left.Add(-1) >= 0 {
+		return nil, errors.New("connection refused")
+	}
+	return s.Store.InstanceClaim(ctx, p)
+}
+
+// TestClaimFaultInVirtualTime: a failed claim is tried again after a
+// backoff on the engine's clock, which ordotest advances to it
+// (Engine.StoreRetryAt), so a store fault costs no real time: without it
+// the sleeping instance below, due after the clock moved to its wake-up,
+// waits for a claim loop asleep on a timer nobody reaches.
+func TestClaimFaultInVirtualTime(t *testing.T) {
+	t.Parallel()
+	st := &failingClaims{Store: memory.New()}
+	st.left.Store(3)
+	env := ordotest.New(t, &ordotest.Options{Store: st, Timeout: 30 * time.Second})
+	nap := ordo.NewWorkflow("nap", func(ctx context.Context, _ struct{}) (string, error) {
+		if err := ordo.Sleep(ctx, "rest", time.Hour); err != nil {
+			return "", err
+		}
+		return "rested", nil
+	})
+	_, final, err := ordotest.Run(env, nap, struct{}{})
+	if err != nil || final.Status != ordo.StatusComplete {
+		t.Fatalf("instance %s: %v", final.Status, err)
+	}
+	if left := st.left.Load(); left >= 0 {
+		t.Fatalf("%d claim faults left unused; the test proves nothing", left+1)
 	}
 }

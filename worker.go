@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,18 +30,21 @@ type worker struct {
 	e    *Engine
 	wake chan struct{}
 
-	mu         sync.Mutex
-	runs       map[string]*run // by lease token
-	reserved   int             // slots Create reserved for instances it claims itself
-	saturated  bool            // the last claim filled every slot or the batch: more work may wait
-	plannedAt  time.Time       // when the idle claim loop will look again; zero while it is not idle
-	started    bool
-	stopped    bool
-	stopClaims context.CancelFunc
-	stopHB     context.CancelFunc
-	loopDone   chan struct{}
-	hbDone     chan struct{}
-	runsWG     sync.WaitGroup
+	mu        sync.Mutex
+	runs      map[string]*run // by lease token
+	reserved  int             // slots Create reserved for instances it claims itself
+	saturated bool            // the last claim filled every slot or the batch: more work may wait
+	plannedAt time.Time       // when the idle claim loop will look again; zero while it is not idle
+	// claimRetryAt is when the claim loop tries again after a failed
+	// claim; nil while it does not wait for that.
+	claimRetryAt atomic.Pointer[time.Time]
+	started      bool
+	stopped      bool
+	stopClaims   context.CancelFunc
+	stopHB       context.CancelFunc
+	loopDone     chan struct{}
+	hbDone       chan struct{}
+	runsWG       sync.WaitGroup
 }
 
 func newWorker(e *Engine) *worker {
@@ -196,7 +200,7 @@ func (w *worker) claimLoop(ctx context.Context) {
 					return
 				}
 				w.e.log.Error("ordo: claim failed", "err", err, "retry_in", backoff)
-				w.sleep(ctx, backoff)
+				w.sleepUntil(ctx, now.Add(backoff))
 				backoff = min(backoff*2, 5*time.Second)
 				continue
 			}
@@ -281,13 +285,26 @@ func (w *worker) idle(ctx context.Context, checkTimers bool) {
 	}
 }
 
-func (w *worker) sleep(ctx context.Context, d time.Duration) {
-	t := w.e.clock.NewTimer(d)
+// sleepUntil waits, after a failed claim, until at on the engine's clock
+// (reported meanwhile by claimRetry) or ctx ends.
+func (w *worker) sleepUntil(ctx context.Context, at time.Time) {
+	w.claimRetryAt.Store(&at)
+	defer w.claimRetryAt.Store(nil)
+	t := newTimerAt(w.e.clock, at)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C():
 	}
+}
+
+// claimRetry reports when the claim loop tries again after a failed claim,
+// if it waits for that.
+func (w *worker) claimRetry() (time.Time, bool) {
+	if at := w.claimRetryAt.Load(); at != nil {
+		return *at, true
+	}
+	return time.Time{}, false
 }
 
 // launchFresh runs an instance that Create just inserted already claimed:
