@@ -41,6 +41,7 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	updates, carrier := store.CoalesceUpdates(given)
 	rounds := splitRounds(updates)
 	b := &pgx.Batch{}
+	b.Queue(sqlGenericPlans)
 	if len(rounds) > 1 {
 		// Lock every instance up front in ID order, so later rounds do
 		// not take locks out of order.

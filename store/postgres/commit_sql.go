@@ -2,11 +2,22 @@ package postgres
 
 // The statements of a Commit round: create (if the round creates
 // instances), lock, write. They take their rows as parallel arrays
-// (unnest), so a batch of any size is three statements at most, and they
+// (unnest), so a batch of any size is three statements at most (after
+// sqlGenericPlans), and they
 // write only for the updates whose lease token the instance still holds:
 // the join on (id, lease_token) is the fence. sqlCommitLock has locked the
 // instance rows first, so the tokens cannot change under sqlCommitWrite.
 const (
+	// sqlGenericPlans makes the statements of the commit's transaction
+	// (and only those: the setting is local to it) run their cached
+	// generic plans. PostgreSQL otherwise plans sqlCommitLock anew on
+	// every execution: a custom plan knows the length of its array and so
+	// always looks cheaper than the generic one, which assumes ten
+	// elements. That planning cost more than the lock itself. The generic
+	// plans of these statements look instances up by key at any size
+	// (TestQueryPlans checks them).
+	sqlGenericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`
+
 	// sqlCommitCreate inserts the instances of the updates that create
 	// one. A conflicting ID is skipped (ErrAlreadyExists), except that a
 	// claimed create whose instance holds the very same lease token is the
