@@ -3,9 +3,8 @@ package postgres
 // The statements of a Commit round: create (if the round creates
 // instances), lock, write. They take their rows as parallel arrays
 // (unnest), so a batch of any size is three statements at most (after
-// sqlGenericPlans), and they
-// write only for the updates whose lease token the instance still holds:
-// the join on (id, lease_token) is the fence. sqlCommitLock has locked the
+// sqlGenericPlans), and they write only for the updates whose lease token
+// the instance still holds: the join on (id, lease_token) is the fence. sqlCommitLock has locked the
 // instance rows first, so the tokens cannot change under sqlCommitWrite.
 const (
 	// sqlGenericPlans makes the statements of the commit's transaction
