@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -168,6 +169,7 @@ func (c *committer) loop() {
 		return
 	}
 	batch := make([]*commitReq, 0, c.maxBatch)
+	var last lastBatch
 	for first := range c.reqs {
 		batch = append(batch[:0], first)
 		// Writers woken by the previous commit are about to send their next
@@ -177,8 +179,45 @@ func (c *committer) loop() {
 			runtime.Gosched()
 			batch = c.drain(batch)
 		}
+		batch = c.awaitCreator(batch, last)
+		begin := time.Now()
 		c.write(0, batch)
+		last = lastBatch{created: slices.ContainsFunc(batch, isCreate), took: time.Since(begin)}
 	}
+}
+
+// lastBatch is what awaitCreator knows of the batch written before.
+type lastBatch struct {
+	created bool          // some update created an instance
+	took    time.Duration // its commit, in real time
+}
+
+// maxCreatorWait bounds awaitCreator's wait whatever the commits take.
+const maxCreatorWait = time.Millisecond
+
+// awaitCreator lets a batch without a create wait a little for one when
+// the batch before created an instance. Whoever created it (a submitter,
+// an import, a parent starting children) usually sends the next create as
+// soon as its commit returns; without the wait the next create would wait
+// for a whole commit of other instances' step results and then pay one of
+// its own. The wait ends when a create arrives, and lasts at most a
+// quarter of the last commit (real time: it trades latency against
+// transactions, so it scales with what a transaction costs) and never
+// more than maxCreatorWait.
+func (c *committer) awaitCreator(batch []*commitReq, last lastBatch) []*commitReq {
+	if !last.created || len(batch) >= c.maxBatch || slices.ContainsFunc(batch, isCreate) {
+		return batch
+	}
+	deadline := time.Now().Add(min(last.took/4, maxCreatorWait))
+	for time.Now().Before(deadline) {
+		runtime.Gosched()
+		n := len(batch)
+		batch = c.drain(batch)
+		if len(batch) >= c.maxBatch || slices.ContainsFunc(batch[n:], isCreate) {
+			break
+		}
+	}
+	return batch
 }
 
 // lingerYields is how often the committer yields to let more updates
