@@ -4,8 +4,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/ordohq/ordo/store"
 )
 
 // TestAwaitCreator pins when a batch without a create waits for one: only
@@ -13,17 +11,7 @@ import (
 // bounded when none comes.
 func TestAwaitCreator(t *testing.T) {
 	t.Parallel()
-	create := func(id string) *commitReq {
-		return &commitReq{upd: &store.Update{InstanceID: id, Create: &store.InstanceCreateParams{ID: id}}}
-	}
-	upd := func(id string) *commitReq { return &commitReq{upd: &store.Update{InstanceID: id}} }
-	ids := func(rs []*commitReq) []string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, r.upd.InstanceID)
-		}
-		return out
-	}
+	create, upd, ids := createReq, updReq, reqIDs
 	hour := time.Hour // capped at maxCreatorWait
 	cases := []struct {
 		name     string

@@ -7,28 +7,35 @@ import (
 	"github.com/ordohq/ordo/store"
 )
 
+// createReq is a queued update that creates instance id.
+func createReq(id string) *commitReq {
+	return &commitReq{upd: &store.Update{InstanceID: id, Create: &store.InstanceCreateParams{ID: id}}}
+}
+
+// updReq is a queued update of instance id that sends events to notify.
+func updReq(id string, notify ...string) *commitReq {
+	u := &store.Update{InstanceID: id}
+	for _, n := range notify {
+		u.Notify = append(u.Notify, &store.EventSendParams{InstanceID: n})
+	}
+	return &commitReq{upd: u}
+}
+
+// reqIDs lists the instances of rs, in order.
+func reqIDs(rs []*commitReq) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.upd.InstanceID)
+	}
+	return out
+}
+
 // TestLanesTake pins which queued updates a batch takes: queue order, none
 // of an instance a batch in flight holds (its own or a Notify target), and
 // none behind an update of the same instance left queued.
 func TestLanesTake(t *testing.T) {
 	t.Parallel()
-	create := func(id string) *commitReq {
-		return &commitReq{upd: &store.Update{InstanceID: id, Create: &store.InstanceCreateParams{ID: id}}}
-	}
-	upd := func(id string, notify ...string) *commitReq {
-		u := &store.Update{InstanceID: id}
-		for _, n := range notify {
-			u.Notify = append(u.Notify, &store.EventSendParams{InstanceID: n})
-		}
-		return &commitReq{upd: u}
-	}
-	ids := func(rs []*commitReq) []string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, r.upd.InstanceID)
-		}
-		return out
-	}
+	create, upd, ids := createReq, updReq, reqIDs
 	cases := []struct {
 		name       string
 		queue      []*commitReq
