@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ordohq/ordo/store"
 )
@@ -24,13 +25,15 @@ import (
 // a batch of other instances' step results too. Step results that arrive
 // meanwhile, and creates while a create commits (many creators at once),
 // wait to share the next batch instead of each paying a transaction of
-// their own.
+// their own. With no batch in flight, a batch without a create waits
+// briefly for the next create after one that created (awaitCreator).
 
 // laneBatch is one batch handed to a lane, with the instances it holds.
 type laneBatch struct {
 	reqs    []*commitReq
 	keys    map[string]bool
-	creates bool // some update creates an instance
+	creates bool          // some update creates an instance
+	took    time.Duration // its commit, in real time, once written
 }
 
 // dispatch is the committer's loop on several lanes. It ends when the
@@ -42,7 +45,9 @@ func (c *committer) dispatch() {
 	for lane := range c.lanes {
 		wg.Go(func() {
 			for b := range work {
+				begin := time.Now()
 				c.write(lane, b.reqs)
+				b.took = time.Since(begin)
 				done <- b
 			}
 		})
@@ -51,6 +56,7 @@ func (c *committer) dispatch() {
 	var queue []*commitReq
 	free, open := c.lanes, true
 	creating := 0 // batches in flight that create instances
+	var last lastBatch
 	for open || len(queue) > 0 || free < c.lanes {
 		if free > 0 && len(queue) > 0 && (free == c.lanes || creating == 0 && slices.ContainsFunc(queue, isCreate)) {
 			// As in loop: writers woken by the last commit are about to
@@ -58,6 +64,9 @@ func (c *committer) dispatch() {
 			for yield := 0; yield < lingerYields && len(queue) < c.maxBatch; yield++ {
 				runtime.Gosched()
 				queue = c.drain(queue)
+			}
+			if free == c.lanes {
+				queue = c.awaitCreator(queue, last)
 			}
 			var b *laneBatch
 			if b, queue = c.take(queue, busy, free < c.lanes); b != nil {
@@ -85,6 +94,7 @@ func (c *committer) dispatch() {
 			queue = append(queue, r)
 		case b := <-done:
 			free++
+			last = lastBatch{created: b.creates, took: b.took}
 			if b.creates {
 				creating--
 			}
