@@ -37,6 +37,16 @@ const (
 		AND type IN (SELECT value FROM json_each(?)))`
 )
 
+// sqlJournalTouch is the fence and the instance write of an update that
+// carries only journal records, in one statement: it stamps updated_at
+// (and releases the lease when asked) only if the lease token matches,
+// and returns the status, which it does not change.
+var sqlJournalTouch = [2]string{
+	`UPDATE instances SET updated_at = ? WHERE id = ? AND lease_token = ? RETURNING status`,
+	`UPDATE instances SET updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+		WHERE id = ? AND lease_token = ? RETURNING status`,
+}
+
 // instanceUpdate flags select which columns an Update's instance write sets.
 const (
 	setCustomStatus = 1 << iota
@@ -114,41 +124,37 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 			return store.UpdateResult{Status: in.Status}, nil
 		}
 	}
+	t := micros(now(u.Now))
+	if u.State == nil && u.CustomStatus == nil {
+		// Only journal records (a step's result): fenced and stamped in
+		// one statement. Nothing here is reported (reportUpdate).
+		release := 0
+		if u.Release {
+			release = 1
+		}
+		var status string
+		err := w.queryRow(sqlJournalTouch[release], t, u.InstanceID, u.LeaseToken).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return w.leaseLost(u.InstanceID)
+		}
+		if err != nil {
+			return store.UpdateResult{}, err
+		}
+		if err := w.writeJournal(u); err != nil {
+			return store.UpdateResult{}, err
+		}
+		return store.UpdateResult{Status: store.InstanceStatus(status)}, nil
+	}
 	var status string
 	err := w.queryRow(sqlFence, u.InstanceID, u.LeaseToken).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
-		// Lease lost: report the status the instance has now, if any.
-		err = w.queryRow(sqlStatus, u.InstanceID).Scan(&status)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return store.UpdateResult{}, err
-		}
-		return store.UpdateResult{Err: store.ErrLeaseLost, Status: store.InstanceStatus(status)}, nil
+		return w.leaseLost(u.InstanceID)
 	}
 	if err != nil {
 		return store.UpdateResult{}, err
 	}
-	t := micros(now(u.Now))
-
-	for _, st := range u.Steps {
-		if err := w.upsertStep(u.InstanceID, st); err != nil {
-			return store.UpdateResult{}, fmt.Errorf("step %q: %w", st.Key, err)
-		}
-	}
-	for _, a := range u.Attempts {
-		errJSON, err := errorArg(a.Attempt.Error)
-		if err != nil {
-			return store.UpdateResult{}, err
-		}
-		if _, err := w.exec(sqlAttemptInsert, u.InstanceID, a.StepKey, a.Attempt.Number,
-			boolArg(a.Attempt.Compensation), micros(a.Attempt.StartedAt), micros(a.Attempt.FinishedAt),
-			errJSON); err != nil {
-			return store.UpdateResult{}, fmt.Errorf("attempt of step %q: %w", a.StepKey, err)
-		}
-	}
-	for _, c := range u.ConsumeEvents {
-		if _, err := w.exec(sqlEventConsume, c.StepKey, c.EventID, u.InstanceID); err != nil {
-			return store.UpdateResult{}, fmt.Errorf("consume event %d: %w", c.EventID, err)
-		}
+	if err := w.writeJournal(u); err != nil {
+		return store.UpdateResult{}, err
 	}
 
 	after, err := w.reportUpdate(u, store.InstanceStatus(status), fromMicros(t))
@@ -189,6 +195,44 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 		}
 	}
 	return store.UpdateResult{Status: store.InstanceStatus(status)}, nil
+}
+
+// leaseLost is the result of an update whose lease token the instance no
+// longer holds: ErrLeaseLost with the status it has now, if any.
+func (w *writeTx) leaseLost(id string) (store.UpdateResult, error) {
+	var status string
+	err := w.queryRow(sqlStatus, id).Scan(&status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return store.UpdateResult{}, err
+	}
+	return store.UpdateResult{Err: store.ErrLeaseLost, Status: store.InstanceStatus(status)}, nil
+}
+
+// writeJournal writes u's journal records: steps, attempts and consumed
+// events. The caller has checked the fence.
+func (w *writeTx) writeJournal(u *store.Update) error {
+	for _, st := range u.Steps {
+		if err := w.upsertStep(u.InstanceID, st); err != nil {
+			return fmt.Errorf("step %q: %w", st.Key, err)
+		}
+	}
+	for _, a := range u.Attempts {
+		errJSON, err := errorArg(a.Attempt.Error)
+		if err != nil {
+			return err
+		}
+		if _, err := w.exec(sqlAttemptInsert, u.InstanceID, a.StepKey, a.Attempt.Number,
+			boolArg(a.Attempt.Compensation), micros(a.Attempt.StartedAt), micros(a.Attempt.FinishedAt),
+			errJSON); err != nil {
+			return fmt.Errorf("attempt of step %q: %w", a.StepKey, err)
+		}
+	}
+	for _, c := range u.ConsumeEvents {
+		if _, err := w.exec(sqlEventConsume, c.StepKey, c.EventID, u.InstanceID); err != nil {
+			return fmt.Errorf("consume event %d: %w", c.EventID, err)
+		}
+	}
+	return nil
 }
 
 // stateArgs returns the named arguments of the state columns for u.State,

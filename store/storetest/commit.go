@@ -20,6 +20,8 @@ func testCommitFencing(t *testing.T, s suite) {
 	b := f.inStatus("b", store.StatusRunning)
 	c := f.inStatus("c", store.StatusRunning)
 	f.inStatus("q", store.StatusQueued)
+	d := f.inStatus("d", store.StatusRunning)
+	e := f.inStatus("e", store.StatusRunning)
 	step := func(key string) []*store.Step {
 		return []*store.Step{{Key: key, Name: "s", Seq: 1, Kind: store.KindDo, Status: store.StepCompleted, StartedAt: at(time.Minute)}}
 	}
@@ -31,6 +33,9 @@ func testCommitFencing(t *testing.T, s suite) {
 		&store.Update{InstanceID: "q", LeaseToken: "", Now: at(time.Minute), Steps: step("q1")},
 		&store.Update{InstanceID: "missing", LeaseToken: b.LeaseToken, Now: at(time.Minute), Steps: step("m1")},
 		&store.Update{InstanceID: "b", LeaseToken: b.LeaseToken, Now: at(time.Minute), Steps: step("b2")},
+		// Journal records and a release, no state: fenced alike.
+		&store.Update{InstanceID: "d", LeaseToken: e.LeaseToken, Now: at(time.Minute), Steps: step("d1"), Release: true},
+		&store.Update{InstanceID: "e", LeaseToken: e.LeaseToken, Now: at(time.Minute), Steps: step("e1"), Release: true},
 	)
 	want := []store.UpdateResult{
 		{Status: store.StatusComplete},
@@ -38,6 +43,8 @@ func testCommitFencing(t *testing.T, s suite) {
 		{Err: store.ErrLeaseLost, Status: store.StatusRunning},
 		{Err: store.ErrLeaseLost, Status: store.StatusQueued},
 		{Err: store.ErrLeaseLost},
+		{Status: store.StatusRunning},
+		{Err: store.ErrLeaseLost, Status: store.StatusRunning},
 		{Status: store.StatusRunning},
 	}
 	for i := range want {
@@ -55,7 +62,13 @@ func testCommitFencing(t *testing.T, s suite) {
 	if got := f.get("c"); got.LeaseToken != c.LeaseToken {
 		t.Errorf("c: the fenced update released the lease")
 	}
-	for id, wantKeys := range map[string][]string{"a": {"a1"}, "b": {"b2"}, "c": nil, "q": nil} {
+	if got := f.get("d"); got.LeaseToken != d.LeaseToken {
+		t.Errorf("d: the fenced update released the lease")
+	}
+	if got := f.get("e"); got.LeaseToken != "" {
+		t.Errorf("e: lease token %q after the release", got.LeaseToken)
+	}
+	for id, wantKeys := range map[string][]string{"a": {"a1"}, "b": {"b2"}, "c": nil, "q": nil, "d": nil, "e": {"e1"}} {
 		var keys []string
 		for _, st := range f.journal(id).Steps {
 			keys = append(keys, st.Key)
