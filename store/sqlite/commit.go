@@ -125,28 +125,19 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 		}
 	}
 	t := micros(now(u.Now))
-	if u.State == nil && u.CustomStatus == nil {
-		// Only journal records (a step's result): fenced and stamped in
-		// one statement. Nothing here is reported (reportUpdate).
+	// An update of journal records only (a step's result) is fenced and
+	// stamped in one statement; nothing of it is reported (reportUpdate).
+	journalOnly := u.State == nil && u.CustomStatus == nil
+	fence, args := sqlFence, []any{u.InstanceID, u.LeaseToken}
+	if journalOnly {
 		release := 0
 		if u.Release {
 			release = 1
 		}
-		var status string
-		err := w.queryRow(sqlJournalTouch[release], t, u.InstanceID, u.LeaseToken).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return w.leaseLost(u.InstanceID)
-		}
-		if err != nil {
-			return store.UpdateResult{}, err
-		}
-		if err := w.writeJournal(u); err != nil {
-			return store.UpdateResult{}, err
-		}
-		return store.UpdateResult{Status: store.InstanceStatus(status)}, nil
+		fence, args = sqlJournalTouch[release], []any{t, u.InstanceID, u.LeaseToken}
 	}
 	var status string
-	err := w.queryRow(sqlFence, u.InstanceID, u.LeaseToken).Scan(&status)
+	err := w.queryRow(fence, args...).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w.leaseLost(u.InstanceID)
 	}
@@ -156,13 +147,16 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 	if err := w.writeJournal(u); err != nil {
 		return store.UpdateResult{}, err
 	}
+	if journalOnly {
+		return store.UpdateResult{Status: store.InstanceStatus(status)}, nil
+	}
 
 	after, err := w.reportUpdate(u, store.InstanceStatus(status), fromMicros(t))
 	if err != nil {
 		return store.UpdateResult{}, err
 	}
 	var mask int
-	args := []any{sql.Named("now", t), sql.Named("id", u.InstanceID)}
+	args = []any{sql.Named("now", t), sql.Named("id", u.InstanceID)}
 	if u.CustomStatus != nil {
 		mask |= setCustomStatus
 		args = append(args, sql.Named("custom", *u.CustomStatus))
