@@ -52,3 +52,11 @@ func distinctSteps(a, b *Update) bool {
 	}
 	return true
 }
+
+// CreateOnly reports whether u creates an instance and carries nothing
+// else. If its create succeeds and claims, the new row holds u's lease
+// token by construction: a backend need not fence or write it again.
+func CreateOnly(u *Update) bool {
+	return u.Create != nil && len(u.Steps) == 0 && len(u.Attempts) == 0 && len(u.ConsumeEvents) == 0 &&
+		u.CustomStatus == nil && u.State == nil && !u.Release && len(u.Notify) == 0
+}

@@ -71,3 +71,28 @@ func TestCoalesceUpdates(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateOnly(t *testing.T) {
+	t.Parallel()
+	create := &InstanceCreateParams{ID: "a", Workflow: "w"}
+	cases := []struct {
+		name string
+		u    *Update
+		want bool
+	}{
+		{"create", &Update{Create: create}, true},
+		{"no create", &Update{InstanceID: "a"}, false},
+		{"create and a step", &Update{Create: create, Steps: []*Step{{Key: "s#1"}}}, false},
+		{"create and an attempt", &Update{Create: create, Attempts: []AttemptRecord{{StepKey: "s#1"}}}, false},
+		{"create and a state", &Update{Create: create, State: &StateChange{Status: StatusComplete}}, false},
+		{"create and a custom status", &Update{Create: create, CustomStatus: new(string)}, false},
+		{"create and a release", &Update{Create: create, Release: true}, false},
+		{"create and a consumption", &Update{Create: create, ConsumeEvents: []EventConsumption{{EventID: 1}}}, false},
+		{"create and a notify", &Update{Create: create, Notify: []*EventSendParams{{InstanceID: "b"}}}, false},
+	}
+	for _, tc := range cases {
+		if got := CreateOnly(tc.u); got != tc.want {
+			t.Errorf("%s: CreateOnly = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -192,7 +192,7 @@ func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 		at := ts(now(u.Now))
 		if u.Create != nil {
 			p.creates.add(newCreateRow(u.Create, u.Now))
-			if createOnly(u) {
+			if store.CreateOnly(u) {
 				// Nothing to fence or write: the insert holds the new
 				// row until the commit, and says what it created.
 				continue
@@ -212,13 +212,6 @@ func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 	}
 	slices.Sort(p.lockIDs)
 	return p, nil
-}
-
-// createOnly reports whether u creates an instance and carries nothing
-// else (always so without a claim: store.Update.Create).
-func createOnly(u *store.Update) bool {
-	return u.Create != nil && len(u.Steps) == 0 && len(u.Attempts) == 0 && len(u.ConsumeEvents) == 0 &&
-		u.CustomStatus == nil && u.State == nil && !u.Release && len(u.Notify) == 0
 }
 
 // queue adds the round's statements to b; their callbacks fill results.
@@ -311,7 +304,7 @@ func (p *roundPlan) fill(results []store.UpdateResult) {
 			// createOnly: the status is read after the commit
 			// (existingStatus).
 			results[i] = store.UpdateResult{Err: store.ErrAlreadyExists, Status: store.InstanceStatus(f.status)}
-		case createOnly(u):
+		case store.CreateOnly(u):
 			results[i] = store.UpdateResult{Status: store.InstanceStatus(created)}
 		case !exists:
 			results[i] = store.UpdateResult{Err: store.ErrLeaseLost}

@@ -120,7 +120,7 @@ func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 		if err != nil {
 			return store.UpdateResult{}, fmt.Errorf("create: %w", err)
 		}
-		if u.Create.Claim == nil {
+		if u.Create.Claim == nil || store.CreateOnly(u) {
 			return store.UpdateResult{Status: in.Status}, nil
 		}
 	}
