@@ -52,8 +52,13 @@ func setupStubborn(t *testing.T, st store.Store) *stubborn {
 		clock: ordotest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)), logs: &logBuffer{},
 		started: make(chan struct{}, 8), release: make(chan struct{}),
 	}
+	// until moves the virtual clock a second every 5 ms of real time: with
+	// the default 30 s lease, a heartbeat held up for 100 ms on a loaded
+	// machine let the lease lapse, and the run's final commit was refused
+	// (the instance stayed running, nobody to reclaim it). An hour's lease
+	// outlasts any until.
 	e, err := ordo.NewEngine(ordo.Config{Store: st, Clock: s.clock, PollInterval: time.Hour, AbandonGrace: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(s.logs, nil))})
+		LeaseDuration: time.Hour, Logger: slog.New(slog.NewTextHandler(s.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
