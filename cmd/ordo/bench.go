@@ -34,8 +34,8 @@ the database (pg_stat_database), the write transactions, WAL records, bytes and 
 (cluster-wide: pg_stat_wal) and the round trips the run's processes sent.
 
 --preload N fills the fresh database with N finished instances of the workload before the
-run, stored in bulk (on PostgreSQL then vacuumed and analysed), to measure a database that
-already holds them.
+run, stored in bulk (on PostgreSQL then vacuumed, analysed and checkpointed), to measure a
+database that already holds them.
 
 Workloads: ` + strings.Join(bench.Workloads, ", ") + `.`,
 		Args: cobra.NoArgs,

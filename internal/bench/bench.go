@@ -70,7 +70,8 @@ type Options struct {
 	// (WF3-shaped, created over the 30 days before, with time-ordered
 	// IDs), stored in bulk through Store.Commit, not by running them; on
 	// PostgreSQL the tables are then vacuumed and analysed, as autovacuum
-	// would have. The run's figures leave them out. Default 0.
+	// would have, and checkpointed. The run's figures leave them out.
+	// Default 0.
 	Preload int
 	// CPUProfile, if set, is the file a CPU profile of the workload (from
 	// the first create to the last finish) is written to; with Workers,
