@@ -13,11 +13,11 @@ import (
 	"github.com/ordohq/ordo/store/postgres/pgtest"
 )
 
-// planRows is the number of instances TestQueryPlans stores: enough (and
-// analysed) that a sequential scan of instances, steps, attempts or
-// events costs more than any index lookup, as in a database that ran for
-// a while.
-const planRows = 200_000
+// planRows is the number of instances TestQueryPlans stores: as many (and
+// analysed) as issue 14 names for a database that ran for a while, so a
+// sequential scan of instances, steps, attempts or events costs more than
+// any index lookup. Filling and analysing them takes about 30 s.
+const planRows = 1_000_000
 
 // youngPlanRows is the size of the young tables of TestQueryPlans.
 const youngPlanRows = 5_000
