@@ -13,8 +13,8 @@ import (
 	"github.com/ordohq/ordo/store/postgres/pgtest"
 )
 
-// planRows is the number of instances TestQueryPlans stores: as many (and
-// analysed) as issue 14 names for a database that ran for a while, so a
+// planRows is the number of instances TestQueryPlans stores: a million,
+// analysed, as a database that ran for a while holds, so that a
 // sequential scan of instances, steps, attempts or events costs more than
 // any index lookup. Filling and analysing them takes about 30 s.
 const planRows = 1_000_000
