@@ -166,8 +166,15 @@ func TestQueryPlans(t *testing.T) {
 
 func openPlanStore(t *testing.T) *Store {
 	t.Helper()
+	return openMigrated(t, 2)
+}
+
+// openMigrated opens a store on a fresh, migrated schema with a pool of
+// maxConns connections.
+func openMigrated(t *testing.T, maxConns int32) *Store {
+	t.Helper()
 	url, _ := pgtest.Schema(t)
-	s, err := Open(t.Context(), url, &Options{MaxConns: 2})
+	s, err := Open(t.Context(), url, &Options{MaxConns: maxConns})
 	if err != nil {
 		t.Fatal(err)
 	}

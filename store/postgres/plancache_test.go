@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ordohq/ordo/store"
-	"github.com/ordohq/ordo/store/postgres/pgtest"
 )
 
 // TestCommitReusesPlans: the statements of a commit run their cached
@@ -16,17 +15,9 @@ import (
 // cost more than running it.
 func TestCommitReusesPlans(t *testing.T) {
 	t.Parallel()
-	url, _ := pgtest.Schema(t)
 	// One connection: the prepared statements the commits used are the
 	// ones pg_prepared_statements shows below.
-	s, err := Open(t.Context(), url, &Options{MaxConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t, 1)
 	ctx := t.Context()
 	now := time.Now()
 	const commits = 12
