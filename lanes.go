@@ -19,20 +19,30 @@ import (
 // concurrent batches lock disjoint instance rows (no deadlock between
 // them).
 //
-// While a batch is in flight, another lane takes a batch only if a create
-// waits and no batch in flight creates an instance: a creator (a
-// submitter, an API request) waits for its commit, and need not wait for
-// a batch of other instances' step results too. Step results that arrive
-// meanwhile, and creates while a create commits (many creators at once),
-// wait to share the next batch instead of each paying a transaction of
-// their own. With no batch in flight, a batch without a create waits
-// briefly for the next create after one that created (awaitCreator).
+// How batches share the lanes depends on how many create at once:
+//
+//   - Many creators (the creates of recent batches were several each):
+//     while a batch is in flight, another lane takes a batch only if a
+//     create waits and no batch in flight creates an instance. A creator
+//     (a submitter, an API request) waits for its commit, and need not
+//     wait for a batch of other instances' step results too. Step results
+//     that arrive meanwhile, and creates while a create commits, wait to
+//     share the next batch instead of each paying a transaction of their
+//     own. With no batch in flight, a batch without a create waits
+//     briefly for the next create after one that created (awaitCreator).
+//   - A lone creator (recent create batches held one create each): its
+//     creates commit in batches of creates only, one at a time, and the
+//     other updates in batches of their own, one at a time, beside them.
+//     The lone creator's next create then waits only for its own insert,
+//     not for the step results of the instances it started; there are
+//     too few creates for merging them into step batches to pay off, and
+//     the two batches run on the database's cores side by side.
 
 // laneBatch is one batch handed to a lane, with the instances it holds.
 type laneBatch struct {
 	reqs    []*commitReq
 	keys    map[string]bool
-	creates bool          // some update creates an instance
+	creates int           // updates that create an instance
 	took    time.Duration // its commit, in real time, once written
 }
 
@@ -55,30 +65,43 @@ func (c *committer) dispatch() {
 	busy := map[string]int{} // instances held by batches in flight
 	var queue []*commitReq
 	free, open := c.lanes, true
-	creating := 0 // batches in flight that create instances
-	var last lastBatch
+	creating, others := 0, 0 // batches in flight with and without creates
+	var (
+		last    lastBatch
+		creator creatorGauge
+	)
 	for open || len(queue) > 0 || free < c.lanes {
-		if free > 0 && len(queue) > 0 && (free == c.lanes || creating == 0 && slices.ContainsFunc(queue, isCreate)) {
-			// As in loop: writers woken by the last commit are about to
-			// send their next update; let them make this batch.
-			for yield := 0; yield < lingerYields && len(queue) < c.maxBatch; yield++ {
-				runtime.Gosched()
-				queue = c.drain(queue)
-			}
-			if free == c.lanes {
-				queue = c.awaitCreator(queue, last)
-			}
-			var b *laneBatch
-			if b, queue = c.take(queue, busy, free < c.lanes); b != nil {
-				for k := range b.keys {
-					busy[k]++
+		if free > 0 && len(queue) > 0 {
+			if kinds := c.nextKinds(queue, free, creating, others, creator.lone()); len(kinds) > 0 {
+				// As in loop: writers woken by the last commit are about
+				// to send their next update; let them make this batch.
+				for yield := 0; yield < lingerYields && len(queue) < c.maxBatch; yield++ {
+					runtime.Gosched()
+					queue = c.drain(queue)
 				}
-				if b.creates {
-					creating++
+				if kinds[0] == takeAny {
+					queue = c.awaitCreator(queue, last)
 				}
-				free--
-				work <- b
-				continue
+				var b *laneBatch
+				for _, kind := range kinds {
+					if b, queue = c.take(queue, busy, kind); b != nil {
+						break
+					}
+				}
+				if b != nil {
+					for k := range b.keys {
+						busy[k]++
+					}
+					if b.creates > 0 {
+						creating++
+						creator.observe(b.creates)
+					} else {
+						others++
+					}
+					free--
+					work <- b
+					continue
+				}
 			}
 		}
 		var reqs <-chan *commitReq
@@ -94,9 +117,11 @@ func (c *committer) dispatch() {
 			queue = append(queue, r)
 		case b := <-done:
 			free++
-			last = lastBatch{created: b.creates, took: b.took}
-			if b.creates {
+			last = lastBatch{created: b.creates > 0, took: b.took}
+			if b.creates > 0 {
 				creating--
+			} else {
+				others--
 			}
 			for k := range b.keys {
 				if busy[k]--; busy[k] == 0 {
@@ -109,19 +134,55 @@ func (c *committer) dispatch() {
 	wg.Wait()
 }
 
-// take forms the next batch from queue: up to maxBatch updates, in queue
-// order, none touching an instance in busy or one that an update left in
-// the queue touches. It returns the batch (nil if every update must wait,
-// or if needCreate and the batch would create no instance) and what stays
-// queued.
-func (c *committer) take(queue []*commitReq, busy map[string]int, needCreate bool) (*laneBatch, []*commitReq) {
+// takeKind says which queued updates a batch may take.
+type takeKind int
+
+const (
+	takeAny        takeKind = iota // any update
+	takeWithCreate                 // any update, but the batch must create an instance
+	takeCreates                    // creates only
+	takeOthers                     // updates that create nothing
+)
+
+// nextKinds lists the kinds of batch a free lane may take now, to try in
+// order (see the comment at the top of this file); none if it waits.
+func (c *committer) nextKinds(queue []*commitReq, free, creating, others int, lone bool) []takeKind {
+	if lone {
+		// A create can be held up behind an update of its instance
+		// (an idempotent create of one that runs): the updates go
+		// first then, so try both.
+		var kinds []takeKind
+		if creating == 0 && slices.ContainsFunc(queue, isCreate) {
+			kinds = append(kinds, takeCreates)
+		}
+		if others == 0 && slices.ContainsFunc(queue, isOther) {
+			kinds = append(kinds, takeOthers)
+		}
+		return kinds
+	}
+	switch {
+	case free == c.lanes:
+		return []takeKind{takeAny}
+	case creating == 0 && slices.ContainsFunc(queue, isCreate):
+		return []takeKind{takeWithCreate}
+	}
+	return nil
+}
+
+// take forms the next batch from queue: up to maxBatch updates of kind, in
+// queue order, none touching an instance in busy or one that an update
+// left in the queue touches. It returns the batch (nil if every update
+// must wait, or if kind is takeWithCreate and the batch would create no
+// instance) and what stays queued.
+func (c *committer) take(queue []*commitReq, busy map[string]int, kind takeKind) (*laneBatch, []*commitReq) {
 	b := &laneBatch{keys: map[string]bool{}}
 	var (
 		rest    []*commitReq
 		waiting map[string]bool // instances of updates left queued
 	)
 	for _, r := range queue {
-		if len(b.reqs) == c.maxBatch || touches(r.upd, busy, waiting) {
+		if len(b.reqs) == c.maxBatch || touches(r.upd, busy, waiting) ||
+			kind == takeCreates && !isCreate(r) || kind == takeOthers && isCreate(r) {
 			if waiting == nil {
 				waiting = map[string]bool{}
 			}
@@ -131,16 +192,46 @@ func (c *committer) take(queue []*commitReq, busy map[string]int, needCreate boo
 		}
 		forTouched(r.upd, func(id string) { b.keys[id] = true })
 		b.reqs = append(b.reqs, r)
+		if isCreate(r) {
+			b.creates++
+		}
 	}
-	b.creates = slices.ContainsFunc(b.reqs, isCreate)
-	if len(b.reqs) == 0 || needCreate && !b.creates {
+	if len(b.reqs) == 0 || kind == takeWithCreate && b.creates == 0 {
 		return nil, queue
 	}
 	return b, rest
 }
 
+// creatorGauge follows how many creates the recent create batches held,
+// to tell a lone creator from many.
+type creatorGauge struct {
+	avg  float64 // moving average of creates per create batch
+	seen bool
+}
+
+// loneCreatorBelow is the average of creates per create batch under
+// which the creates come from a lone creator.
+const loneCreatorBelow = 1.5
+
+// observe adds a create batch that holds n creates.
+func (g *creatorGauge) observe(n int) {
+	if !g.seen {
+		g.avg, g.seen = float64(n), true
+		return
+	}
+	g.avg += (float64(n) - g.avg) / 8
+}
+
+// lone reports whether the recent creates came from a lone creator. Until
+// a create batch was seen, they did not: the batches share the lanes as
+// they do for many creators.
+func (g *creatorGauge) lone() bool { return g.seen && g.avg < loneCreatorBelow }
+
 // isCreate reports whether r creates an instance.
 func isCreate(r *commitReq) bool { return r.upd.Create != nil }
+
+// isOther reports whether r creates no instance.
+func isOther(r *commitReq) bool { return r.upd.Create == nil }
 
 // touches reports whether upd touches an instance in busy or waiting.
 func touches(upd *store.Update, busy map[string]int, waiting map[string]bool) bool {
