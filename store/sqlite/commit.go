@@ -95,7 +95,15 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 	// written once, not once per step.
 	merged, carrier := store.CoalesceUpdates(updates)
 	applied := make([]store.UpdateResult, len(merged))
+	// The step results of many instances first, a few statements for all.
+	written, err := w.writeJournalRows(merged, applied)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: commit: journal of %d instances: %w", len(merged), err)
+	}
 	for i, u := range merged {
+		if written != nil && written[i] {
+			continue
+		}
 		if applied[i], err = w.apply(u); err != nil {
 			return nil, fmt.Errorf("sqlite: commit: instance %q: %w", u.InstanceID, err)
 		}
@@ -206,18 +214,20 @@ func (w *writeTx) leaseLost(id string) (store.UpdateResult, error) {
 // events. The caller has checked the fence.
 func (w *writeTx) writeJournal(u *store.Update) error {
 	for _, st := range u.Steps {
-		if err := w.upsertStep(u.InstanceID, st); err != nil {
+		args, err := stepArgs(u.InstanceID, st)
+		if err != nil {
+			return err
+		}
+		if _, err := w.exec(sqlStepUpsert, args...); err != nil {
 			return fmt.Errorf("step %q: %w", st.Key, err)
 		}
 	}
 	for _, a := range u.Attempts {
-		errJSON, err := errorArg(a.Attempt.Error)
+		args, err := attemptArgs(u.InstanceID, a)
 		if err != nil {
 			return err
 		}
-		if _, err := w.exec(sqlAttemptInsert, u.InstanceID, a.StepKey, a.Attempt.Number,
-			boolArg(a.Attempt.Compensation), micros(a.Attempt.StartedAt), micros(a.Attempt.FinishedAt),
-			errJSON); err != nil {
+		if _, err := w.exec(sqlAttemptInsert, args...); err != nil {
 			return fmt.Errorf("attempt of step %q: %w", a.StepKey, err)
 		}
 	}
@@ -227,6 +237,16 @@ func (w *writeTx) writeJournal(u *store.Update) error {
 		}
 	}
 	return nil
+}
+
+// attemptArgs are the arguments of sqlAttemptInsert for a.
+func attemptArgs(instanceID string, a store.AttemptRecord) ([]any, error) {
+	errJSON, err := errorArg(a.Attempt.Error)
+	if err != nil {
+		return nil, fmt.Errorf("attempt of step %q: %w", a.StepKey, err)
+	}
+	return []any{instanceID, a.StepKey, a.Attempt.Number, boolArg(a.Attempt.Compensation),
+		micros(a.Attempt.StartedAt), micros(a.Attempt.FinishedAt), errJSON}, nil
 }
 
 // stateArgs returns the named arguments of the state columns for u.State,
@@ -275,27 +295,26 @@ func (w *writeTx) stateArgs(u *store.Update, t int64) ([]any, error) {
 	}, nil
 }
 
-// upsertStep inserts or replaces one journal row.
-func (w *writeTx) upsertStep(instanceID string, st *store.Step) error {
+// stepArgs are the arguments of sqlStepUpsert for st.
+func stepArgs(instanceID string, st *store.Step) ([]any, error) {
 	if st == nil {
-		return errors.New("nil step")
+		return nil, errors.New("nil step")
 	}
 	errJSON, err := errorArg(st.Error)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
 	}
 	compErrJSON, err := errorArg(st.CompensationError)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
 	}
 	await, err := awaitArg(st.Await)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("step %q: %w", st.Key, err)
 	}
-	_, err = w.exec(sqlStepUpsert, instanceID, st.Key, st.Name, st.Seq, st.Ordinal, string(st.Kind),
+	return []any{instanceID, st.Key, st.Name, st.Seq, st.Ordinal, string(st.Kind),
 		string(st.Status), rawArg(st.Output), errJSON, st.Attempts, nullMicros(st.NextAttemptAt),
 		nullMicros(st.WakeAt), st.CustomStatus, boolArg(st.HasCompensation), rawArg(st.CompensationData),
 		string(st.CompensationStatus), compErrJSON, st.CompensationAttempts,
-		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt), await)
-	return err
+		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt), await}, nil
 }

@@ -224,7 +224,7 @@ var writeQueries = append([]string{
 	sqlControlStatus, sqlPause, sqlResume, sqlTerminate, sqlRestart,
 	sqlRestartInstance, sqlRunStarted, sqlRunInsert, sqlUnconsumeStep, sqlDeleteAttempts, sqlDeleteStep, sqlResetComp,
 	sqlEventInstance, sqlEventInsert, sqlEventCount,
-}, append(sqlJournalTouch[:], sqlInstanceUpdate[:]...)...)
+}, append(append(sqlJournalTouch[:], sqlInstanceUpdate[:]...), rowQueries()...)...)
 
 // writeTx is a write transaction with its statements bound once each.
 type writeTx struct {

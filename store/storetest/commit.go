@@ -272,3 +272,88 @@ func testCommitParallelSteps(t *testing.T, s suite) {
 		t.Errorf("b has %d steps, want 1", n)
 	}
 }
+
+// testCommitManyStepResults: a batch of many instances' step results (a
+// backend may write them with multi-row statements) is fenced and written
+// per instance like any other: each stamped with its own Now, a wrong or
+// missing token skipped with ErrLeaseLost, an instance's later update in
+// the batch applied after its step result.
+func testCommitManyStepResults(t *testing.T, s suite) {
+	f := s.setup(t)
+	const n = 75 // more than one chunk of any size a backend might pick
+	var (
+		updates []*store.Update
+		want    []store.UpdateResult
+		steps   = map[string][]string{}
+	)
+	for i := range n {
+		id := fmt.Sprintf("i%02d", i)
+		in := f.inStatus(id, store.StatusRunning)
+		token, res := in.LeaseToken, store.UpdateResult{Status: store.StatusRunning}
+		if i%7 == 3 {
+			token, res = "stale", store.UpdateResult{Err: store.ErrLeaseLost, Status: store.StatusRunning}
+		}
+		u := &store.Update{InstanceID: id, LeaseToken: token, Now: at(time.Duration(i) * time.Second)}
+		nsteps := 1 + i%3
+		for k := range nsteps {
+			key := fmt.Sprintf("s#%d", k+1)
+			u.Steps = append(u.Steps, &store.Step{Key: key, Name: "s", Seq: k + 1, Ordinal: k, Kind: store.KindDo,
+				Status: store.StepCompleted, Output: json.RawMessage(fmt.Sprintf(`{"i":%d,"k":%d}`, i, k)), Attempts: 1,
+				StartedAt: at(time.Duration(i) * time.Second), FinishedAt: ptr(at(time.Duration(i)*time.Second + time.Millisecond))})
+			u.Attempts = append(u.Attempts, store.AttemptRecord{StepKey: key, Attempt: store.Attempt{Number: 1,
+				StartedAt: at(time.Duration(i) * time.Second), FinishedAt: at(time.Duration(i)*time.Second + time.Millisecond)}})
+			if res.Err == nil {
+				steps[id] = append(steps[id], key)
+			}
+		}
+		updates, want = append(updates, u), append(want, res)
+		if i == 12 {
+			// The same instance finishes later in the batch.
+			updates = append(updates, &store.Update{InstanceID: id, LeaseToken: token, Now: at(time.Hour),
+				State: &store.StateChange{Status: store.StatusComplete, Output: json.RawMessage(`"done"`)}, Release: true})
+			want = append(want, store.UpdateResult{Status: store.StatusComplete})
+		}
+	}
+	updates = append(updates, &store.Update{InstanceID: "missing", LeaseToken: "tok", Now: at(time.Minute),
+		Steps: []*store.Step{{Key: "m#1", Name: "m", Seq: 1, Kind: store.KindDo, Status: store.StepCompleted, StartedAt: at(0)}}})
+	want = append(want, store.UpdateResult{Err: store.ErrLeaseLost})
+	res := f.commitAll(updates...)
+	for i := range want {
+		wantErr(t, fmt.Sprintf("result %d (%s)", i, updates[i].InstanceID), res[i].Err, want[i].Err)
+		if res[i].Status != want[i].Status {
+			t.Errorf("result %d (%s) Status = %q, want %q", i, updates[i].InstanceID, res[i].Status, want[i].Status)
+		}
+	}
+	for i := range n {
+		id := fmt.Sprintf("i%02d", i)
+		j := f.journal(id)
+		var keys []string
+		for _, st := range j.Steps {
+			keys = append(keys, st.Key)
+			if len(st.History) != 1 || st.History[0].Number != 1 {
+				t.Errorf("%s %s: history %+v, want attempt 1", id, st.Key, st.History)
+			}
+			if want := fmt.Sprintf(`{"i":%d,"k":%d}`, i, st.Ordinal); string(st.Output) != want {
+				t.Errorf("%s %s: output %s, want %s", id, st.Key, st.Output, want)
+			}
+		}
+		if diff := cmp.Diff(steps[id], keys, cmpEmpty); diff != "" {
+			t.Errorf("%s steps (-want +got):\n%s", id, diff)
+		}
+		in := f.get(id)
+		switch {
+		case i == 12:
+			if in.Status != store.StatusComplete || in.LeaseToken != "" || !in.UpdatedAt.Equal(at(time.Hour)) {
+				t.Errorf("%s: %s, lease %q, updated %v; want complete, released, at %v", id, in.Status, in.LeaseToken, in.UpdatedAt, at(time.Hour))
+			}
+		case i%7 == 3:
+			if in.UpdatedAt.Equal(at(time.Duration(i) * time.Second)) {
+				t.Errorf("%s: updated %v by a fenced update", id, in.UpdatedAt)
+			}
+		default:
+			if !in.UpdatedAt.Equal(at(time.Duration(i) * time.Second)) {
+				t.Errorf("%s: updated %v, want its update's Now %v", id, in.UpdatedAt, at(time.Duration(i)*time.Second))
+			}
+		}
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CommitSteps", testCommitSteps},
 		{"CommitAttempts", testCommitAttempts},
 		{"CommitParallelSteps", testCommitParallelSteps},
+		{"CommitManyStepResults", testCommitManyStepResults},
 		{"CommitConsumeEvents", testCommitConsumeEvents},
 		{"CommitCustomStatus", testCommitCustomStatus},
 		{"CommitState", testCommitState},
