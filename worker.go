@@ -34,7 +34,11 @@ type worker struct {
 	runs      map[string]*run // by lease token
 	reserved  int             // slots Create reserved for instances it claims itself
 	saturated bool            // the last claim filled every slot or the batch: more work may wait
-	plannedAt time.Time       // when the idle claim loop will look again; zero while it is not idle
+	// backlog: the last claim took as many instances as it asked for, so
+	// more runnable ones may wait in the store; Create then leaves its
+	// instance queued behind them (reserve).
+	backlog   bool
+	plannedAt time.Time // when the idle claim loop will look again; zero while it is not idle
 	// claimRetryAt is when the claim loop tries again after a failed
 	// claim; nil while it does not wait for that.
 	claimRetryAt atomic.Pointer[time.Time]
@@ -153,11 +157,15 @@ func (w *worker) active() int {
 
 // reserve takes a free slot for an instance that Create will claim itself;
 // it returns the lease token to use. It fails when the engine is not
-// running or all slots are busy.
+// running, all slots are busy, or the last claim left runnable instances
+// in the store: a slot that frees up then goes to them, in the claim's
+// order (priority, then due or created time), not to whichever create
+// comes first. A burst of new orders does not starve the instances
+// waking from a sleep or an event, nor a create of higher priority.
 func (w *worker) reserve() (string, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.started || w.stopped || len(w.runs)+w.reserved >= w.e.cfg.Concurrency {
+	if !w.started || w.stopped || w.backlog || len(w.runs)+w.reserved >= w.e.cfg.Concurrency {
 		return "", false
 	}
 	w.reserved++
@@ -211,6 +219,9 @@ func (w *worker) claimLoop(ctx context.Context) {
 			claimedAll = len(insts) == limit
 		}
 		w.mu.Lock()
+		if free > 0 && len(names) > 0 {
+			w.backlog = claimedAll
+		}
 		w.saturated = claimedAll || free <= 0
 		w.mu.Unlock()
 		if claimedAll {
