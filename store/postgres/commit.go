@@ -263,14 +263,8 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 		p.fill(results)
 		return nil
 	})
-	st, a, c, in := &p.steps, &p.atts, &p.consume, &p.inst
-	b.Queue(sqlCommitWrite,
-		in.id, in.token, in.now, in.setCustom, in.custom, in.status, in.output, in.error, in.wake, in.await, in.release,
-		st.instanceID, st.key, st.name, st.seq, st.ordinal, st.kind, st.status, st.output, st.error, st.attempts,
-		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
-		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
-		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
-		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds(), st.await).
+	in := &p.inst
+	b.Queue(sqlCommitWrite, p.writeArgs()...).
 		Query(func(rows pgx.Rows) error {
 			after := make(map[string]store.InstanceStatus, len(in.id))
 			for rows.Next() {
@@ -290,6 +284,18 @@ func (p *roundPlan) queue(b *pgx.Batch, results []store.UpdateResult) {
 			}
 			return nil
 		})
+}
+
+// writeArgs are the arguments of sqlCommitWrite for the round.
+func (p *roundPlan) writeArgs() []any {
+	st, a, c, in := &p.steps, &p.atts, &p.consume, &p.inst
+	return []any{in.id, in.token, in.now, in.setCustom, in.custom, in.status, in.output, in.error, in.wake, in.await, in.release,
+		st.instanceID, st.key, st.name, st.seq, st.ordinal, st.kind, st.status, st.output, st.error, st.attempts,
+		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
+		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
+		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
+		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds(), st.await,
+		st.firstStarted, st.firstFinished, st.firstError}
 }
 
 // fill sets each update's result from the create and fence answers; the
@@ -357,8 +363,9 @@ type stepCols struct {
 	instanceID, key, name, kind, status, customStatus, compStatus []string
 	seq, ordinal, attempts, compAttempts                          []int32
 	output, compData                                              [][]byte
-	error, compError, await                                       []*string
+	error, compError, await, firstError                           []*string
 	nextAttemptAt, wakeAt, compNextAt, finishedAt                 []*time.Time
+	firstStarted, firstFinished                                   []*time.Time
 	startedAt                                                     []time.Time
 	hasComp                                                       []bool
 }
@@ -404,6 +411,18 @@ func (c *stepCols) add(u *store.Update) error {
 		c.startedAt = append(c.startedAt, ts(st.StartedAt))
 		c.finishedAt = append(c.finishedAt, tsPtr(st.FinishedAt))
 		c.await = append(c.await, await)
+		var firstStarted, firstFinished *time.Time
+		var firstErr *string
+		if a := store.FirstAttempt(u, st.Key); a != nil {
+			if firstErr, err = errorArg(a.Error); err != nil {
+				return fmt.Errorf("instance %q attempt of step %q: %w", u.InstanceID, st.Key, err)
+			}
+			s, f := ts(a.StartedAt), ts(a.FinishedAt)
+			firstStarted, firstFinished = &s, &f
+		}
+		c.firstStarted = append(c.firstStarted, firstStarted)
+		c.firstFinished = append(c.firstFinished, firstFinished)
+		c.firstError = append(c.firstError, firstErr)
 	}
 	return nil
 }
@@ -418,7 +437,10 @@ type attemptCols struct {
 }
 
 func (c *attemptCols) add(u *store.Update) error {
-	for _, a := range u.Attempts {
+	for i, a := range u.Attempts {
+		if store.OnStepRow(u, &u.Attempts[i]) {
+			continue
+		}
 		errJSON, err := errorArg(a.Attempt.Error)
 		if err != nil {
 			return fmt.Errorf("instance %q attempt of step %q: %w", u.InstanceID, a.StepKey, err)

@@ -78,7 +78,9 @@ const (
 	// which an unconsumed event exists is due at once. Attempts are
 	// appended in the order given: the identity column numbers rows in the
 	// order the sorted SELECT produces them. The steps' await column ($44)
-	// comes last, after the webhook period, so the other numbers stay.
+	// and first attempt ($45-$47, store.FirstAttempt) come last, after the
+	// webhook period, so the other numbers stay. A step's first attempt is
+	// set once: a re-sent commit or a later write of the step keeps it.
 	sqlCommitWrite = `WITH fenced AS MATERIALIZED (
 		SELECT u.*, i.status AS current_status, i.custom_status AS prev_custom, i.workflow AS inst_workflow
 		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[],
@@ -90,19 +92,20 @@ const (
 		INSERT INTO steps (instance_id, key, name, seq, ordinal, kind, status, output, error,
 			attempts, next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
 			compensation_status, compensation_error, compensation_attempts, compensation_next_at,
-			started_at, finished_at, await)
+			started_at, finished_at, await, first_started_at, first_finished_at, first_error)
 		SELECT s.instance_id, s.key, s.name, s.seq, s.ordinal, s.kind, s.status, s.output, s.error,
 			s.attempts, s.next_attempt_at, s.wake_at, s.custom_status, s.has_compensation, s.compensation_data,
 			s.compensation_status, s.compensation_error, s.compensation_attempts, s.compensation_next_at,
-			s.started_at, s.finished_at, s.await
+			s.started_at, s.finished_at, s.await, s.first_started_at, s.first_finished_at, s.first_error
 		FROM unnest($12::text[], $13::text[], $14::text[], $15::int4[], $16::int4[], $17::text[],
 			$18::text[], $19::bytea[], $20::text[], $21::int4[], $22::timestamptz[], $23::timestamptz[],
 			$24::text[], $25::bool[], $26::bytea[], $27::text[], $28::text[], $29::int4[],
-			$30::timestamptz[], $31::timestamptz[], $32::timestamptz[], $44::text[])
+			$30::timestamptz[], $31::timestamptz[], $32::timestamptz[], $44::text[],
+			$45::timestamptz[], $46::timestamptz[], $47::text[])
 			AS s(instance_id, key, name, seq, ordinal, kind, status, output, error, attempts,
 				next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
 				compensation_status, compensation_error, compensation_attempts, compensation_next_at,
-				started_at, finished_at, await)
+				started_at, finished_at, await, first_started_at, first_finished_at, first_error)
 		JOIN fenced f ON f.id = s.instance_id
 		ON CONFLICT (instance_id, key) DO UPDATE SET
 			name = excluded.name, seq = excluded.seq, ordinal = excluded.ordinal, kind = excluded.kind,
@@ -113,7 +116,10 @@ const (
 			compensation_status = excluded.compensation_status, compensation_error = excluded.compensation_error,
 			compensation_attempts = excluded.compensation_attempts,
 			compensation_next_at = excluded.compensation_next_at,
-			started_at = excluded.started_at, finished_at = excluded.finished_at, await = excluded.await
+			started_at = excluded.started_at, finished_at = excluded.finished_at, await = excluded.await,
+			first_started_at = coalesce(steps.first_started_at, excluded.first_started_at),
+			first_finished_at = CASE WHEN steps.first_started_at IS NULL THEN excluded.first_finished_at ELSE steps.first_finished_at END,
+			first_error = CASE WHEN steps.first_started_at IS NULL THEN excluded.first_error ELSE steps.first_error END
 	), written_attempts AS (
 		INSERT INTO attempts (instance_id, step_key, number, compensation, started_at, finished_at, error)
 		SELECT a.instance_id, a.step_key, a.number, a.compensation, a.started_at, a.finished_at, a.error

@@ -18,7 +18,8 @@ const (
 	sqlInstanceState = `SELECT status FROM instances WHERE id = $1`
 	stepColumns      = `instance_id, key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note, await`
+		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note, await,
+		first_started_at, first_finished_at, first_error`
 	attemptColumns = `instance_id, step_key, number, compensation, started_at, finished_at, error`
 	eventColumns   = `instance_id, id, type, payload, created_at, consumed_by`
 
@@ -160,7 +161,7 @@ func queueJournals(b *pgx.Batch, journals map[string]*store.Journal, lo, hi stri
 				return err
 			}
 			if st := byKey[stepKey{id, key}]; st != nil {
-				st.History = append(st.History, a)
+				store.AddAttempt(st, a)
 			}
 		}
 		return rows.Err()
@@ -203,12 +204,14 @@ func scanStep(row pgx.Row, id *string) (*store.Step, error) {
 		st                                    store.Step
 		kind, status, compStatus              string
 		output, compData                      []byte
-		errJSON, compErr, await               *string
+		errJSON, compErr, await, firstErr     *string
 		nextAttempt, wake, compNext, finished *time.Time
+		firstStarted, firstFinished           *time.Time
 	)
 	err := row.Scan(id, &st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
-		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished, &st.CompensationBase, &st.CompensationNote, &await)
+		&st.CompensationAttempts, &compNext, &st.StartedAt, &finished, &st.CompensationBase, &st.CompensationNote, &await,
+		&firstStarted, &firstFinished, &firstErr)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +234,13 @@ func scanStep(row pgx.Row, id *string) (*store.Step, error) {
 	}
 	st.StartedAt = st.StartedAt.UTC()
 	st.FinishedAt = utc(finished)
+	if firstStarted != nil && firstFinished != nil {
+		a := store.Attempt{Number: 1, StartedAt: firstStarted.UTC(), FinishedAt: firstFinished.UTC()}
+		if a.Error, err = errorValue(firstErr); err != nil {
+			return nil, fmt.Errorf("step %q first attempt: %w", st.Key, err)
+		}
+		st.History = []store.Attempt{a}
+	}
 	return &st, nil
 }
 

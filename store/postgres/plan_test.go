@@ -65,13 +65,7 @@ func hotStatements(t *testing.T) []planCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, a, c, in := &p.steps, &p.atts, &p.consume, &p.inst
-	write := []any{in.id, in.token, in.now, in.setCustom, in.custom, in.status, in.output, in.error, in.wake, in.await, in.release,
-		st.instanceID, st.key, st.name, st.seq, st.ordinal, st.kind, st.status, st.output, st.error, st.attempts,
-		st.nextAttemptAt, st.wakeAt, st.customStatus, st.hasComp, st.compData, st.compStatus, st.compError,
-		st.compAttempts, st.compNextAt, st.startedAt, st.finishedAt,
-		a.instanceID, a.stepKey, a.number, a.compensation, a.startedAt, a.finishedAt, a.error,
-		c.instanceID, c.eventID, c.stepKey, store.WebhookRetryPeriod.Microseconds(), st.await}
+	write := p.writeArgs()
 	var creates createCols
 	for _, id := range []string{"n1", "n2", "n3"} {
 		creates.add(newCreateRow(&store.InstanceCreateParams{ID: id, Workflow: "wf1", Params: []byte(`{}`),

@@ -17,8 +17,8 @@ const (
 	sqlStepUpsert = `INSERT INTO steps (instance_id, key, name, seq, ordinal, kind, status, output, error,
 			attempts, next_attempt_at, wake_at, custom_status, has_compensation, compensation_data,
 			compensation_status, compensation_error, compensation_attempts, compensation_next_at,
-			started_at, finished_at, await)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			started_at, finished_at, await, first_started_at, first_finished_at, first_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance_id, key) DO UPDATE SET
 			name = excluded.name, seq = excluded.seq, ordinal = excluded.ordinal, kind = excluded.kind,
 			status = excluded.status, output = excluded.output, error = excluded.error,
@@ -28,7 +28,12 @@ const (
 			compensation_status = excluded.compensation_status, compensation_error = excluded.compensation_error,
 			compensation_attempts = excluded.compensation_attempts,
 			compensation_next_at = excluded.compensation_next_at,
-			started_at = excluded.started_at, finished_at = excluded.finished_at, await = excluded.await`
+			started_at = excluded.started_at, finished_at = excluded.finished_at, await = excluded.await,
+			first_started_at = coalesce(steps.first_started_at, excluded.first_started_at),
+			first_finished_at = CASE WHEN steps.first_started_at IS NULL THEN excluded.first_finished_at ELSE steps.first_finished_at END,
+			first_error = CASE WHEN steps.first_started_at IS NULL THEN excluded.first_error ELSE steps.first_error END`
+	// stepWidth is the number of columns sqlStepUpsert writes.
+	stepWidth        = 25
 	sqlAttemptInsert = `INSERT INTO attempts (instance_id, step_key, number, compensation, started_at, finished_at, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance_id, step_key, compensation, number) DO NOTHING`
@@ -214,7 +219,7 @@ func (w *writeTx) leaseLost(id string) (store.UpdateResult, error) {
 // events. The caller has checked the fence.
 func (w *writeTx) writeJournal(u *store.Update) error {
 	for _, st := range u.Steps {
-		args, err := stepArgs(u.InstanceID, st)
+		args, err := stepArgs(u, st)
 		if err != nil {
 			return err
 		}
@@ -222,7 +227,10 @@ func (w *writeTx) writeJournal(u *store.Update) error {
 			return fmt.Errorf("step %q: %w", st.Key, err)
 		}
 	}
-	for _, a := range u.Attempts {
+	for i, a := range u.Attempts {
+		if store.OnStepRow(u, &u.Attempts[i]) {
+			continue
+		}
 		args, err := attemptArgs(u.InstanceID, a)
 		if err != nil {
 			return err
@@ -295,10 +303,19 @@ func (w *writeTx) stateArgs(u *store.Update, t int64) ([]any, error) {
 	}, nil
 }
 
-// stepArgs are the arguments of sqlStepUpsert for st.
-func stepArgs(instanceID string, st *store.Step) ([]any, error) {
+// stepArgs are the arguments of sqlStepUpsert for st, one of u's steps,
+// with the first attempt u keeps on its row (store.FirstAttempt).
+func stepArgs(u *store.Update, st *store.Step) ([]any, error) {
 	if st == nil {
 		return nil, errors.New("nil step")
+	}
+	var firstStarted, firstFinished, firstErr any
+	if a := store.FirstAttempt(u, st.Key); a != nil {
+		e, err := errorArg(a.Error)
+		if err != nil {
+			return nil, fmt.Errorf("attempt of step %q: %w", st.Key, err)
+		}
+		firstStarted, firstFinished, firstErr = micros(a.StartedAt), micros(a.FinishedAt), e
 	}
 	errJSON, err := errorArg(st.Error)
 	if err != nil {
@@ -312,9 +329,10 @@ func stepArgs(instanceID string, st *store.Step) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("step %q: %w", st.Key, err)
 	}
-	return []any{instanceID, st.Key, st.Name, st.Seq, st.Ordinal, string(st.Kind),
+	return []any{u.InstanceID, st.Key, st.Name, st.Seq, st.Ordinal, string(st.Kind),
 		string(st.Status), rawArg(st.Output), errJSON, st.Attempts, nullMicros(st.NextAttemptAt),
 		nullMicros(st.WakeAt), st.CustomStatus, boolArg(st.HasCompensation), rawArg(st.CompensationData),
 		string(st.CompensationStatus), compErrJSON, st.CompensationAttempts,
-		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt), await}, nil
+		nullMicros(st.CompensationNextAt), micros(st.StartedAt), nullMicros(st.FinishedAt), await,
+		firstStarted, firstFinished, firstErr}, nil
 }

@@ -15,7 +15,8 @@ const (
 	// stepCols are the steps columns in the order scanStep reads.
 	stepCols = `key, name, seq, ordinal, kind, status, output, error, attempts, next_attempt_at,
 		wake_at, custom_status, has_compensation, compensation_data, compensation_status, compensation_error,
-		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note, await`
+		compensation_attempts, compensation_next_at, started_at, finished_at, compensation_base, compensation_note, await,
+		first_started_at, first_finished_at, first_error`
 	sqlSteps    = `SELECT ` + stepCols + ` FROM steps WHERE instance_id = ? ORDER BY ordinal, key`
 	sqlAttempts = `SELECT step_key, number, compensation, started_at, finished_at, error
 		FROM attempts WHERE instance_id = ? ORDER BY id`
@@ -106,7 +107,7 @@ func loadJournal(ctx context.Context, tx *sql.Tx, instanceID string) (*store.Jou
 			return nil, err
 		}
 		if st := byKey[key]; st != nil {
-			st.History = append(st.History, a)
+			store.AddAttempt(st, a)
 		}
 	}
 	if err := closeRows(rows); err != nil {
@@ -162,10 +163,13 @@ func scanStep(sc scanner) (*store.Step, error) {
 		await                                 []byte
 		nextAttempt, wake, compNext, finished sql.NullInt64
 		started                               int64
+		firstStarted, firstFinished           sql.NullInt64
+		firstErr                              []byte
 	)
 	err := sc.Scan(&st.Key, &st.Name, &st.Seq, &st.Ordinal, &kind, &status, &output, &errJSON, &st.Attempts,
 		&nextAttempt, &wake, &st.CustomStatus, &st.HasCompensation, &compData, &compStatus, &compErr,
-		&st.CompensationAttempts, &compNext, &started, &finished, &st.CompensationBase, &st.CompensationNote, &await)
+		&st.CompensationAttempts, &compNext, &started, &finished, &st.CompensationBase, &st.CompensationNote, &await,
+		&firstStarted, &firstFinished, &firstErr)
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +192,13 @@ func scanStep(sc scanner) (*store.Step, error) {
 	}
 	st.StartedAt = fromMicros(started)
 	st.FinishedAt = timePtr(finished)
+	if firstStarted.Valid {
+		a := store.Attempt{Number: 1, StartedAt: fromMicros(firstStarted.Int64), FinishedAt: fromMicros(firstFinished.Int64)}
+		if a.Error, err = errorValue(firstErr); err != nil {
+			return nil, fmt.Errorf("step %q first attempt: %w", st.Key, err)
+		}
+		st.History = []store.Attempt{a}
+	}
 	return &st, nil
 }
 

@@ -63,7 +63,7 @@ var (
 	})
 	// sqlStepUpsertRows is sqlStepUpsert for many steps.
 	sqlStepUpsertRows = rowStatements(func(n int) string {
-		return strings.Replace(sqlStepUpsert, valuesRows(22, 1), valuesRows(22, n), 1)
+		return strings.Replace(sqlStepUpsert, valuesRows(stepWidth, 1), valuesRows(stepWidth, n), 1)
 	})
 	// sqlAttemptInsertRows is sqlAttemptInsert for many attempts.
 	sqlAttemptInsertRows = rowStatements(func(n int) string {
@@ -126,13 +126,16 @@ func (w *writeTx) writeJournalRows(us []*store.Update, out []store.UpdateResult)
 		}
 		out[i] = store.UpdateResult{Status: store.InstanceStatus(st)}
 		for _, s := range u.Steps {
-			args, err := stepArgs(u.InstanceID, s)
+			args, err := stepArgs(u, s)
 			if err != nil {
 				return nil, fmt.Errorf("instance %q: %w", u.InstanceID, err)
 			}
 			steps = append(steps, args)
 		}
-		for _, a := range u.Attempts {
+		for j, a := range u.Attempts {
+			if store.OnStepRow(u, &u.Attempts[j]) {
+				continue
+			}
 			args, err := attemptArgs(u.InstanceID, a)
 			if err != nil {
 				return nil, fmt.Errorf("instance %q: %w", u.InstanceID, err)

@@ -39,7 +39,7 @@ func TestRowStatements(t *testing.T) {
 		width int
 	}{
 		"touch":    {sqlJournalTouchRows, 3},
-		"steps":    {sqlStepUpsertRows, 22},
+		"steps":    {sqlStepUpsertRows, stepWidth},
 		"attempts": {sqlAttemptInsertRows, 7},
 	} {
 		for _, n := range rowChunks {
