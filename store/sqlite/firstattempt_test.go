@@ -36,20 +36,7 @@ func TestFirstAttemptOnStepRow(t *testing.T) {
 func TestMigrateKeepsAttemptRows(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:23] { // the schema before 0024
-		if _, err := s.write.ExecContext(ctx, m.SQL); err != nil {
-			t.Fatalf("apply %s: %v", m.Name, err)
-		}
-	}
+	s := openAtVersion(t, 23) // the schema before 0024
 	for _, q := range []string{
 		"PRAGMA user_version = 23",
 		`INSERT INTO instances (id, workflow, status, params, created_at, updated_at, claims, lease_owner, lease_token, lease_expires_at)

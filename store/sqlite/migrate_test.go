@@ -14,20 +14,7 @@ import (
 func TestMigrateDropsDuplicateAttempts(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:2] { // the schema before attempts were unique
-		if _, err := s.write.ExecContext(ctx, m.SQL); err != nil {
-			t.Fatalf("apply %s: %v", m.Name, err)
-		}
-	}
+	s := openAtVersion(t, 2) // the schema before attempts were unique
 	stmts := []string{
 		"PRAGMA user_version = 2",
 		`INSERT INTO instances (id, workflow, status, params, created_at, updated_at, claims) VALUES ('a', 'wf', 'running', '{}', 0, 0, 1)`,
@@ -81,20 +68,7 @@ func TestMigrateDropsDuplicateAttempts(t *testing.T) {
 func TestMigrateCountsEvents(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:4] { // the schema before event totals
-		if _, err := s.write.ExecContext(ctx, m.SQL); err != nil {
-			t.Fatalf("apply %s: %v", m.Name, err)
-		}
-	}
+	s := openAtVersion(t, 4) // the schema before event totals
 	for _, q := range []string{
 		"PRAGMA user_version = 4",
 		`INSERT INTO instances (id, workflow, status, params, created_at, updated_at) VALUES ('a', 'wf', 'waiting', '{}', 0, 0), ('b', 'wf', 'queued', '{}', 0, 0)`,
@@ -116,4 +90,27 @@ func TestMigrateCountsEvents(t *testing.T) {
 			t.Errorf("instance %s: %d events of %d bytes after the migration, want %v", id, got[0], got[1], want)
 		}
 	}
+}
+
+// openAtVersion opens a store on a new database with the schema of the
+// first n migrations (PRAGMA user_version is left for the caller to set,
+// after the rows it stores). It is closed when t ends.
+func openAtVersion(t *testing.T, n int) *Store {
+	t.Helper()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:n] {
+		if _, err := s.write.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("apply %s: %v", m.Name, err)
+		}
+	}
+	return s
 }
