@@ -126,15 +126,15 @@ func (s *Store) Commit(ctx context.Context, updates []*store.Update) ([]store.Up
 // apply writes one update inside the commit's transaction.
 func (w *writeTx) apply(u *store.Update) (store.UpdateResult, error) {
 	if u.Create != nil {
-		in, err := w.create(u.Create, u.Now)
+		status, err := w.createStatus(u.Create, u.Now)
 		if errors.Is(err, store.ErrAlreadyExists) {
-			return store.UpdateResult{Err: store.ErrAlreadyExists, Status: in.Status}, nil
+			return store.UpdateResult{Err: store.ErrAlreadyExists, Status: status}, nil
 		}
 		if err != nil {
 			return store.UpdateResult{}, fmt.Errorf("create: %w", err)
 		}
 		if u.Create.Claim == nil || store.CreateOnly(u) {
-			return store.UpdateResult{Status: in.Status}, nil
+			return store.UpdateResult{Status: status}, nil
 		}
 	}
 	t := micros(now(u.Now))

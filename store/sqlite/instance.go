@@ -59,14 +59,17 @@ func scanInstance(sc scanner) (*store.Instance, error) {
 	return &in, nil
 }
 
-const (
+var (
 	sqlInstanceInsert = `INSERT INTO instances (id, workflow, status, params, created_at, updated_at,
 			started_at, lease_owner, lease_token, lease_expires_at, claims, version, trace_parent, trace_state,
 			parent_id, parent_step, child_policy, priority)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING ` + instanceCols
-	sqlInstanceGet = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
+	// sqlInstanceInsertStatus is sqlInstanceInsert for a commit, which
+	// needs the new instance's status only.
+	sqlInstanceInsertStatus = strings.Replace(sqlInstanceInsert, `RETURNING `+instanceCols, `RETURNING status`, 1)
+	sqlInstanceGet          = `SELECT ` + instanceCols + ` FROM instances WHERE id = ?`
 )
 
 // InstanceCreate inserts a queued instance, or a running one leased to
@@ -95,6 +98,48 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 // wall clock). An existing ID returns store.ErrAlreadyExists and the
 // existing instance.
 func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*store.Instance, error) {
+	t, args := createArgs(p, fallback)
+	in, err := scanInstance(w.queryRow(sqlInstanceInsert, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
+		if err != nil {
+			return nil, err
+		}
+		return existing, store.ErrAlreadyExists
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := w.insertAttributes(p.ID, t, p.Attributes); err != nil {
+		return nil, fmt.Errorf("attributes: %w", err)
+	}
+	return in, nil
+}
+
+// createStatus is create for a commit: it returns the status of the new
+// instance, or store.ErrAlreadyExists and the existing one's status.
+func (w *writeTx) createStatus(p *store.InstanceCreateParams, fallback time.Time) (store.InstanceStatus, error) {
+	t, args := createArgs(p, fallback)
+	var status string
+	err := w.queryRow(sqlInstanceInsertStatus, args...).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := w.queryRow(sqlStatus, p.ID).Scan(&status); err != nil {
+			return "", err
+		}
+		return store.InstanceStatus(status), store.ErrAlreadyExists
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := w.insertAttributes(p.ID, t, p.Attributes); err != nil {
+		return "", fmt.Errorf("attributes: %w", err)
+	}
+	return store.InstanceStatus(status), nil
+}
+
+// createArgs are the creation time and the arguments of sqlInstanceInsert
+// for p.
+func createArgs(p *store.InstanceCreateParams, fallback time.Time) (int64, []any) {
 	at := p.Now
 	if at.IsZero() {
 		at = fallback
@@ -118,22 +163,8 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 	if pl := p.Parent; pl != nil {
 		parentID, parentStep, policy = pl.ID, pl.Step, string(pl.Policy)
 	}
-	in, err := scanInstance(w.queryRow(sqlInstanceInsert, p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
-		started, owner, token, until, claims, version, traceParent, traceState, parentID, parentStep, policy, p.Priority))
-	if errors.Is(err, sql.ErrNoRows) {
-		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
-		if err != nil {
-			return nil, err
-		}
-		return existing, store.ErrAlreadyExists
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := w.insertAttributes(p.ID, t, p.Attributes); err != nil {
-		return nil, fmt.Errorf("attributes: %w", err)
-	}
-	return in, nil
+	return t, []any{p.ID, p.Workflow, string(status), rawArg(p.Params), t, t,
+		started, owner, token, until, claims, version, traceParent, traceState, parentID, parentStep, policy, p.Priority}
 }
 
 // InstanceGet returns one instance or store.ErrNotFound. A row that does

@@ -128,7 +128,7 @@ func (w *writeTx) deliver(eventID string, ds []*store.DeliveryParams, at time.Ti
 		}
 		conflict := false
 		if d.Create != nil {
-			_, err := w.create(d.Create, at)
+			_, err := w.createStatus(d.Create, at)
 			if conflict = errors.Is(err, store.ErrAlreadyExists); err != nil && !conflict {
 				return nil, fmt.Errorf("delivery %q: instance %q: %w", d.Subscription, d.Create.ID, err)
 			}

@@ -218,7 +218,7 @@ func (c *stmtCache) close() {
 
 // writeQueries lists every statement a write transaction runs.
 var writeQueries = append([]string{
-	sqlInstanceInsert, sqlInstanceGet,
+	sqlInstanceInsert, sqlInstanceInsertStatus, sqlInstanceGet,
 	sqlClaimExpired, sqlClaimDue, sqlClaimQueued, sqlClaimTake, sqlHeartbeat,
 	sqlFence, sqlStatus, sqlStepUpsert, sqlAttemptInsert, sqlEventConsume, sqlAwaitedEvent,
 	sqlControlStatus, sqlPause, sqlResume, sqlTerminate, sqlRestart,
