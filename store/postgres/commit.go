@@ -187,6 +187,16 @@ type fenceRow struct {
 
 func newRoundPlan(updates []*store.Update, idx []int) (*roundPlan, error) {
 	p := &roundPlan{updates: updates, idx: idx, created: map[string]string{}, fence: map[string]fenceRow{}}
+	var creates, steps int
+	for _, i := range idx {
+		if updates[i].Create != nil {
+			creates++
+		}
+		steps += len(updates[i].Steps)
+	}
+	p.creates.grow(creates)
+	p.steps.grow(steps)
+	p.inst.grow(len(idx))
 	for _, i := range idx {
 		u := updates[i]
 		at := ts(now(u.Now))
@@ -338,6 +348,16 @@ type createCols struct {
 	attrID, attrKey, attrValue []string
 }
 
+// grow makes room for n more creates (their attributes grow as added).
+func (c *createCols) grow(n int) {
+	c.id, c.workflow, c.status = slices.Grow(c.id, n), slices.Grow(c.workflow, n), slices.Grow(c.status, n)
+	c.params, c.at = slices.Grow(c.params, n), slices.Grow(c.at, n)
+	c.started, c.until = slices.Grow(c.started, n), slices.Grow(c.until, n)
+	c.owner, c.token, c.claims = slices.Grow(c.owner, n), slices.Grow(c.token, n), slices.Grow(c.claims, n)
+	c.version, c.traceParent = slices.Grow(c.version, n), slices.Grow(c.traceParent, n)
+	c.traceState, c.priority = slices.Grow(c.traceState, n), slices.Grow(c.priority, n)
+}
+
 func (c *createCols) add(r createRow) {
 	for _, a := range r.attrs {
 		c.attrID, c.attrKey, c.attrValue = append(c.attrID, r.id), append(c.attrKey, a.Key), append(c.attrValue, a.Value)
@@ -368,6 +388,20 @@ type stepCols struct {
 	firstStarted, firstFinished                                   []*time.Time
 	startedAt                                                     []time.Time
 	hasComp                                                       []bool
+}
+
+// grow makes room for n more steps.
+func (c *stepCols) grow(n int) {
+	c.instanceID, c.key, c.name = slices.Grow(c.instanceID, n), slices.Grow(c.key, n), slices.Grow(c.name, n)
+	c.kind, c.status, c.customStatus = slices.Grow(c.kind, n), slices.Grow(c.status, n), slices.Grow(c.customStatus, n)
+	c.compStatus, c.seq, c.ordinal = slices.Grow(c.compStatus, n), slices.Grow(c.seq, n), slices.Grow(c.ordinal, n)
+	c.attempts, c.compAttempts = slices.Grow(c.attempts, n), slices.Grow(c.compAttempts, n)
+	c.output, c.compData = slices.Grow(c.output, n), slices.Grow(c.compData, n)
+	c.error, c.compError, c.await = slices.Grow(c.error, n), slices.Grow(c.compError, n), slices.Grow(c.await, n)
+	c.firstError, c.firstStarted, c.firstFinished = slices.Grow(c.firstError, n), slices.Grow(c.firstStarted, n), slices.Grow(c.firstFinished, n)
+	c.nextAttemptAt, c.wakeAt = slices.Grow(c.nextAttemptAt, n), slices.Grow(c.wakeAt, n)
+	c.compNextAt, c.finishedAt = slices.Grow(c.compNextAt, n), slices.Grow(c.finishedAt, n)
+	c.startedAt, c.hasComp = slices.Grow(c.startedAt, n), slices.Grow(c.hasComp, n)
 }
 
 // add appends u's steps; of several with one key, the last wins, as if
@@ -480,6 +514,14 @@ type instanceUpdateCols struct {
 	status, error, await []*string
 	output               [][]byte
 	wake                 []*time.Time
+}
+
+// grow makes room for n more updates.
+func (c *instanceUpdateCols) grow(n int) {
+	c.id, c.token, c.now = slices.Grow(c.id, n), slices.Grow(c.token, n), slices.Grow(c.now, n)
+	c.setCustom, c.release, c.custom = slices.Grow(c.setCustom, n), slices.Grow(c.release, n), slices.Grow(c.custom, n)
+	c.status, c.error, c.await = slices.Grow(c.status, n), slices.Grow(c.error, n), slices.Grow(c.await, n)
+	c.output, c.wake = slices.Grow(c.output, n), slices.Grow(c.wake, n)
 }
 
 func (c *instanceUpdateCols) add(u *store.Update, at time.Time) error {
