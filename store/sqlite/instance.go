@@ -98,20 +98,19 @@ func (s *Store) InstanceCreate(ctx context.Context, p *store.InstanceCreateParam
 // wall clock). An existing ID returns store.ErrAlreadyExists and the
 // existing instance.
 func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*store.Instance, error) {
-	t, args := createArgs(p, fallback)
-	in, err := scanInstance(w.queryRow(sqlInstanceInsert, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		existing, err := scanInstance(w.queryRow(sqlInstanceGet, p.ID))
-		if err != nil {
-			return nil, err
-		}
-		return existing, store.ErrAlreadyExists
-	}
+	var in *store.Instance
+	inserted, err := w.insertInstance(p, fallback, sqlInstanceInsert, func(sc scanner) (err error) {
+		in, err = scanInstance(sc)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := w.insertAttributes(p.ID, t, p.Attributes); err != nil {
-		return nil, fmt.Errorf("attributes: %w", err)
+	if !inserted {
+		if in, err = scanInstance(w.queryRow(sqlInstanceGet, p.ID)); err != nil {
+			return nil, err
+		}
+		return in, store.ErrAlreadyExists
 	}
 	return in, nil
 }
@@ -119,22 +118,36 @@ func (w *writeTx) create(p *store.InstanceCreateParams, fallback time.Time) (*st
 // createStatus is create for a commit: it returns the status of the new
 // instance, or store.ErrAlreadyExists and the existing one's status.
 func (w *writeTx) createStatus(p *store.InstanceCreateParams, fallback time.Time) (store.InstanceStatus, error) {
-	t, args := createArgs(p, fallback)
 	var status string
-	err := w.queryRow(sqlInstanceInsertStatus, args...).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) {
+	inserted, err := w.insertInstance(p, fallback, sqlInstanceInsertStatus, func(sc scanner) error { return sc.Scan(&status) })
+	if err != nil {
+		return "", err
+	}
+	if !inserted {
 		if err := w.queryRow(sqlStatus, p.ID).Scan(&status); err != nil {
 			return "", err
 		}
 		return store.InstanceStatus(status), store.ErrAlreadyExists
 	}
+	return store.InstanceStatus(status), nil
+}
+
+// insertInstance runs query (sqlInstanceInsert or a variant returning
+// less), reads its row with scan and stores p's attributes. It reports
+// false, and stores nothing, when the ID exists already.
+func (w *writeTx) insertInstance(p *store.InstanceCreateParams, fallback time.Time, query string, scan func(scanner) error) (bool, error) {
+	t, args := createArgs(p, fallback)
+	err := scan(w.queryRow(query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	if err := w.insertAttributes(p.ID, t, p.Attributes); err != nil {
-		return "", fmt.Errorf("attributes: %w", err)
+		return false, fmt.Errorf("attributes: %w", err)
 	}
-	return store.InstanceStatus(status), nil
+	return true, nil
 }
 
 // createArgs are the creation time and the arguments of sqlInstanceInsert
