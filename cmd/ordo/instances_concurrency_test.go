@@ -22,8 +22,10 @@ func TestInstancesConcurrencyWait(t *testing.T) {
 		Customer string `json:"customer"`
 	}
 	hold := make(chan struct{})
+	charging := make(chan struct{}, 2) // a run holds the slot once its charge runs
 	wf := ordo.NewWorkflow("payment", func(ctx context.Context, p payment) (string, error) {
 		return ordo.Do(ctx, "charge", nil, func(ctx context.Context) (string, error) {
+			charging <- struct{}{}
 			select {
 			case <-hold:
 			case <-ctx.Done():
@@ -53,6 +55,15 @@ func TestInstancesConcurrencyWait(t *testing.T) {
 	for _, id := range []string{"pay-1", "pay-2"} {
 		if _, err := wf.Create(t.Context(), e, payment{Customer: "customer-42"}, &ordo.CreateOptions{ID: id}); err != nil {
 			t.Fatal(err)
+		}
+		if id == "pay-1" {
+			// Running is set at the claim, before the slot is taken: only
+			// the charge running shows pay-1 holds it, so pay-2 must wait.
+			select {
+			case <-charging:
+			case <-time.After(20 * time.Second):
+				t.Fatal("pay-1 never started its charge")
+			}
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for {
