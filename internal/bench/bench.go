@@ -139,6 +139,11 @@ type Result struct {
 	SeqRowsPerWorkflow    float64 `json:"seq_rows_read_per_workflow,omitempty"`
 	RoundTripsPerWorkflow float64 `json:"round_trips_per_workflow,omitempty"`
 	StatementsPerWorkflow float64 `json:"statements_per_workflow,omitempty"`
+	// InstanceUpdatesPerWorkflow counts the row updates of the instances
+	// table, InstanceHOTShare the share of them that were HOT (wrote no
+	// index entry): each other one writes an entry into every index.
+	InstanceUpdatesPerWorkflow float64 `json:"instance_updates_per_workflow,omitempty"`
+	InstanceHOTShare           float64 `json:"instance_hot_update_share,omitempty"`
 }
 
 func (o *Options) defaults() error {

@@ -18,13 +18,19 @@ import (
 // cluster-wide).
 // Also the rows that sequential scans read from the tables of the run's
 // schema (pg_stat_user_tables): a plan that scans a table shows there.
+// And the updates of the run's instances table, and how many of them were
+// HOT (heap-only: no index entry written), which says whether the
+// table's fillfactor leaves step commits room on the row's page.
 type pgCounters struct {
 	commits, xids, walRecords, walBytes, walSyncs, seqRows int64
+	instanceUpdates, instanceHOT                           int64
 }
 
 const sqlPGCounters = `SELECT d.xact_commit, pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
 		w.wal_records, w.wal_bytes::bigint, w.wal_sync,
-		(SELECT coalesce(sum(seq_tup_read), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1)
+		(SELECT coalesce(sum(seq_tup_read), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1),
+		(SELECT coalesce(sum(n_tup_upd), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'instances'),
+		(SELECT coalesce(sum(n_tup_hot_upd), 0)::bigint FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'instances')
 	FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()`
 
 // readPGCounters reads the counters on conn, those of tables in schema.
@@ -32,7 +38,8 @@ const sqlPGCounters = `SELECT d.xact_commit, pg_snapshot_xmax(pg_current_snapsho
 // reading.
 func readPGCounters(ctx context.Context, conn *pgx.Conn, schema string) (pgCounters, error) {
 	var c pgCounters
-	err := conn.QueryRow(ctx, sqlPGCounters, schema).Scan(&c.commits, &c.xids, &c.walRecords, &c.walBytes, &c.walSyncs, &c.seqRows)
+	err := conn.QueryRow(ctx, sqlPGCounters, schema).Scan(&c.commits, &c.xids, &c.walRecords, &c.walBytes, &c.walSyncs, &c.seqRows,
+		&c.instanceUpdates, &c.instanceHOT)
 	if err != nil {
 		return c, fmt.Errorf("read pg_stat_database and pg_stat_wal: %w", err)
 	}
@@ -49,6 +56,10 @@ func (c pgCounters) perWorkflow(before pgCounters, harness int64, n int, r *Resu
 	r.WALBytesPerWorkflow = per(c.walBytes - before.walBytes)
 	r.WALSyncsPerWorkflow = per(c.walSyncs - before.walSyncs)
 	r.SeqRowsPerWorkflow = per(c.seqRows - before.seqRows)
+	r.InstanceUpdatesPerWorkflow = per(c.instanceUpdates - before.instanceUpdates)
+	if upd := c.instanceUpdates - before.instanceUpdates; upd > 0 {
+		r.InstanceHOTShare = float64(c.instanceHOT-before.instanceHOT) / float64(upd)
+	}
 }
 
 // waitGone waits until no session of the run's database runs under

@@ -92,7 +92,9 @@ func TestRunPreload(t *testing.T) {
 		// create's), whatever else shares the server.
 		if r.CommitsPerWorkflow < 0.5 || r.WriteXactsPerWorkflow < 0.5 || r.WALSyncsPerWorkflow <= 0 ||
 			r.WALBytesPerWorkflow <= 0 || r.WALRecordsPerWorkflow <= 0 || r.RoundTripsPerWorkflow < 0.5 ||
-			r.StatementsPerWorkflow < r.RoundTripsPerWorkflow {
+			r.StatementsPerWorkflow < r.RoundTripsPerWorkflow ||
+			// Its finish updates its row at least once.
+			r.InstanceUpdatesPerWorkflow < 1 || r.InstanceHOTShare < 0 || r.InstanceHOTShare > 1 {
 			t.Errorf("PostgreSQL counts per workflow: %+v", r)
 		}
 	}
