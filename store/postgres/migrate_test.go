@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/ordohq/ordo/store/postgres/pgtest"
@@ -92,5 +93,30 @@ func TestMigrateCountsEvents(t *testing.T) {
 		if got != want {
 			t.Errorf("instance %s: %d events of %d bytes after the migration, want %v", id, got[0], got[1], want)
 		}
+	}
+}
+
+// TestInstancesLeaveRoomForHOTUpdates: a migrated schema's instances
+// table leaves half of each page free, so that step commits, which change
+// no indexed column, update rows in place (HOT) and write no index entry.
+func TestInstancesLeaveRoomForHOTUpdates(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url, _ := pgtest.Schema(t)
+	s, err := Open(ctx, url, &Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var opts []string
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(reloptions, '{}') FROM pg_class
+		WHERE oid = 'instances'::regclass`).Scan(&opts); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(opts, "fillfactor=50") {
+		t.Errorf("instances has options %q, want fillfactor=50", opts)
 	}
 }

@@ -21,7 +21,7 @@ CREATE TABLE instances (
     lease_token      text COLLATE "C",
     lease_expires_at timestamptz,
     claims           integer NOT NULL DEFAULT 0
-) WITH (fillfactor = 80); -- room for HOT updates of step commits
+) WITH (fillfactor = 80); -- room for HOT updates of step commits (50 since 0025)
 
 -- InstanceList: newest first, optionally by status, workflow or custom
 -- status. The status index also orders queued instances for InstanceClaim.
