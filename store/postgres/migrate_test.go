@@ -101,18 +101,9 @@ func TestMigrateCountsEvents(t *testing.T) {
 // no indexed column, update rows in place (HOT) and write no index entry.
 func TestInstancesLeaveRoomForHOTUpdates(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	url, _ := pgtest.Schema(t)
-	s, err := Open(ctx, url, &Options{MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t, 2)
 	var opts []string
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce(reloptions, '{}') FROM pg_class
+	if err := s.pool.QueryRow(t.Context(), `SELECT coalesce(reloptions, '{}') FROM pg_class
 		WHERE oid = 'instances'::regclass`).Scan(&opts); err != nil {
 		t.Fatal(err)
 	}
