@@ -5,6 +5,9 @@
 -- so 80 % left too little: with eight submitters 57 % of WF3's row updates
 -- were HOT (75 % can be: the finish changes the status). At 50 % they all
 -- are, WAL per workflow falls by 15 % and the table ends up smaller, since
--- versions moved off a full page leave their space behind. New pages only:
--- an existing table keeps its pages as they are.
+-- versions moved off a full page leave their space behind; on a table of a
+-- million instances, where each index entry not written is one into an
+-- index of a million, eight submitters ran about 50 % faster. New pages only: an
+-- existing table keeps its pages as they are. The statement rewrites
+-- nothing and takes a SHARE UPDATE EXCLUSIVE lock (reads and writes go on).
 ALTER TABLE instances SET (fillfactor = 50);
