@@ -22,14 +22,17 @@ import (
 // How batches share the lanes depends on how many create at once:
 //
 //   - Many creators (the creates of recent batches were several each):
-//     while a batch is in flight, another lane takes a batch only if a
-//     create waits and no batch in flight creates an instance. A creator
-//     (a submitter, an API request) waits for its commit, and need not
-//     wait for a batch of other instances' step results too. Step results
-//     that arrive meanwhile, and creates while a create commits, wait to
-//     share the next batch instead of each paying a transaction of their
-//     own. With no batch in flight, a batch without a create waits
-//     briefly for the next create after one that created (awaitCreator).
+//     while a batch is in flight, another lane takes a batch if a create
+//     waits and no batch in flight creates an instance, or if at least
+//     parallelBatchMin updates wait. A creator (a submitter, an API
+//     request) waits for its commit, and need not wait for a batch of
+//     other instances' step results too. A few step results that arrive
+//     meanwhile, and a few creates while a create commits, wait to share
+//     the next batch instead of each paying a transaction of their own;
+//     a queue that long is worth a transaction of its own, run on the
+//     database's other cores beside the one in flight. With no batch in
+//     flight, a batch without a create waits briefly for the next create
+//     after one that created (awaitCreator).
 //   - A lone creator (recent create batches held one create each): its
 //     creates commit in batches of creates only, one at a time, and the
 //     other updates in batches of their own, one at a time, beside them.
@@ -161,13 +164,24 @@ func (c *committer) nextKinds(queue []*commitReq, free, creating, others int, lo
 		return kinds
 	}
 	switch {
-	case free == c.lanes:
+	case free == c.lanes, len(queue) >= parallelBatchMin:
 		return []takeKind{takeAny}
 	case creating == 0 && slices.ContainsFunc(queue, isCreate):
 		return []takeKind{takeWithCreate}
 	}
 	return nil
 }
+
+// parallelBatchMin is how many queued updates a free lane takes as a
+// batch of their own while another batch is in flight, with many
+// creators. A commit costs a round trip and a WAL flush whatever its
+// size, and a batch's statements take about 40 µs of database time per
+// update, so from about this many the work beside the batch in flight
+// outweighs the commit it adds. With one batch at a time, the database
+// ran each batch's statements on one core while the machine's other
+// cores idled (WF3, eight submitters: a third of the CPU idle on
+// PostgreSQL, batches of about 32 updates taking 3-4 ms each).
+const parallelBatchMin = 8
 
 // take forms the next batch from queue: up to maxBatch updates of kind, in
 // queue order, none touching an instance in busy or one that an update

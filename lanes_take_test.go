@@ -1,6 +1,7 @@
 package ordo
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -112,6 +113,10 @@ func TestLanesNextKinds(t *testing.T) {
 		{"many, a create beside step results", []*commitReq{upd, create}, 1, 0, 1, false, []takeKind{takeWithCreate}},
 		{"many, no create beside step results", []*commitReq{upd}, 1, 0, 1, false, nil},
 		{"many, a create beside a create", []*commitReq{upd, create}, 1, 1, 0, false, nil},
+		{"many, a long queue beside a create", longQueue(parallelBatchMin), 1, 1, 0, false, []takeKind{takeAny}},
+		{"many, a long queue beside step results", longQueue(parallelBatchMin), 1, 0, 1, false, []takeKind{takeAny}},
+		{"many, a queue just short beside a create", longQueue(parallelBatchMin - 1), 1, 1, 0, false, nil},
+		{"lone, a long queue beside step results", longQueue(parallelBatchMin), 1, 0, 1, true, nil},
 		{"lone, idle", []*commitReq{upd, create}, 2, 0, 0, true, []takeKind{takeCreates, takeOthers}},
 		{"lone, a create beside step results", []*commitReq{upd, create}, 1, 0, 1, true, []takeKind{takeCreates}},
 		{"lone, step results beside a create", []*commitReq{upd, create}, 1, 1, 0, true, []takeKind{takeOthers}},
@@ -128,6 +133,15 @@ func TestLanesNextKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// longQueue is n queued step results of distinct instances.
+func longQueue(n int) []*commitReq {
+	q := make([]*commitReq, n)
+	for i := range q {
+		q[i] = updReq(fmt.Sprintf("q%d", i))
+	}
+	return q
 }
 
 // TestCreatorGauge pins how a lone creator is told from many: by the
