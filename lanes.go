@@ -33,13 +33,14 @@ import (
 //     database's other cores beside the one in flight. With no batch in
 //     flight, a batch without a create waits briefly for the next create
 //     after one that created (awaitCreator).
-//   - A lone creator (recent create batches held one create each): its
-//     creates commit in batches of creates only, one at a time, and the
-//     other updates in batches of their own, one at a time, beside them.
-//     The lone creator's next create then waits only for its own insert,
-//     not for the step results of the instances it started; there are
-//     too few creates for merging them into step batches to pay off, and
-//     the two batches run on the database's cores side by side.
+//   - A lone creator, or a few (recent create batches held fewer than
+//     loneCreatorBelow creates each): the creates commit in batches of
+//     creates only, one at a time, and the other updates in batches of
+//     their own, one at a time, beside them. A creator's next create then
+//     waits only for the inserts of its batch, not for the step results
+//     of the instances they started; there are too few creates for
+//     merging them into step batches to pay off, and the two batches run
+//     on the database's cores side by side.
 
 // laneBatch is one batch handed to a lane, with the instances it holds.
 type laneBatch struct {
@@ -217,15 +218,20 @@ func (c *committer) take(queue []*commitReq, busy map[string]int, kind takeKind)
 }
 
 // creatorGauge follows how many creates the recent create batches held,
-// to tell a lone creator from many.
+// to tell a lone creator (or a few) from many.
 type creatorGauge struct {
 	avg  float64 // moving average of creates per create batch
 	seen bool
 }
 
 // loneCreatorBelow is the average of creates per create batch under
-// which the creates come from a lone creator.
-const loneCreatorBelow = 1.5
+// which the creates come from a lone creator or a few. Two submitters
+// make batches of about two creates; merged into the step batches, each
+// create then waited for a batch of other instances' step results, and
+// WF3 on PostgreSQL ran slower with two submitters than with one (815
+// against 1,172 wf/s with batches of creates only). With eight, batches
+// hold about six creates and merging pays.
+const loneCreatorBelow = 3
 
 // observe adds a create batch that holds n creates.
 func (g *creatorGauge) observe(n int) {
@@ -236,7 +242,8 @@ func (g *creatorGauge) observe(n int) {
 	g.avg += (float64(n) - g.avg) / 8
 }
 
-// lone reports whether the recent creates came from a lone creator. Until
+// lone reports whether the recent creates came from a lone creator or a
+// few (see loneCreatorBelow). Until
 // a create batch was seen, they did not: the batches share the lanes as
 // they do for many creators.
 func (g *creatorGauge) lone() bool { return g.seen && g.avg < loneCreatorBelow }

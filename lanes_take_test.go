@@ -155,7 +155,9 @@ func TestCreatorGauge(t *testing.T) {
 	}{
 		{"nothing seen", nil, false},
 		{"one create each", []int{1, 1, 1, 1}, true},
+		{"two each", []int{2, 2, 1, 2, 2}, true},
 		{"several each", []int{1, 8, 7, 8}, false},
+		{"three each", []int{3, 3, 3, 3}, false},
 		{"a burst passes", append([]int{1, 1, 1, 1, 1, 1, 1, 1, 1}, 3), true},
 		{"back to one creator", append([]int{8, 8, 8}, slices.Repeat([]int{1}, 20)...), true},
 	}
