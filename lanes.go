@@ -29,7 +29,7 @@ import (
 //     other instances' step results too. A few step results that arrive
 //     meanwhile, and a few creates while a create commits, wait to share
 //     the next batch instead of each paying a transaction of their own;
-//     a queue that long is worth a transaction of its own, run on the
+//     a queue of parallelBatchMin is worth a transaction of its own, run on the
 //     database's other cores beside the one in flight. With no batch in
 //     flight, a batch without a create waits briefly for the next create
 //     after one that created (awaitCreator).
@@ -243,9 +243,8 @@ func (g *creatorGauge) observe(n int) {
 }
 
 // lone reports whether the recent creates came from a lone creator or a
-// few (see loneCreatorBelow). Until
-// a create batch was seen, they did not: the batches share the lanes as
-// they do for many creators.
+// few (see loneCreatorBelow). Until a create batch was seen, they did
+// not: the batches share the lanes as they do for many creators.
 func (g *creatorGauge) lone() bool { return g.seen && g.avg < loneCreatorBelow }
 
 // isCreate reports whether r creates an instance.
