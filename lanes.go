@@ -29,10 +29,10 @@ import (
 //     other instances' step results too. A few step results that arrive
 //     meanwhile, and a few creates while a create commits, wait to share
 //     the next batch instead of each paying a transaction of their own;
-//     a queue of parallelBatchMin is worth a transaction of its own, run on the
-//     database's other cores beside the one in flight. With no batch in
-//     flight, a batch without a create waits briefly for the next create
-//     after one that created (awaitCreator).
+//     a queue of parallelBatchMin is worth a transaction of its own, run
+//     on the database's other cores beside the one in flight. With no
+//     batch in flight, a batch without a create waits briefly for the
+//     next create after one that created (awaitCreator).
 //   - A lone creator, or a few (recent create batches held fewer than
 //     loneCreatorBelow creates each): the creates commit in batches of
 //     creates only, one at a time, and the other updates in batches of
